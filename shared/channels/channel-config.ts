@@ -1,0 +1,130 @@
+/**
+ * The webhook channels file (`--channels FILE`, EVENTS.md "Local runtime"):
+ *   { "<channel>": { "url": "https://...", "secret": "..." } }
+ * Channels not listed are `event` channels. Unknown extra fields are ignored, as in events.
+ */
+import { z } from 'zod/mini';
+
+export interface WebhookChannel {
+  url: string;
+  secret: string;
+}
+
+/** Channel name to its webhook; a Map so that a channel named e.g. `constructor` is not found on Object.prototype. */
+export type WebhookChannels = ReadonlyMap<string, Readonly<WebhookChannel>>;
+
+export interface ChannelConfigOptions {
+  /**
+   * Allow plain http to any host. Without it, http is accepted only for loopback hosts
+   * (a partner mock on the same machine); everything else must be https, because the
+   * body names real people's twins.
+   * @default false
+   */
+  allowInsecureHttp?: boolean;
+}
+
+export interface ChannelConfigIssue {
+  /** Absent when the problem is the file as a whole. */
+  channel?: string;
+  /** `url`, `secret`, or absent for the channel's name or entry as a whole. */
+  field?: string;
+  message: string;
+}
+
+export class ChannelConfigError extends Error {
+  override readonly name = 'ChannelConfigError';
+  constructor(readonly issues: readonly ChannelConfigIssue[]) {
+    super(`invalid channels file:\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
+  }
+}
+
+const requiredString = z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') });
+
+export function channelSchema(options: ChannelConfigOptions = {}) {
+  return z.object(
+    {
+      url: requiredString.check(
+        z.superRefine((url, ctx) => {
+          const problem = urlProblem(url, options);
+          if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: url });
+        }),
+      ),
+      secret: requiredString.check(z.minLength(1, 'must not be empty')),
+    },
+    { error: 'must be an object like { "url": "https://...", "secret": "..." }' },
+  );
+}
+
+export function channelsFileSchema(options: ChannelConfigOptions = {}) {
+  return z.record(
+    z.string().check(
+      z.minLength(1, 'a channel name must not be empty'),
+      z.maxLength(256, 'a channel name must be at most 256 characters'),
+    ),
+    channelSchema(options),
+    { error: 'must be a JSON object mapping channel names to { "url": ..., "secret": ... }' },
+  );
+}
+
+/** Validates an already-parsed channels value. Throws ChannelConfigError naming every problem. */
+export function parseChannels(value: unknown, options: ChannelConfigOptions = {}): WebhookChannels {
+  const result = z.safeParse(channelsFileSchema(options), value);
+  const issues = result.success ? [] : result.error.issues.map(toIssue);
+  // zod drops an own `__proto__` key (JSON.parse makes one) without a word; say so instead.
+  if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+    issues.push({ channel: '__proto__', message: 'is a reserved name, choose another' });
+  }
+  if (!result.success || issues.length > 0) throw new ChannelConfigError(issues);
+  return new Map(Object.entries(result.data).map(([name, ch]) => [name, Object.freeze({ url: ch.url, secret: ch.secret })]));
+}
+
+/** Parses the text of a channels file. Throws ChannelConfigError for bad JSON too. */
+export function parseChannelsFile(text: string, options: ChannelConfigOptions = {}): WebhookChannels {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    // Only the position is kept: V8's message quotes the text, and the text holds secrets.
+    const position = /position (\d+)/.exec(String(error))?.[1];
+    const where = position === undefined ? '' : ` (at character ${position})`;
+    throw new ChannelConfigError([{ message: `is not valid JSON${where}` }]);
+  }
+  return parseChannels(value, options);
+}
+
+function urlProblem(url: string, options: ChannelConfigOptions): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'must be an absolute URL such as https://partner.example/twinguard';
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    return 'must not contain a user name or password (the secret goes in "secret")';
+  }
+  if (parsed.protocol === 'https:') return undefined;
+  if (parsed.protocol !== 'http:') return 'must use https';
+  if (options.allowInsecureHttp === true || isLoopback(parsed.hostname)) return undefined;
+  return 'must use https (plain http is allowed only for localhost)';
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function toIssue(issue: z.core.$ZodIssue): ChannelConfigIssue {
+  const [channel, field] = issue.path.map(String);
+  // A bad key reports its reasons one level down.
+  const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  return {
+    ...(channel !== undefined && { channel }),
+    ...(field !== undefined && { field }),
+    message,
+  };
+}
+
+function formatIssue({ channel, field, message }: ChannelConfigIssue): string {
+  if (channel === undefined) return `the file ${message}`;
+  if (field === undefined) return `channel "${channel}": ${message}`;
+  return `channel "${channel}": ${field} ${message}`;
+}

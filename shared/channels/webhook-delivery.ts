@@ -1,0 +1,92 @@
+/**
+ * One attempt to deliver a `Takedown Requested` envelope to a webhook channel.
+ * Pure I/O step: it decides nothing about retries (see retry-policy.ts) and never throws for
+ * network or HTTP failures, so the caller can always record the attempt and move on.
+ * (It does throw RangeError for a non-positive timeoutMs, which is a programming error.)
+ */
+import { STATUS_CODES } from 'node:http';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, signBody } from './signature.ts';
+import { describeFetchError } from './fetch-errors.ts';
+
+export interface WebhookTarget {
+  url: string;
+  secret: string;
+}
+
+export interface DeliveryOptions {
+  /** Sent as `x-twinguard-delivery`: the takedownId, the partner's idempotency key. */
+  deliveryId: string;
+  /** Budget until the response headers arrive; the response body is never awaited. */
+  timeoutMs: number;
+}
+
+export type WebhookOutcome =
+  | { kind: 'delivered'; status: number }
+  /** Worth trying again later. `status` is absent when no HTTP response came back. */
+  | { kind: 'retryable'; status?: number; error: string; retryAfterMs?: number }
+  /** The partner refused the request itself; sending it again will not help. */
+  | { kind: 'rejected'; status: number; error: string };
+
+// 408 and 429 are the 4xx codes that say "not now" rather than "not this".
+const RETRYABLE_4XX = new Set([408, 429]);
+const MAX_REASON_LENGTH = 80;
+
+export async function deliverWebhook(
+  body: string,
+  channel: WebhookTarget,
+  opts: DeliveryOptions,
+): Promise<WebhookOutcome> {
+  // A bad timeout is a wiring bug, not a partner outage: fail loudly instead of retrying it.
+  if (!Number.isInteger(opts.timeoutMs) || opts.timeoutMs <= 0) {
+    throw new RangeError(`timeoutMs must be a positive integer, got ${opts.timeoutMs}`);
+  }
+  // Encode once so the signed bytes and the sent bytes cannot differ.
+  const bytes = Buffer.from(body, 'utf8');
+  let response: Response;
+  try {
+    response = await fetch(channel.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [DELIVERY_HEADER]: opts.deliveryId,
+        [SIGNATURE_HEADER]: signBody(bytes, channel.secret),
+      },
+      body: bytes,
+      // A redirect would re-send a signed takedown to a host nobody configured.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(opts.timeoutMs),
+    });
+  } catch (error) {
+    return { kind: 'retryable', error: describeFetchError(error, opts.timeoutMs) };
+  }
+  // Only the status matters; dropping the body frees the socket and cannot hang on a slow body.
+  await response.body?.cancel().catch(() => undefined);
+  return classify(response);
+}
+
+function classify(response: Response): WebhookOutcome {
+  const { status } = response;
+  if (status >= 200 && status < 300) return { kind: 'delivered', status };
+  const error = `HTTP ${status} ${reasonPhrase(response)}`.trimEnd();
+  if (status >= 500 || RETRYABLE_4XX.has(status)) {
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+    return retryAfterMs === undefined
+      ? { kind: 'retryable', status, error }
+      : { kind: 'retryable', status, error, retryAfterMs };
+  }
+  return { kind: 'rejected', status, error };
+}
+
+// The standard phrase keeps errors uniform and short whatever the partner's server sends.
+function reasonPhrase(response: Response): string {
+  return (STATUS_CODES[response.status] ?? response.statusText).slice(0, MAX_REASON_LENGTH);
+}
+
+/** `Retry-After` as delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

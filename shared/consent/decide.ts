@@ -1,0 +1,50 @@
+import { gapsOf } from './coverage.ts';
+import { refOf, type Grant, type GrantRef } from './grant.ts';
+import type { Reason } from './reason-codes.ts';
+import type { IntendedUse } from './use.ts';
+
+export type Decision =
+  | { approved: true; grants: GrantRef[]; covering: Grant[] }
+  | { approved: false; reasons: Reason[]; covering: Grant[] };
+
+/**
+ * The decision rule of the contract: a use is approved when every twin has at least one
+ * grant that covers it. Denials list every reason for every uncovered twin.
+ *
+ * `grantsByTwin` must hold every grant of each twin (revoked ones included, so that the
+ * reason can say so); `covering` holds the grant chosen for each covered twin.
+ */
+export function decide(twinIds: string[], grantsByTwin: ReadonlyMap<string, Grant[]>, use: IntendedUse, now: Date): Decision {
+  const covering: Grant[] = [];
+  const reasons: Reason[] = [];
+  for (const twinId of unique(twinIds)) {
+    const result = coverTwin(twinId, grantsByTwin.get(twinId) ?? [], use, now);
+    if ('grant' in result) covering.push(result.grant);
+    else reasons.push(...result.reasons);
+  }
+  if (reasons.length > 0) return { approved: false, reasons, covering };
+  return { approved: true, grants: covering.map(refOf), covering };
+}
+
+/** Finds a covering grant for one twin, or all the reasons none covers. */
+export function coverTwin(twinId: string, grants: Grant[], use: IntendedUse, now: Date): { grant: Grant } | { reasons: Reason[] } {
+  if (grants.length === 0) {
+    return { reasons: [{ twinId, code: 'NO_CONSENT', message: `no consent grant exists for twin ${twinId}` }] };
+  }
+  const reasons: Reason[] = [];
+  // Sorted so that the same state always picks the same grant (stable metering).
+  for (const grant of [...grants].sort(byGrantId)) {
+    const gaps = gapsOf(grant, use, now);
+    if (gaps.length === 0) return { grant };
+    for (const g of gaps) reasons.push({ twinId, grantId: grant.grantId, ...g });
+  }
+  return { reasons };
+}
+
+export function unique<T>(values: Iterable<T>): T[] {
+  return [...new Set(values)];
+}
+
+function byGrantId(a: Grant, b: Grant): number {
+  return a.grantId < b.grantId ? -1 : a.grantId > b.grantId ? 1 : 0;
+}

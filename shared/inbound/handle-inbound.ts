@@ -1,0 +1,63 @@
+import type { z } from 'zod/mini';
+import type { EventEnvelope } from '../events/envelope.ts';
+import * as schemas from '../events/inbound-schemas.ts';
+import { INBOUND_ROLES, isInboundDetailType, type InboundDetailType } from '../events/roles.ts';
+import { parseDetail } from '../events/validation.ts';
+import type { Deps } from '../ports/deps.ts';
+import { grantConsent } from '../use-cases/grant-consent.ts';
+import type { Outcome } from '../use-cases/once.ts';
+import { recordPlacement } from '../use-cases/record-placement.ts';
+import { rejectEvent } from '../use-cases/reject-event.ts';
+import { RejectedEventError } from '../use-cases/rejected-event-error.ts';
+import { requestPublication } from '../use-cases/request-publication.ts';
+import { requestRender } from '../use-cases/request-render.ts';
+import { revokeConsent } from '../use-cases/revoke-consent.ts';
+import { recordTakedownReport } from '../use-cases/record-takedown-report.ts';
+
+interface Route<S extends z.ZodMiniType> {
+  schema: S;
+  run: (deps: Deps, detail: z.infer<S>, eventId: string) => Promise<Outcome>;
+}
+
+function route<S extends z.ZodMiniType>(schema: S, run: Route<S>['run']): Route<z.ZodMiniType> {
+  return { schema, run } as Route<z.ZodMiniType>;
+}
+
+/** Each inbound detail-type of the contract, with its schema and use case. */
+export const ROUTES: Record<InboundDetailType, Route<z.ZodMiniType>> = {
+  'Consent Granted': route(schemas.consentGranted, grantConsent),
+  'Consent Revoked': route(schemas.consentRevoked, revokeConsent),
+  'Render Requested': route(schemas.renderRequested, requestRender),
+  'Publication Requested': route(schemas.publicationRequested, requestPublication),
+  'Asset Published': route(schemas.assetPublished, recordPlacement),
+  'Takedown Completed': route(schemas.takedownCompleted, (deps, detail, eventId) => recordTakedownReport(deps, { kind: 'completed', ...detail }, eventId)),
+  'Takedown Failed': route(schemas.takedownFailed, (deps, detail, eventId) => recordTakedownReport(deps, { kind: 'failed', ...detail }, eventId)),
+};
+
+/**
+ * The one entry of every inbound event: check the sender's role, validate the detail,
+ * run the use case. Bad input ends in `Event Rejected` and a normal return (no retry
+ * loop); infrastructure failures throw, so the platform retries and then dead-letters.
+ */
+export async function handleInbound(deps: Deps, envelope: EventEnvelope): Promise<Outcome> {
+  const detailType = envelope['detail-type'];
+  if (!isInboundDetailType(detailType)) {
+    return rejectEvent(deps, envelope, [{ path: 'detail-type', message: `unknown detail-type "${detailType}"` }]);
+  }
+  const role = INBOUND_ROLES[detailType];
+  const expected = deps.settings.sources[role];
+  if (envelope.source !== expected) {
+    return rejectEvent(deps, envelope, [
+      { path: 'source', message: `"${detailType}" is accepted only from the ${role} role (source "${expected}"), not "${envelope.source}"` },
+    ]);
+  }
+  const { schema, run } = ROUTES[detailType];
+  const parsed = parseDetail(schema, envelope.detail);
+  if (!parsed.ok) return rejectEvent(deps, envelope, parsed.errors);
+  try {
+    return await run(deps, parsed.value, envelope.id);
+  } catch (error) {
+    if (error instanceof RejectedEventError) return rejectEvent(deps, envelope, error.errors);
+    throw error;
+  }
+}

@@ -1,0 +1,43 @@
+import type { Grant } from '../consent/grant.ts';
+import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Receipt, UsageRecord } from './records.ts';
+
+/**
+ * The storage port of the domain. Every `commit…` writes its effects, audit lines, usage
+ * and the receipt in one transaction: all or nothing. It throws `DuplicateReceiptError`
+ * when the receipt exists and `StaleReadError` when something it relied on changed.
+ */
+export interface ConsentStore {
+  getReceipt(kind: string, businessId: string): Promise<Receipt | undefined>;
+  markPublished(kind: string, businessId: string): Promise<void>;
+
+  /** Every grant of each twin, revoked ones included, read strongly consistently. */
+  grantsOfTwins(twinIds: readonly string[]): Promise<Map<string, Grant[]>>;
+  grantState(grantId: string): Promise<GrantState | undefined>;
+
+  /** Stores a new grant version; `previous` is the state it was decided on. */
+  commitGrant(change: { grant: Grant; previous: GrantState | undefined; receipt: Receipt; audit: AuditRecord[] }): Promise<void>;
+  /** Marks a grant id revoked forever (also before its grant arrived). */
+  commitRevocation(change: {
+    grantId: string;
+    twinId: string;
+    revokedAt: string;
+    reason?: string;
+    previous: GrantState | undefined;
+    receipt: Receipt;
+    audit: AuditRecord[];
+  }): Promise<void>;
+
+  /** A render or publication decision, or a rejection (no audit or usage then). */
+  commitDecision(change: { receipt: Receipt; audit: AuditRecord[]; usage: UsageRecord[]; publication?: PublicationRecord }): Promise<void>;
+
+  getPublication(publicationId: string): Promise<PublicationRecord | undefined>;
+  approvedPublications(assetId: string, channel: string): Promise<PublicationRecord[]>;
+
+  getPlacement(channel: string, placementId: string): Promise<PlacementRecord | undefined>;
+  /** Records a new placement; when it relies on grants, they must still be at the versions read. */
+  /** Replaces a placement's state if it is still at `placement.revision`; stores it with the next revision. */
+  commitPlacementUpdate(change: { placement: PlacementRecord; receipt: Receipt; audit: AuditRecord[] }): Promise<void>;
+  /** Where a takedown id points. */
+  getTakedownRef(takedownId: string): Promise<{ channel: string; placementId: string } | undefined>;
+  commitPlacement(change: { placement: PlacementRecord; receipt: Receipt; audit: AuditRecord[]; usage: UsageRecord[] }): Promise<void>;
+}

@@ -1,0 +1,57 @@
+/**
+ * Key layout of the consent table (single-table design, `pk`/`sk` strings).
+ *
+ * | item                | pk                          | sk                             |
+ * |---------------------|-----------------------------|--------------------------------|
+ * | grant (per twin)    | TWIN#<twinId>               | GRANT#<grantId>                |
+ * | grant state by id   | GRANT#<grantId>             | STATE                          |
+ * | placement           | PLACEMENT#<channel>#<id>    | PLACEMENT                      |
+ * | twin's placement    | TWIN#<twinId>               | PLACEMENT#<channel>#<id>       |
+ * | grant's placement   | GRANT#<grantId>             | PLACEMENT#<channel>#<id>       |
+ * | publication         | PUBLICATION#<publicationId> | PUBLICATION                    |
+ * | asset's approvals   | ASSET#<assetId>             | PUBLICATION#<channel>#<pubId>  |
+ * | takedown            | TAKEDOWN#<takedownId>       | TAKEDOWN                       |
+ * | receipt (outbox)    | RECEIPT#<kind>#<businessId> | RECEIPT                        |
+ *
+ * All grants of a twin are one strongly consistent Query on the base table, so a decision
+ * costs one round trip per twin and never reads a lagging index.
+ * Id parts are URI-encoded so that an id containing `#` cannot forge another key.
+ */
+const part = (value: string): string => encodeURIComponent(value);
+
+export const keys = {
+  twin: (twinId: string) => `TWIN#${part(twinId)}`,
+  grantSort: (grantId: string) => `GRANT#${part(grantId)}`,
+  grantPrefix: 'GRANT#',
+  grantState: (grantId: string) => ({ pk: `GRANT#${part(grantId)}`, sk: 'STATE' }),
+  grant: (twinId: string, grantId: string) => ({ pk: keys.twin(twinId), sk: keys.grantSort(grantId) }),
+  placement: (channel: string, placementId: string) => ({ pk: `PLACEMENT#${part(channel)}#${part(placementId)}`, sk: 'PLACEMENT' }),
+  placementSort: (channel: string, placementId: string) => `PLACEMENT#${part(channel)}#${part(placementId)}`,
+  placementPrefix: 'PLACEMENT#',
+  grantPlacements: (grantId: string) => `GRANT#${part(grantId)}`,
+  publication: (publicationId: string) => ({ pk: `PUBLICATION#${part(publicationId)}`, sk: 'PUBLICATION' }),
+  assetApprovals: (assetId: string) => `ASSET#${part(assetId)}`,
+  assetApprovalSort: (channel: string, publicationId: string) => `PUBLICATION#${part(channel)}#${part(publicationId)}`,
+  assetApprovalPrefix: (channel: string) => `PUBLICATION#${part(channel)}#`,
+  takedown: (takedownId: string) => ({ pk: `TAKEDOWN#${part(takedownId)}`, sk: 'TAKEDOWN' }),
+  receipt: (kind: string, businessId: string) => ({ pk: `RECEIPT#${part(kind)}#${part(businessId)}`, sk: 'RECEIPT' }),
+};
+
+/**
+ * Key layout of the audit table: append-only, written with `attribute_not_exists`
+ * and granted PutItem only.
+ *
+ * | item          | pk                | sk                                            |
+ * |---------------|-------------------|-----------------------------------------------|
+ * | audit record  | TWIN#<twinId>     | AUDIT#<at>#<recordId>                         |
+ * | usage         | TALENT#<talentId> | USAGE#<yyyy-mm>#<at>#<kind>#<refId>#<twinId>  |
+ */
+export const auditKeys = {
+  audit: (twinId: string, at: string, recordId: string) => ({ pk: keys.twin(twinId), sk: `AUDIT#${at}#${part(recordId)}` }),
+  usage: (talentId: string, at: string, kind: string, refId: string, twinId: string) => ({
+    pk: `TALENT#${part(talentId)}`,
+    sk: `USAGE#${at.slice(0, 7)}#${at}#${kind}#${part(refId)}#${part(twinId)}`,
+  }),
+  usagePrefix: (month: string) => `USAGE#${month}#`,
+  talent: (talentId: string) => `TALENT#${part(talentId)}`,
+};

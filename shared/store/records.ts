@@ -1,0 +1,103 @@
+import type { Grant, GrantRef } from '../consent/grant.ts';
+import type { Reason, ReasonCode } from '../consent/reason-codes.ts';
+import type { OutboundEvent } from '../events/envelope.ts';
+
+/**
+ * Proof that an inbound event was processed, written in the same transaction as its
+ * effects, holding the events it must emit (a transactional outbox). A redelivery finds
+ * it and emits nothing new; a crash between commit and emit is healed by the redelivery.
+ */
+export interface Receipt {
+  kind: string;
+  businessId: string;
+  eventId: string;
+  outbox: OutboundEvent[];
+  published: boolean;
+  createdAt: string;
+}
+
+/** What TwinGuard knows of a grant id even without the grant: its twin, version, revocation. */
+export interface GrantState {
+  grantId: string;
+  twinId?: string;
+  version?: number;
+  revokedAt?: string;
+}
+
+/** One line of the append-only audit trail of a twin. */
+export interface AuditRecord {
+  twinId: string;
+  at: string;
+  recordId: string;
+  kind: 'grant' | 'revocation' | 'render-decision' | 'publication-decision' | 'placement' | 'takedown' | 'rejection';
+  outcome: string;
+  reasons?: Reason[];
+  grants?: GrantRef[];
+  /** The inbound event's detail, as received (after validation). */
+  request: Record<string, unknown>;
+  eventId: string;
+}
+
+/** One paid use of a twin: the basis of the monthly statement of its talent. */
+export interface UsageRecord {
+  talentId: string;
+  twinId: string;
+  grantId: string;
+  kind: 'render' | 'placement';
+  amount: number;
+  currency: string;
+  refId: string;
+  at: string;
+}
+
+export interface PublicationRecord {
+  publicationId: string;
+  assetId: string;
+  channel: string;
+  twinIds: string[];
+  licensee: string;
+  medium: string;
+  modifications: string[];
+  territories: string[];
+  aiLabelled: boolean;
+  approved: boolean;
+  grants: GrantRef[];
+  decisionId: string;
+  decidedAt: string;
+}
+
+export type PlacementStatus = 'live' | 'takedown-requested' | 'taken-down' | 'takedown-failed';
+
+export interface TakedownState {
+  takedownId: string;
+  reason: ReasonCode;
+  grantIds: string[];
+  requestedAt: string;
+  deadline: string;
+  attempts: number;
+  completedAt?: string;
+  lastError?: string;
+  final?: boolean;
+  overdue?: boolean;
+}
+
+export interface PlacementRecord {
+  channel: string;
+  placementId: string;
+  assetId: string;
+  url?: string;
+  publicationId?: string;
+  twinIds: string[];
+  licensee: string;
+  territories: string[];
+  publishedAt: string;
+  recordedAt: string;
+  status: PlacementStatus;
+  /** The grant each twin's consent rests on; empty when the placement was never covered. */
+  reliesOn: GrantRef[];
+  takedown?: TakedownState;
+  /** Bumped on every change; writers check it (optimistic locking). */
+  revision: number;
+}
+
+export type { Grant };

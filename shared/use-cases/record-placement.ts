@@ -1,0 +1,77 @@
+import { unique } from '../consent/decide.ts';
+import { refOf } from '../consent/grant.ts';
+import { judgePlacement } from '../consent/placement-coverage.ts';
+import type { AssetPublished } from '../events/inbound-schemas.ts';
+import type { Deps } from '../ports/deps.ts';
+import type { PlacementRecord, PublicationRecord } from '../store/records.ts';
+import { once, type Outcome } from './once.ts';
+import { openTakedown } from './takedown.ts';
+import { usageEvents, usageOf } from './usage.ts';
+
+/**
+ * `Asset Published`: an asset went live on a channel.
+ * Primary course: 1. find the approved publication(s) of the asset on the channel;
+ * 2. check the consent of every twin again, now; 3. covered: record the placement with
+ * the grants it relies on and meter one use per twin; not covered: record it and request
+ * its takedown at once. The write fails if a grant it relies on changed meanwhile, and
+ * the placement is judged again, so a revocation racing it always wins.
+ */
+export async function recordPlacement(deps: Deps, detail: AssetPublished, eventId: string): Promise<Outcome> {
+  const businessId = `${detail.channel}#${detail.placementId}`;
+  return once(deps, { kind: 'placement', businessId, eventId }, async (receipt) => {
+    const publications = await approvedPublicationsFor(deps, detail);
+    const twinIds = unique([...detail.twinIds, ...publications.flatMap((p) => p.twinIds)]);
+    const grants = await deps.store.grantsOfTwins(twinIds);
+    const now = deps.clock.now();
+    const at = now.toISOString();
+    const verdict = judgePlacement(detail.twinIds, publications, grants, now);
+    const placement: PlacementRecord = {
+      channel: detail.channel,
+      placementId: detail.placementId,
+      assetId: detail.assetId,
+      url: detail.url,
+      publicationId: verdict.covered ? verdict.publication.publicationId : detail.publicationId,
+      twinIds,
+      licensee: detail.licensee,
+      territories: unique(detail.territories),
+      publishedAt: detail.publishedAt,
+      recordedAt: at,
+      status: 'live',
+      reliesOn: verdict.covered ? verdict.covering.map(refOf) : [],
+      revision: 0,
+    };
+    const usage = verdict.covered ? usageOf(verdict.covering, 'placement', detail.placementId, at) : [];
+    const outbox = usageEvents(usage);
+    if (!verdict.covered) {
+      const { takedown, event } = openTakedown(deps, placement, verdict.reason, verdict.grantIds);
+      placement.status = 'takedown-requested';
+      placement.takedown = takedown;
+      outbox.push(event);
+    }
+    const r = receipt(outbox);
+    await deps.store.commitPlacement({
+      placement,
+      receipt: r,
+      usage,
+      audit: twinIds.map((twinId) => ({
+        twinId,
+        at,
+        recordId: `placement#${businessId}`,
+        kind: 'placement',
+        outcome: verdict.covered ? 'live' : `takedown-requested:${verdict.reason}`,
+        ...(verdict.covered ? { grants: placement.reliesOn } : { reasons: verdict.reasons }),
+        request: detail,
+        eventId,
+      })),
+    });
+    return r.outbox;
+  });
+}
+
+/** The publication named by the event, if it approved this very asset and channel; else any approval of them. */
+async function approvedPublicationsFor(deps: Deps, detail: AssetPublished): Promise<PublicationRecord[]> {
+  if (detail.publicationId === undefined) return deps.store.approvedPublications(detail.assetId, detail.channel);
+  const named = await deps.store.getPublication(detail.publicationId);
+  const matches = named !== undefined && named.approved && named.assetId === detail.assetId && named.channel === detail.channel;
+  return matches ? [named] : [];
+}

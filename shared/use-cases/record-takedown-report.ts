@@ -1,0 +1,61 @@
+import type { Deps } from '../ports/deps.ts';
+import type { PlacementRecord } from '../store/records.ts';
+import { once, type Outcome } from './once.ts';
+import { RejectedEventError } from './rejected-event-error.ts';
+
+export type TakedownReport =
+  | { kind: 'completed'; takedownId: string; assetId: string; channel: string; placementId: string; completedAt: string }
+  | { kind: 'failed'; takedownId: string; assetId: string; channel: string; placementId: string; error: string; final: boolean; attempts?: number };
+
+/**
+ * `Takedown Completed` / `Takedown Failed` from a channel connector (or TwinGuard's own
+ * webhook connector): record the outcome on the placement. A completion is final; a
+ * report for a takedown that is already completed changes nothing.
+ */
+export async function recordTakedownReport(deps: Deps, report: TakedownReport, eventId: string): Promise<Outcome> {
+  // Every failed attempt is its own fact; a completion happens once.
+  const businessId = report.kind === 'completed' ? `${report.takedownId}#completed` : `${report.takedownId}#failed#${eventId}`;
+  return once(deps, { kind: 'takedown-report', businessId, eventId }, async (receipt) => {
+    const placement = await placementOf(deps, report);
+    const takedown = placement.takedown!;
+    if (placement.status === 'taken-down') return undefined;
+    const at = deps.clock.now().toISOString();
+    const next: PlacementRecord =
+      report.kind === 'completed'
+        ? { ...placement, status: 'taken-down', takedown: { ...takedown, completedAt: report.completedAt } }
+        : {
+            ...placement,
+            status: report.final ? 'takedown-failed' : placement.status,
+            takedown: { ...takedown, lastError: report.error, final: report.final, attempts: report.attempts ?? takedown.attempts + 1 },
+          };
+    const r = receipt([]);
+    await deps.store.commitPlacementUpdate({
+      placement: next,
+      receipt: r,
+      audit: placement.twinIds.map((twinId) => ({
+        twinId,
+        at,
+        recordId: `${report.takedownId}#${report.kind}#${eventId}`,
+        kind: 'takedown',
+        outcome: report.kind === 'completed' ? 'completed' : report.final ? 'failed-final' : 'failed',
+        request: report,
+        eventId,
+      })),
+    });
+    return r.outbox;
+  });
+}
+
+async function placementOf(deps: Deps, report: TakedownReport): Promise<PlacementRecord> {
+  const ref = await deps.store.getTakedownRef(report.takedownId);
+  const placement = ref && (await deps.store.getPlacement(ref.channel, ref.placementId));
+  if (!placement || placement.takedown?.takedownId !== report.takedownId) {
+    throw new RejectedEventError([{ path: 'detail.takedownId', message: `no open takedown ${report.takedownId} is known` }]);
+  }
+  if (placement.channel !== report.channel || placement.placementId !== report.placementId) {
+    throw new RejectedEventError([
+      { path: 'detail.placementId', message: `takedown ${report.takedownId} is for ${placement.channel} placement ${placement.placementId}` },
+    ]);
+  }
+  return placement;
+}

@@ -1,0 +1,58 @@
+import { decide, unique } from '../consent/decide.ts';
+import type { PublicationRequested } from '../events/inbound-schemas.ts';
+import type { Deps } from '../ports/deps.ts';
+import type { AuditRecord, PublicationRecord } from '../store/records.ts';
+import { useOfPublication } from '../consent/use.ts';
+import { once, type Outcome } from './once.ts';
+
+/**
+ * `Publication Requested`: may the publisher put this asset on this channel in these
+ * territories? Primary course: as for a render, plus channel, territories and the AI label;
+ * an approval is stored so that the placement reported later can be matched to it.
+ * Publishing is not a paid use yet: the placement, once live, is.
+ */
+export async function requestPublication(deps: Deps, detail: PublicationRequested, eventId: string): Promise<Outcome> {
+  return once(deps, { kind: 'publication', businessId: detail.publicationId, eventId }, async (receipt) => {
+    const grants = await deps.store.grantsOfTwins(detail.twinIds);
+    const now = deps.clock.now();
+    const at = now.toISOString();
+    const twinIds = unique(detail.twinIds);
+    const publication: Omit<PublicationRecord, 'approved' | 'grants'> = {
+      publicationId: detail.publicationId,
+      assetId: detail.assetId,
+      channel: detail.channel,
+      twinIds,
+      licensee: detail.licensee,
+      medium: detail.medium,
+      modifications: detail.modifications ?? [],
+      territories: unique(detail.territories),
+      aiLabelled: detail.aiDisclosure.labelled,
+      decisionId: deps.ids.next('dec'),
+      decidedAt: at,
+    };
+    const decision = decide(twinIds, grants, useOfPublication(publication), now);
+    const common = { publicationId: detail.publicationId, assetId: detail.assetId, channel: detail.channel, twinIds, decisionId: publication.decisionId };
+    const outbox = decision.approved
+      ? [{ detailType: 'Publication Approved' as const, detail: { ...common, grants: decision.grants } }]
+      : [{ detailType: 'Publication Denied' as const, detail: { ...common, reasons: decision.reasons } }];
+    const audit: AuditRecord[] = twinIds.map((twinId) => ({
+      twinId,
+      at,
+      recordId: publication.decisionId,
+      kind: 'publication-decision',
+      outcome: decision.approved ? 'approved' : 'denied',
+      ...(decision.approved ? { grants: decision.grants } : { reasons: decision.reasons }),
+      request: detail,
+      eventId,
+    }));
+    const r = receipt(outbox);
+    await deps.store.commitDecision({
+      receipt: r,
+      audit,
+      usage: [],
+      publication: { ...publication, approved: decision.approved, grants: decision.approved ? decision.grants : [] },
+    });
+    return r.outbox;
+  });
+}
+

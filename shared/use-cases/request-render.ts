@@ -1,0 +1,43 @@
+import { decide, unique } from '../consent/decide.ts';
+import type { RenderRequested } from '../events/inbound-schemas.ts';
+import type { Deps } from '../ports/deps.ts';
+import type { AuditRecord } from '../store/records.ts';
+import { once, type Outcome } from './once.ts';
+import { usageEvents, usageOf } from './usage.ts';
+
+/**
+ * `Render Requested`: may the studio make this image or video?
+ * Primary course: 1. read every grant of every twin (one consistent query each);
+ * 2. approve when each twin has a covering grant, else deny with every reason;
+ * 3. store the decision in each twin's audit trail and meter one use per twin;
+ * 4. emit `Render Approved` and `Usage Recorded`, or `Render Denied`.
+ */
+export async function requestRender(deps: Deps, detail: RenderRequested, eventId: string): Promise<Outcome> {
+  return once(deps, { kind: 'render', businessId: detail.requestId, eventId }, async (receipt) => {
+    const grants = await deps.store.grantsOfTwins(detail.twinIds);
+    const now = deps.clock.now();
+    const at = now.toISOString();
+    const use = { licensee: detail.licensee, medium: detail.medium, modifications: detail.modifications ?? [] };
+    const decision = decide(detail.twinIds, grants, use, now);
+    const decisionId = deps.ids.next('dec');
+    const twinIds = unique(detail.twinIds);
+    const common = { requestId: detail.requestId, twinIds, licensee: detail.licensee, campaignId: detail.campaignId, decisionId };
+    const usage = decision.approved ? usageOf(decision.covering, 'render', detail.requestId, at) : [];
+    const outbox = decision.approved
+      ? [{ detailType: 'Render Approved' as const, detail: { ...common, grants: decision.grants } }, ...usageEvents(usage)]
+      : [{ detailType: 'Render Denied' as const, detail: { ...common, reasons: decision.reasons } }];
+    const audit: AuditRecord[] = twinIds.map((twinId) => ({
+      twinId,
+      at,
+      recordId: decisionId,
+      kind: 'render-decision',
+      outcome: decision.approved ? 'approved' : 'denied',
+      ...(decision.approved ? { grants: decision.grants } : { reasons: decision.reasons }),
+      request: detail,
+      eventId,
+    }));
+    const r = receipt(outbox);
+    await deps.store.commitDecision({ receipt: r, audit, usage });
+    return r.outbox;
+  });
+}

@@ -1,0 +1,28 @@
+import type { ConsentRevoked } from '../events/inbound-schemas.ts';
+import type { Deps } from '../ports/deps.ts';
+import { once, type Outcome } from './once.ts';
+
+/**
+ * `Consent Revoked`: terminal. Primary course: 1. read the grant's state by id (the grant
+ * may not have arrived yet); 2. mark the id revoked forever, and the grant too if stored;
+ * 3. audit it. A later `Consent Granted` for the id, of any version, is then ignored.
+ */
+export async function revokeConsent(deps: Deps, detail: ConsentRevoked, eventId: string): Promise<Outcome> {
+  return once(deps, { kind: 'revocation', businessId: detail.grantId, eventId }, async (receipt) => {
+    const previous = await deps.store.grantState(detail.grantId);
+    if (previous?.revokedAt !== undefined) return undefined;
+    // The stored grant knows its twin; the event's twinId serves when the grant is not here yet.
+    const twinId = previous?.twinId ?? detail.twinId;
+    const r = receipt([]);
+    await deps.store.commitRevocation({
+      grantId: detail.grantId,
+      twinId,
+      revokedAt: detail.revokedAt,
+      reason: detail.reason,
+      previous,
+      receipt: r,
+      audit: [{ twinId, at: deps.clock.now().toISOString(), recordId: detail.grantId, kind: 'revocation', outcome: 'revoked', request: detail, eventId }],
+    });
+    return r.outbox;
+  });
+}

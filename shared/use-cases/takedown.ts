@@ -1,0 +1,45 @@
+import type { ReasonCode } from '../consent/reason-codes.ts';
+import type { OutboundEvent } from '../events/envelope.ts';
+import type { Deps } from '../ports/deps.ts';
+import type { PlacementRecord, TakedownState } from '../store/records.ts';
+
+/** Opens a takedown for a placement: its state, and the `Takedown Requested` event. */
+export function openTakedown(
+  deps: Deps,
+  placement: Pick<PlacementRecord, 'assetId' | 'channel' | 'placementId' | 'url' | 'twinIds' | 'publicationId'>,
+  reason: ReasonCode,
+  grantIds: string[],
+): { takedown: TakedownState; event: OutboundEvent } {
+  const now = deps.clock.now();
+  const takedown: TakedownState = {
+    takedownId: deps.ids.next('td'),
+    reason,
+    grantIds,
+    requestedAt: now.toISOString(),
+    deadline: new Date(now.getTime() + deps.settings.takedownSlaSeconds * 1000).toISOString(),
+    attempts: 0,
+  };
+  return { takedown, event: takedownRequested(placement, takedown) };
+}
+
+export function takedownRequested(
+  placement: Pick<PlacementRecord, 'assetId' | 'channel' | 'placementId' | 'url' | 'twinIds' | 'publicationId'>,
+  t: TakedownState,
+): OutboundEvent {
+  return {
+    detailType: 'Takedown Requested',
+    detail: {
+      takedownId: t.takedownId,
+      assetId: placement.assetId,
+      channel: placement.channel,
+      placementId: placement.placementId,
+      url: placement.url,
+      publicationId: placement.publicationId,
+      twinIds: placement.twinIds,
+      grantIds: t.grantIds,
+      reason: t.reason,
+      requestedAt: t.requestedAt,
+      deadline: t.deadline,
+    },
+  };
+}
