@@ -1,0 +1,53 @@
+/** Base class of every error raised by the local bus, so callers can catch the area at once. */
+export class LocalBusError extends Error {
+  override name = 'LocalBusError';
+}
+
+/**
+ * A whole-request failure, answered in the AWS JSON 1.1 error shape. `awsType` becomes both
+ * `__type` and `x-amzn-ErrorType`, which is what the SDK turns into the thrown error's name.
+ */
+export class AwsJsonProtocolError extends LocalBusError {
+  override name = 'AwsJsonProtocolError';
+  constructor(
+    readonly awsType: string,
+    message: string,
+    readonly statusCode = 400,
+  ) {
+    super(message);
+  }
+}
+
+export class BusClosedError extends LocalBusError {
+  override name = 'BusClosedError';
+  constructor() {
+    super('the local event bus is closed');
+  }
+}
+
+export class DuplicateRuleError extends LocalBusError {
+  override name = 'DuplicateRuleError';
+  constructor(ruleName: string, eventBusName: string) {
+    super(`rule ${ruleName} already exists on event bus ${eventBusName}`);
+  }
+}
+
+export class UnknownDeadLetterError extends LocalBusError {
+  override name = 'UnknownDeadLetterError';
+  constructor(readonly deadLetterId: string) {
+    super(`no dead letter with id ${deadLetterId}`);
+  }
+}
+
+/** The runtime refused a replayed event; the record is kept so nothing is lost. */
+export class ReplayFailedError extends LocalBusError {
+  override name = 'ReplayFailedError';
+  constructor(
+    readonly deadLetterId: string,
+    readonly errorCode: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`replay of ${deadLetterId} failed: ${errorCode}: ${message}`, options);
+  }
+}
