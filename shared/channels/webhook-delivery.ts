@@ -1,8 +1,8 @@
 /**
  * One attempt to deliver a `Takedown Requested` envelope to a webhook channel.
- * Pure I/O step: it decides nothing about retries (see retry-policy.ts) and never throws for
- * network or HTTP failures, so the caller can always record the attempt and move on.
- * (It does throw RangeError for a non-positive timeoutMs, which is a programming error.)
+ * It decides nothing about retries (see retry-policy.ts) and never rejects for network or
+ * HTTP failures, so the caller can always record the attempt and move on. It does reject
+ * with RangeError for a timeoutMs that is not a positive integer: that is a wiring bug.
  */
 import { STATUS_CODES } from 'node:http';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signBody } from './signature.ts';

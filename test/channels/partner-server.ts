@@ -1,0 +1,66 @@
+/**
+ * A real HTTP server playing a channel partner: it checks the signature the way partners
+ * are told to, records what arrived, and answers as the path says:
+ *   /status/<code>  that status (302 points at /status/200; 429 and 503 add Retry-After: 3)
+ *   /hang           reads the request, never answers
+ *   /reset          reads the request, then resets the TCP connection
+ * A request with a bad signature is answered 401 whatever the path.
+ */
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { SIGNATURE_HEADER, verifySignature } from '../../shared/channels/signature.ts';
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  signatureValid: boolean;
+}
+
+export interface PartnerServer {
+  url(path: string): string;
+  readonly received: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+export async function startPartner(secret: string): Promise<PartnerServer> {
+  const received: ReceivedRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const signatureValid = verifySignature(body, req.headers[SIGNATURE_HEADER], secret);
+      const path = req.url ?? '/';
+      received.push({ method: req.method ?? '', path, headers: req.headers, body, signatureValid });
+      if (!signatureValid) return void res.writeHead(401).end();
+      if (path === '/hang') return;
+      if (path === '/reset') return void req.socket.resetAndDestroy();
+      const status = Number(/^\/status\/(\d{3})$/.exec(path)?.[1] ?? 404);
+      const headers: Record<string, string> = {};
+      if (status === 302) headers['location'] = '/status/200';
+      if (status === 429 || status === 503) headers['retry-after'] = '3';
+      res.writeHead(status, headers).end(status === 204 ? undefined : 'partner says hi');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: (path) => `http://127.0.0.1:${port}${path}`,
+    received,
+    close: async () => {
+      server.closeAllConnections(); // the /hang sockets would otherwise keep close() waiting
+      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
+
+/** A URL on a port that was just free, so connecting to it is refused. */
+export async function closedPortUrl(): Promise<string> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return `http://127.0.0.1:${port}/takedowns`;
+}
