@@ -1,0 +1,34 @@
+import { DEFAULT_SOURCES, type RoleSources } from '../../shared/events/roles.ts';
+import type { Settings } from '../../shared/ports/deps.ts';
+
+/** Names of the environment variables the construct sets on every function. */
+export const ENV = {
+  consentTable: 'CONSENT_TABLE_NAME',
+  auditTable: 'AUDIT_TABLE_NAME',
+  eventBus: 'EVENT_BUS_NAME',
+  takedownSla: 'TAKEDOWN_SLA_SECONDS',
+  sources: { consent: 'SOURCE_CONSENT', studio: 'SOURCE_STUDIO', publisher: 'SOURCE_PUBLISHER', channel: 'SOURCE_CHANNEL' },
+} as const;
+
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Reads a required variable at cold start, failing loudly rather than on the first event. */
+export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new ConfigurationError(`environment variable ${name} is required`);
+  return value;
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
+  const sources = Object.fromEntries(
+    Object.entries(ENV.sources).map(([role, name]) => [role, env[name] || DEFAULT_SOURCES[role as keyof RoleSources]]),
+  ) as RoleSources;
+  const sla = Number(env[ENV.takedownSla] ?? 3600);
+  if (!Number.isFinite(sla) || sla <= 0) throw new ConfigurationError(`${ENV.takedownSla} must be a positive number of seconds`);
+  return { sources, takedownSlaSeconds: sla };
+}

@@ -1,0 +1,3 @@
+import { inboundHandler } from './commons/inbound-handler.ts';
+
+export const handler = inboundHandler(['Publication Requested']);

@@ -1,0 +1,17 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { TwinGuard, type TwinGuardProps } from './twinguard.ts';
+
+export interface TwinGuardStackProps extends StackProps {
+  readonly twinGuard?: TwinGuardProps;
+}
+
+/** The stack that ships with TwinGuard; brands that have their own app use the construct instead. */
+export class TwinGuardStack extends Stack {
+  readonly twinGuard: TwinGuard;
+
+  constructor(scope: Construct, id: string, props: TwinGuardStackProps = {}) {
+    super(scope, id, props);
+    this.twinGuard = new TwinGuard(this, 'TwinGuard', props.twinGuard);
+  }
+}

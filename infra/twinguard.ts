@@ -1,0 +1,139 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import { ENV } from '../functions/commons/config.ts';
+import { TWINGUARD_SOURCE } from '../shared/events/envelope.ts';
+import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type Role, type RoleSources } from '../shared/events/roles.ts';
+import { HandlerFunction } from './handler-function.ts';
+import { twinGuardTable } from './tables.ts';
+
+export interface TwinGuardProps {
+  /**
+   * An existing bus to attach to. When absent, a bus named `eventBusName` is created.
+   * @default a new bus
+   */
+  readonly eventBus?: IEventBus;
+  /**
+   * Name of the bus to create; ignored when `eventBus` is given.
+   * @default 'twinguard'
+   */
+  readonly eventBusName?: string;
+  /**
+   * The `source` of each inbound role; only the consent authority may grant or revoke.
+   * @default twinguard.consent, twinguard.studio, twinguard.publisher, twinguard.channel
+   */
+  readonly sources?: Partial<RoleSources>;
+  /**
+   * Time from `Takedown Requested` to its `deadline`.
+   * @default Duration.hours(1)
+   */
+  readonly takedownSla?: Duration;
+  /**
+   * How long the bus archive keeps every event for replay.
+   * @default Duration.days(365)
+   */
+  readonly archiveRetention?: Duration;
+  /**
+   * What happens to the tables when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The functions that answer inbound events, and the detail-types each owns. */
+const INBOUND_FUNCTIONS: Record<string, readonly InboundDetailType[]> = {
+  'consent-granted': ['Consent Granted'],
+  'consent-revoked': ['Consent Revoked'],
+  'render-requested': ['Render Requested'],
+  'publication-requested': ['Publication Requested'],
+  'asset-published': ['Asset Published'],
+  'takedown-reported': ['Takedown Completed', 'Takedown Failed'],
+};
+
+/**
+ * TwinGuard in one construct: the bus and its archive, the consent and audit tables, one
+ * function per inbound event with its own dead-letter queue and alarm, and the rules that
+ * route each detail-type only from the role allowed to send it. Known detail-types from any
+ * other source are routed to a function that answers them with `Event Rejected`.
+ */
+export class TwinGuard extends Construct {
+  readonly eventBus: IEventBus;
+  readonly consentTable: TableV2;
+  /** Append-only: audit trail and usage ledger. */
+  readonly auditTable: TableV2;
+  readonly functions: Record<string, HandlerFunction> = {};
+  readonly rules: Rule[] = [];
+  readonly sources: RoleSources;
+
+  constructor(scope: Construct, id: string, props: TwinGuardProps = {}) {
+    super(scope, id);
+    this.sources = { ...DEFAULT_SOURCES, ...props.sources };
+    const created = props.eventBus === undefined ? new EventBus(this, 'Bus', { eventBusName: props.eventBusName ?? 'twinguard' }) : undefined;
+    this.eventBus = props.eventBus ?? created!;
+    created?.archive('Archive', {
+      description: 'Every TwinGuard event, for replay',
+      eventPattern: { account: [created.env.account] },
+      retention: props.archiveRetention ?? Duration.days(365),
+    });
+    this.consentTable = twinGuardTable(this, 'ConsentTable', { removalPolicy: props.removalPolicy });
+    this.auditTable = twinGuardTable(this, 'AuditTable', { removalPolicy: props.removalPolicy });
+
+    const environment = {
+      [ENV.takedownSla]: String((props.takedownSla ?? Duration.hours(1)).toSeconds()),
+      ...Object.fromEntries(Object.entries(ENV.sources).map(([role, name]) => [name, this.sources[role as Role]])),
+    };
+    for (const [name, detailTypes] of Object.entries(INBOUND_FUNCTIONS)) {
+      const fn = this.handlerFunction(name, environment);
+      for (const detailType of detailTypes) {
+        this.route(`${pascal(detailType)}Rule`, { source: [this.sources[INBOUND_ROLES[detailType]]], detailType: [detailType] }, fn);
+      }
+    }
+    this.routeWrongSources(this.handlerFunction('wrong-source', environment));
+  }
+
+  /** Every dead-letter alarm: a brand wires these to its on-call. */
+  get alarms(): Alarm[] {
+    return Object.values(this.functions).map((f) => f.deadLetterAlarm);
+  }
+
+  private handlerFunction(name: string, environment: Record<string, string>): HandlerFunction {
+    const fn = new HandlerFunction(this, pascal(name), { handler: name, environment })
+      .bindConsentTable(this.consentTable, ENV.consentTable)
+      .bindAuditTable(this.auditTable, ENV.auditTable)
+      .bindEventBus(this.eventBus, ENV.eventBus);
+    this.functions[name] = fn;
+    return fn;
+  }
+
+  private route(id: string, eventPattern: ConstructorParameters<typeof Rule>[2]['eventPattern'], fn: HandlerFunction): Rule {
+    const rule = new Rule(this, id, { eventBus: this.eventBus, eventPattern });
+    rule.addTarget(
+      new LambdaFunction(fn.function, { deadLetterQueue: fn.deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) }),
+    );
+    this.rules.push(rule);
+    return rule;
+  }
+
+  /** One rule per role: its detail-types from any source but the role's own and TwinGuard's. */
+  private routeWrongSources(fn: HandlerFunction): void {
+    for (const role of Object.keys(DEFAULT_SOURCES) as Role[]) {
+      const detailTypes = (Object.keys(INBOUND_ROLES) as InboundDetailType[]).filter((t) => INBOUND_ROLES[t] === role);
+      this.route(
+        `WrongSource${pascal(role)}Rule`,
+        // TwinGuard itself emits `Takedown Completed`/`Failed` for its webhook connector: not an intrusion.
+        { detailType: detailTypes, source: [{ 'anything-but': [this.sources[role], TWINGUARD_SOURCE] }] as unknown as string[] },
+        fn,
+      );
+    }
+  }
+}
+
+function pascal(text: string): string {
+  return text
+    .split(/[^A-Za-z0-9]+/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
