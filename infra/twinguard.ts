@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule, type EventPattern, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/commons/config.ts';
@@ -108,7 +108,7 @@ export class TwinGuard extends Construct {
     return fn;
   }
 
-  private route(id: string, eventPattern: ConstructorParameters<typeof Rule>[2]['eventPattern'], fn: HandlerFunction): Rule {
+  private route(id: string, eventPattern: EventPattern, fn: HandlerFunction): Rule {
     const rule = new Rule(this, id, { eventBus: this.eventBus, eventPattern });
     rule.addTarget(
       new LambdaFunction(fn.function, { deadLetterQueue: fn.deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) }),
