@@ -1,0 +1,111 @@
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.ts';
+import { TwinGuard } from '../../infra/twinguard.ts';
+import { INBOUND_ROLES } from '../../shared/events/roles.ts';
+
+// Bundling is skipped: these tests check the template, not the bundles.
+const app = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+describe('the TwinGuard stack', () => {
+  let template: Template;
+  beforeAll(() => {
+    const { stack } = buildApp(app());
+    template = Template.fromStack(stack);
+  });
+
+  it('has one bus named twinguard, archived for replay', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'twinguard' });
+    template.resourceCountIs('AWS::Events::Archive', 1);
+  });
+
+  it.each(Object.entries(INBOUND_ROLES))('routes %s only from its role’s source', (detailType, role) => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'detail-type': [detailType], source: [`twinguard.${role}`] },
+      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 } })],
+    });
+  });
+
+  it('routes known detail-types from any other source to the rejecting function', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'detail-type': ['Consent Granted', 'Consent Revoked'], source: [{ 'anything-but': ['twinguard.consent', 'twinguard'] }] },
+    });
+  });
+
+  it('keeps both tables on-demand, with point-in-time recovery, retained on delete', () => {
+    const tables = template.findResources('AWS::DynamoDB::GlobalTable');
+    expect(Object.keys(tables)).toHaveLength(2);
+    for (const table of Object.values(tables)) {
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table.Properties.Replicas[0].PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    }
+  });
+
+  it('gives every function a dead-letter queue and an alarm on it', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(7);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties.DeadLetterConfig.TargetArn).toBeDefined();
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+    }
+    template.resourceCountIs('AWS::SQS::Queue', 7);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  });
+
+  it('lets functions read and write consent but never delete, and only append to the audit table', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()));
+    expect(actions.filter((a: string) => a.startsWith('dynamodb:'))).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/DeleteItem|Scan|BatchWriteItem|\*/)]),
+    );
+    for (const policy of policies) {
+      const statements = policy.Properties.PolicyDocument.Statement;
+      const audit = statements.find((s: any) => JSON.stringify(s.Resource).includes('AuditTable'));
+      expect(audit.Action).toBe('dynamodb:PutItem');
+    }
+  });
+
+  it('names the source file of each function for the local runtime', () => {
+    const entries = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Metadata['TwinGuard:Handler']);
+    expect(entries).toContain('functions/render-requested.ts');
+    expect(entries.every((e) => /^functions\/[a-z-]+\.ts$/.test(e))).toBe(true);
+  });
+});
+
+describe('the construct in a brand’s own app', () => {
+  it('attaches to an existing bus, takes other sources and a shorter SLA', () => {
+    const stack = new Stack(app(), 'BrandStack');
+    const bus = new EventBus(stack, 'BrandBus', { eventBusName: 'brand-bus' });
+    new TwinGuard(stack, 'Consent', {
+      eventBus: bus,
+      sources: { consent: 'brand.legal' },
+      takedownSla: Duration.minutes(15),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Consent Granted'], source: ['brand.legal'] } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TAKEDOWN_SLA_SECONDS: '900', SOURCE_CONSENT: 'brand.legal', SOURCE_STUDIO: 'twinguard.studio' }) },
+    });
+    for (const table of Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))) expect(table.DeletionPolicy).toBe('Delete');
+  });
+});
+
+describe('cdk-nag AwsSolutions checks', () => {
+  it('pass on the shipped stack', () => {
+    const { app: a } = buildApp(app());
+    expect(() => a.synth()).not.toThrow();
+  });
+
+  it('would fail a stack that breaks them (the check is live)', async () => {
+    const { app: a, stack } = buildApp(app());
+    const { Queue } = await import('aws-cdk-lib/aws-sqs');
+    new Queue(stack, 'PlainQueue');
+    expect(() => a.synth()).toThrow();
+  });
+});
