@@ -7,6 +7,7 @@ export const ENV = {
   auditTable: 'AUDIT_TABLE_NAME',
   eventBus: 'EVENT_BUS_NAME',
   takedownSla: 'TAKEDOWN_SLA_SECONDS',
+  reevaluationBudget: 'REEVALUATION_BUDGET',
   sources: { consent: 'SOURCE_CONSENT', studio: 'SOURCE_STUDIO', publisher: 'SOURCE_PUBLISHER', channel: 'SOURCE_CHANNEL' },
 } as const;
 
@@ -30,5 +31,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   ) as RoleSources;
   const sla = Number(env[ENV.takedownSla] ?? 3600);
   if (!Number.isFinite(sla) || sla <= 0) throw new ConfigurationError(`${ENV.takedownSla} must be a positive number of seconds`);
-  return { sources, takedownSlaSeconds: sla };
+  const budget = Number(env[ENV.reevaluationBudget] ?? 2000);
+  if (!Number.isInteger(budget) || budget <= 0) throw new ConfigurationError(`${ENV.reevaluationBudget} must be a positive whole number`);
+  return { sources, takedownSlaSeconds: sla, reevaluationBudget: budget };
 }

@@ -4,14 +4,15 @@ import type { Deps } from '../../shared/ports/deps.ts';
 import { randomIds, systemClock } from '../../shared/ports/ports.ts';
 import { documentClient } from '../../shared/store/dynamo-client.ts';
 import { DynamoConsentStore } from '../../shared/store/dynamo-consent-store.ts';
+import { DynamoFanoutStore } from '../../shared/store/dynamo-fanout-store.ts';
+import { DynamoDueQueue } from '../../shared/store/due-queue.ts';
 import { ENV, requiredEnv, settingsFromEnv } from './config.ts';
 
 /** Wires the real adapters from the environment, once per cold start. */
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
-  const store = new DynamoConsentStore(documentClient(), {
-    consent: requiredEnv(ENV.consentTable, env),
-    audit: requiredEnv(ENV.auditTable, env),
-  });
+  const db = documentClient();
+  const consentTable = requiredEnv(ENV.consentTable, env);
+  const store = new DynamoConsentStore(db, { consent: consentTable, audit: requiredEnv(ENV.auditTable, env) });
   const publisher = new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(ENV.eventBus, env));
-  return { store, publisher, clock: systemClock, ids: randomIds, settings: settingsFromEnv(env) };
+  return { store, fanout: new DynamoFanoutStore(db, consentTable, requiredEnv(ENV.auditTable, env)), due: new DynamoDueQueue(db, consentTable), publisher, clock: systemClock, ids: randomIds, settings: settingsFromEnv(env) };
 }

@@ -1,5 +1,7 @@
 import type { RoleSources } from '../events/roles.ts';
 import type { ConsentStore } from '../store/consent-store.ts';
+import type { DueQueue } from '../store/due-queue.ts';
+import type { FanoutStore } from '../store/fanout-store.ts';
 import type { Clock, EventPublisher, IdGenerator } from './ports.ts';
 
 /** Deployment settings the domain needs. */
@@ -7,11 +9,15 @@ export interface Settings {
   sources: RoleSources;
   /** Time from `Takedown Requested` to its `deadline`. */
   takedownSlaSeconds: number;
+  /** How many placements one invocation re-evaluates before it hands over to the next. */
+  reevaluationBudget: number;
 }
 
 /** Everything a use case touches, passed in (ports and adapters). */
 export interface Deps {
   store: ConsentStore;
+  fanout: FanoutStore;
+  due: DueQueue;
   publisher: EventPublisher;
   clock: Clock;
   ids: IdGenerator;

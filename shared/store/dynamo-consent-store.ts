@@ -3,6 +3,8 @@ import type { Grant } from '../consent/grant.ts';
 import type { ConsentStore } from './consent-store.ts';
 import { auditKeys, keys } from './keys.ts';
 import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Receipt, UsageRecord } from './records.ts';
+import { duePut } from './due-queue.ts';
+import { auditPut } from './audit-put.ts';
 import { transactWithReceipt, type TransactItem } from './transactions.ts';
 
 export interface TableNames {
@@ -56,7 +58,7 @@ export class DynamoConsentStore implements ConsentStore {
     return item === undefined ? undefined : (strip(item) as unknown as GrantState);
   }
 
-  async commitGrant({ grant, previous, receipt, audit }: Parameters<ConsentStore['commitGrant']>[0]): Promise<void> {
+  async commitGrant({ grant, previous, receipt, audit, due }: Parameters<ConsentStore['commitGrant']>[0]): Promise<void> {
     await transactWithReceipt(this.db, this.receiptPut(receipt), [
       {
         Put: {
@@ -67,6 +69,7 @@ export class DynamoConsentStore implements ConsentStore {
       },
       { Put: { TableName: this.tables.consent, Item: { ...keys.grant(grant.twinId, grant.grantId), type: 'grant', ...grant } } },
       ...this.auditPuts(audit),
+      ...due.map((d) => duePut(this.tables.consent, d)),
     ]);
   }
 
@@ -130,7 +133,7 @@ export class DynamoConsentStore implements ConsentStore {
     return item === undefined ? undefined : (strip(item) as unknown as PlacementRecord);
   }
 
-  async commitPlacement({ placement, receipt, audit, usage }: Parameters<ConsentStore['commitPlacement']>[0]): Promise<void> {
+  async commitPlacement({ placement, receipt, audit, usage, due }: Parameters<ConsentStore['commitPlacement']>[0]): Promise<void> {
     const { channel, placementId } = placement;
     const sk = keys.placementSort(channel, placementId);
     const ref = { channel, placementId, assetId: placement.assetId };
@@ -159,6 +162,7 @@ export class DynamoConsentStore implements ConsentStore {
         : []),
       ...this.auditPuts(audit),
       ...this.usagePuts(usage),
+      ...due.map((d) => duePut(this.tables.consent, d)),
     ]);
   }
 
@@ -193,13 +197,7 @@ export class DynamoConsentStore implements ConsentStore {
   }
 
   private auditPuts(records: AuditRecord[]) {
-    return records.map((r) => ({
-      Put: {
-        TableName: this.tables.audit,
-        Item: { ...auditKeys.audit(r.twinId, r.at, r.recordId), type: 'audit', ...r },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    }));
+    return records.map((r) => auditPut(this.tables.audit, r));
   }
 
   private usagePuts(records: UsageRecord[]) {

@@ -55,3 +55,27 @@ export const auditKeys = {
   usagePrefix: (month: string) => `USAGE#${month}#`,
   talent: (talentId: string) => `TALENT#${part(talentId)}`,
 };
+
+/**
+ * The due queue: work that must happen at a time (a grant's expiry, a takedown's deadline,
+ * a webhook retry). Items are spread over a few partitions so that a revocation of a twin
+ * with 100,000 placements does not write them all to one, and sorted by time inside each,
+ * so that "everything due by now" is one query per shard, however long the runtime slept.
+ */
+export const DUE_SHARDS = 8;
+
+export const dueKeys = {
+  shard: (n: number) => `DUE#${n}`,
+  item: (dueAt: string, kind: string, id: string) => {
+    const sk = `${dueAt}#${kind}#${part(id)}`;
+    return { pk: dueKeys.shard(shardOf(sk)), sk };
+  },
+  job: (jobId: string) => ({ pk: `JOB#${part(jobId)}`, sk: 'JOB' }),
+  delivery: (takedownId: string) => ({ pk: `DELIVERY#${part(takedownId)}`, sk: 'DELIVERY' }),
+};
+
+function shardOf(text: string): number {
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) hash = (hash * 31 + text.charCodeAt(i)) >>> 0;
+  return hash % DUE_SHARDS;
+}

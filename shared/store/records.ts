@@ -79,6 +79,30 @@ export interface TakedownState {
   lastError?: string;
   final?: boolean;
   overdue?: boolean;
+  /** The re-evaluation job that opened it, when one did (resume after a crash needs it). */
+  jobId?: string;
+}
+
+/** Progress of one re-evaluation of a grant's placements, saved after every page. */
+export interface ReevaluationJob {
+  jobId: string;
+  grantId: string;
+  twinId: string;
+  cause: 'CONSENT_REVOKED' | 'SCOPE_NARROWED' | 'CONSENT_EXPIRED';
+  /** Where the next page starts; absent before the first page. */
+  cursor?: string;
+  status: 'running' | 'done';
+  scanned: number;
+  takedowns: number;
+  /** Bumped on every save; a save expects the value it read (optimistic locking). */
+  seq: number;
+  startedAt: string;
+  updatedAt: string;
+}
+
+export interface PlacementRef {
+  channel: string;
+  placementId: string;
 }
 
 export interface PlacementRecord {

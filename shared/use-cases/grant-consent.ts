@@ -1,14 +1,19 @@
 import type { Grant } from '../consent/grant.ts';
+import { narrows } from '../consent/narrowing.ts';
+import type { OutboundEvent } from '../events/envelope.ts';
 import type { ConsentGranted } from '../events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
+import type { DueItem } from '../store/due-item.ts';
 import { once, type Outcome } from './once.ts';
+import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
 import { RejectedEventError } from './rejected-event-error.ts';
 
 /**
  * `Consent Granted`: create a grant, or amend it with a higher version.
  * Primary course: 1. read the grant's state by id; 2. if it was revoked, or this version
  * is not newer, change nothing (stale, duplicate or arriving after its revocation);
- * 3. store the whole new version (an amendment replaces, never patches) and audit it.
+ * 3. store the whole new version (an amendment replaces, never patches), audit it, and
+ * schedule its expiry; 4. if the amendment narrows the grant, re-evaluate its placements.
  */
 export async function grantConsent(deps: Deps, detail: ConsentGranted, eventId: string): Promise<Outcome> {
   const key = { kind: 'grant', businessId: `${detail.grantId}#${detail.version}`, eventId };
@@ -22,14 +27,34 @@ export async function grantConsent(deps: Deps, detail: ConsentGranted, eventId: 
       ]);
     }
     const grant: Grant = { ...detail, scope: { ...detail.scope } };
-    const at = deps.clock.now().toISOString();
-    const r = receipt([]);
+    const outbox: OutboundEvent[] = [];
+    if (previous?.version !== undefined) {
+      const before = (await deps.store.grantsOfTwins([grant.twinId])).get(grant.twinId)?.find((g) => g.grantId === grant.grantId);
+      if (before === undefined || narrows(before, grant)) {
+        outbox.push(reevaluationRequested({ jobId: jobIds.narrowed(grant.grantId, grant.version), grantId: grant.grantId, twinId: grant.twinId, cause: 'SCOPE_NARROWED' }));
+      }
+    }
+    const r = receipt(outbox);
     await deps.store.commitGrant({
       grant,
       previous,
       receipt: r,
-      audit: [{ twinId: grant.twinId, at, recordId: key.businessId, kind: 'grant', outcome: previous ? 'amended' : 'granted', request: detail, eventId }],
+      audit: [{ twinId: grant.twinId, at: deps.clock.now().toISOString(), recordId: key.businessId, kind: 'grant', outcome: previous ? 'amended' : 'granted', request: detail, eventId }],
+      due: expiryOf(grant),
     });
     return r.outbox;
   });
+}
+
+/** The expiry is checked against the version when it fires, so an amended or revoked grant's old expiry does nothing. */
+function expiryOf(grant: Grant): DueItem[] {
+  if (grant.validUntil === undefined) return [];
+  return [
+    {
+      dueAt: new Date(grant.validUntil).toISOString(),
+      kind: 'grant-expiry',
+      id: `${grant.grantId}#${grant.version}`,
+      payload: { grantId: grant.grantId, twinId: grant.twinId, version: grant.version },
+    },
+  ];
 }

@@ -3,6 +3,7 @@ import { refOf } from '../consent/grant.ts';
 import { judgePlacement } from '../consent/placement-coverage.ts';
 import type { AssetPublished } from '../events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
+import type { DueItem } from '../store/due-item.ts';
 import type { PlacementRecord, PublicationRecord } from '../store/records.ts';
 import { once, type Outcome } from './once.ts';
 import { openTakedown } from './takedown.ts';
@@ -42,17 +43,20 @@ export async function recordPlacement(deps: Deps, detail: AssetPublished, eventI
     };
     const usage = verdict.covered ? usageOf(verdict.covering, 'placement', detail.placementId, at) : [];
     const outbox = usageEvents(usage);
+    const due: DueItem[] = [];
     if (!verdict.covered) {
-      const { takedown, event } = openTakedown(deps, placement, verdict.reason, verdict.grantIds);
+      const opened = openTakedown(deps, placement, verdict.reason, verdict.grantIds);
       placement.status = 'takedown-requested';
-      placement.takedown = takedown;
-      outbox.push(event);
+      placement.takedown = opened.takedown;
+      outbox.push(opened.event);
+      due.push(opened.due);
     }
     const r = receipt(outbox);
     await deps.store.commitPlacement({
       placement,
       receipt: r,
       usage,
+      due,
       audit: twinIds.map((twinId) => ({
         twinId,
         at,

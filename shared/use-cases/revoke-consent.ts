@@ -1,11 +1,12 @@
 import type { ConsentRevoked } from '../events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
 import { once, type Outcome } from './once.ts';
+import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
 
 /**
  * `Consent Revoked`: terminal. Primary course: 1. read the grant's state by id (the grant
  * may not have arrived yet); 2. mark the id revoked forever, and the grant too if stored;
- * 3. audit it. A later `Consent Granted` for the id, of any version, is then ignored.
+ * 3. audit it; 4. re-evaluate the placements that relied on it. A later `Consent Granted` for the id, of any version, is then ignored.
  */
 export async function revokeConsent(deps: Deps, detail: ConsentRevoked, eventId: string): Promise<Outcome> {
   return once(deps, { kind: 'revocation', businessId: detail.grantId, eventId }, async (receipt) => {
@@ -13,7 +14,8 @@ export async function revokeConsent(deps: Deps, detail: ConsentRevoked, eventId:
     if (previous?.revokedAt !== undefined) return undefined;
     // The stored grant knows its twin; the event's twinId serves when the grant is not here yet.
     const twinId = previous?.twinId ?? detail.twinId;
-    const r = receipt([]);
+    // Every placement that relied on the grant is checked again against the twin's other grants.
+    const r = receipt([reevaluationRequested({ jobId: jobIds.revoked(detail.grantId), grantId: detail.grantId, twinId, cause: 'CONSENT_REVOKED' })]);
     await deps.store.commitRevocation({
       grantId: detail.grantId,
       twinId,

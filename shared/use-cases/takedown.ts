@@ -1,6 +1,7 @@
 import type { ReasonCode } from '../consent/reason-codes.ts';
 import type { OutboundEvent } from '../events/envelope.ts';
 import type { Deps } from '../ports/deps.ts';
+import type { DueItem } from '../store/due-item.ts';
 import type { PlacementRecord, TakedownState } from '../store/records.ts';
 
 /** Opens a takedown for a placement: its state, and the `Takedown Requested` event. */
@@ -9,7 +10,8 @@ export function openTakedown(
   placement: Pick<PlacementRecord, 'assetId' | 'channel' | 'placementId' | 'url' | 'twinIds' | 'publicationId'>,
   reason: ReasonCode,
   grantIds: string[],
-): { takedown: TakedownState; event: OutboundEvent } {
+  jobId?: string,
+): { takedown: TakedownState; event: OutboundEvent; due: DueItem } {
   const now = deps.clock.now();
   const takedown: TakedownState = {
     takedownId: deps.ids.next('td'),
@@ -18,8 +20,9 @@ export function openTakedown(
     requestedAt: now.toISOString(),
     deadline: new Date(now.getTime() + deps.settings.takedownSlaSeconds * 1000).toISOString(),
     attempts: 0,
+    ...(jobId === undefined ? {} : { jobId }),
   };
-  return { takedown, event: takedownRequested(placement, takedown) };
+  return { takedown, event: takedownRequested(placement, takedown), due: deadlineOf(takedown) };
 }
 
 export function takedownRequested(
@@ -42,4 +45,9 @@ export function takedownRequested(
       deadline: t.deadline,
     },
   };
+}
+
+/** At the deadline the takedown is checked; if not confirmed by then, it is overdue. */
+export function deadlineOf(t: TakedownState): DueItem {
+  return { dueAt: t.deadline, kind: 'takedown-deadline', id: t.takedownId, payload: { takedownId: t.takedownId } };
 }

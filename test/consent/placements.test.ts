@@ -32,7 +32,7 @@ describe('Asset Published', () => {
 
   it('without publicationId, any approval of the same asset and channel covers it', async () => {
     const { send, publisher, live } = await approvedPublication();
-    const { publicationId: _none, ...placement } = live();
+    const { publicationId: _none, ...placement } = live() as Record<string, unknown>;
     await send('Asset Published', placement);
     expect(publisher.ofType('Usage Recorded')).toHaveLength(1);
     expect(publisher.ofType('Takedown Requested')).toEqual([]);

@@ -9,6 +9,8 @@ import type { Clock, EventPublisher } from '../../shared/ports/ports.ts';
 import { randomIds } from '../../shared/ports/ports.ts';
 import { documentClient } from '../../shared/store/dynamo-client.ts';
 import { DynamoConsentStore } from '../../shared/store/dynamo-consent-store.ts';
+import { DynamoFanoutStore } from '../../shared/store/dynamo-fanout-store.ts';
+import { DynamoDueQueue } from '../../shared/store/due-queue.ts';
 import { auditKeys, keys } from '../../shared/store/keys.ts';
 import type { Outcome } from '../../shared/use-cases/once.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb/dynamodb-local.ts';
@@ -50,10 +52,12 @@ export function world(now = '2026-03-01T12:00:00Z', slaSeconds = 3600) {
   const clock = new FixedClock(new Date(now));
   const deps: Deps = {
     store: new DynamoConsentStore(db, tables),
+    fanout: new DynamoFanoutStore(db, tables.consent, tables.audit),
+    due: new DynamoDueQueue(db, tables.consent),
     publisher,
     clock,
     ids: randomIds,
-    settings: { sources: DEFAULT_SOURCES, takedownSlaSeconds: slaSeconds },
+    settings: { sources: DEFAULT_SOURCES, takedownSlaSeconds: slaSeconds, reevaluationBudget: 2000 },
   };
   let seq = 0;
   const send = (detailType: string, detail: unknown, overrides: Partial<EventEnvelope> = {}): Promise<Outcome> =>

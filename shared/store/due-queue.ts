@@ -1,0 +1,54 @@
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DueItem } from './due-item.ts';
+import { DUE_SHARDS, dueKeys } from './keys.ts';
+
+/** The port the sweeper uses to find and settle due work. */
+export interface DueQueue {
+  /** Up to `limit` items due at or before `now`, oldest first per shard. */
+  due(now: Date, limit: number): Promise<DueItem[]>;
+  schedule(item: DueItem): Promise<void>;
+  remove(item: DueItem): Promise<void>;
+}
+
+/** The due item as a DynamoDB Put, to go into a transaction with the change that makes it due. */
+export function duePut(table: string, item: DueItem) {
+  return { Put: { TableName: table, Item: { ...dueKeys.item(item.dueAt, item.kind, item.id), type: 'due', ...item } } };
+}
+
+export class DynamoDueQueue implements DueQueue {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async due(now: Date, limit: number): Promise<DueItem[]> {
+    // `~` sorts after every character of an ISO time, so this takes all of `now`'s millisecond too.
+    const until = `${now.toISOString()}~`;
+    const perShard = Math.max(1, Math.ceil(limit / DUE_SHARDS));
+    const pages = await Promise.all(
+      Array.from({ length: DUE_SHARDS }, (_, n) =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND sk <= :until',
+            ExpressionAttributeValues: { ':pk': dueKeys.shard(n), ':until': until },
+            Limit: perShard,
+            ConsistentRead: true,
+          }),
+        ),
+      ),
+    );
+    return pages
+      .flatMap((p) => p.Items ?? [])
+      .map(({ dueAt, kind, id, payload }) => ({ dueAt, kind, id, payload }) as DueItem)
+      .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  }
+
+  async schedule(item: DueItem): Promise<void> {
+    await this.db.send(new PutCommand(duePut(this.table, item).Put));
+  }
+
+  async remove(item: DueItem): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: dueKeys.item(item.dueAt, item.kind, item.id) }));
+  }
+}

@@ -1,0 +1,165 @@
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { GrantRef } from '../consent/grant.ts';
+import type { DueItem } from './due-item.ts';
+import { duePut } from './due-queue.ts';
+import { StaleReadError } from './errors.ts';
+import type { FanoutStore } from './fanout-store.ts';
+import { dueKeys, keys } from './keys.ts';
+import type { AuditRecord, PlacementRecord, PlacementRef, ReevaluationJob } from './records.ts';
+import { auditPut } from './audit-put.ts';
+
+type Item = Record<string, unknown>;
+
+/** BatchGetItem reads at most 100 keys per call. */
+const BATCH_GET_LIMIT = 100;
+
+export class DynamoFanoutStore implements FanoutStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly auditTable: string,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  async getJob(jobId: string): Promise<ReevaluationJob | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: dueKeys.job(jobId), ConsistentRead: true }));
+    return out.Item === undefined ? undefined : (strip(out.Item) as unknown as ReevaluationJob);
+  }
+
+  async saveJob(job: ReevaluationJob, isNew: boolean): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...dueKeys.job(job.jobId), type: 'job', ...job, seq: job.seq + 1 },
+          ...(isNew
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: 'seq = :seq', ExpressionAttributeValues: { ':seq': job.seq } }),
+        }),
+      );
+      job.seq += 1;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StaleReadError(`job ${job.jobId} was saved by another worker`, { cause: error });
+      throw error;
+    }
+  }
+
+  async placementsOfGrant(grantId: string, cursor: string | undefined, limit: number): Promise<{ refs: PlacementRef[]; cursor?: string }> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.grantPlacements(grantId), ':prefix': keys.placementPrefix },
+        ExclusiveStartKey: cursor === undefined ? undefined : JSON.parse(cursor),
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    const refs = (out.Items ?? []).map((i) => ({ channel: i.channel as string, placementId: i.placementId as string }));
+    return { refs, ...(out.LastEvaluatedKey ? { cursor: JSON.stringify(out.LastEvaluatedKey) } : {}) };
+  }
+
+  async getPlacements(refs: readonly PlacementRef[]): Promise<PlacementRecord[]> {
+    const found: PlacementRecord[] = [];
+    for (let i = 0; i < refs.length; i += BATCH_GET_LIMIT) {
+      let pending: Item[] = refs.slice(i, i + BATCH_GET_LIMIT).map((r) => keys.placement(r.channel, r.placementId));
+      // BatchGetItem may return part of the keys unprocessed under load: ask again for those.
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
+        found.push(...(out.Responses?.[this.table] ?? []).map((item) => strip(item) as unknown as PlacementRecord));
+        pending = (out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
+        if (pending.length > 0) await this.sleep(Math.min(1000, 20 * 2 ** attempt));
+      }
+    }
+    return found;
+  }
+
+  async commitTakedowns(placements: readonly PlacementRecord[], due: readonly DueItem[], audit: readonly AuditRecord[]): Promise<void> {
+    if (placements.length === 0) return;
+    await this.transact([
+      ...placements.map((p) => ({
+        Put: {
+          TableName: this.table,
+          Item: { ...keys.placement(p.channel, p.placementId), ...p, revision: p.revision + 1 },
+          ConditionExpression: 'revision = :revision',
+          ExpressionAttributeValues: { ':revision': p.revision },
+        },
+      })),
+      ...placements.map((p) => ({
+        Put: {
+          TableName: this.table,
+          Item: { ...keys.takedown(p.takedown!.takedownId), channel: p.channel, placementId: p.placementId, assetId: p.assetId, deadline: p.takedown!.deadline },
+        },
+      })),
+      ...due.map((d) => duePut(this.table, d)),
+      ...audit.map((r) => auditPut(this.auditTable, r)),
+    ]);
+  }
+
+  async commitReliance(placement: PlacementRecord, reliesOn: GrantRef[]): Promise<void> {
+    const { channel, placementId } = placement;
+    const sk = keys.placementSort(channel, placementId);
+    await this.transact([
+      {
+        Put: {
+          TableName: this.table,
+          Item: { ...keys.placement(channel, placementId), ...placement, reliesOn, revision: placement.revision + 1 },
+          ConditionExpression: 'revision = :revision',
+          ExpressionAttributeValues: { ':revision': placement.revision },
+        },
+      },
+      ...reliesOn
+        .filter((g) => !placement.reliesOn.some((old) => old.grantId === g.grantId))
+        .flatMap((g) => [
+          { Put: { TableName: this.table, Item: { pk: keys.grantPlacements(g.grantId), sk, channel, placementId, assetId: placement.assetId } } },
+          {
+            ConditionCheck: {
+              TableName: this.table,
+              Key: keys.grantState(g.grantId),
+              ConditionExpression: 'version = :v AND attribute_not_exists(revokedAt)',
+              ExpressionAttributeValues: { ':v': g.version },
+            },
+          },
+        ]),
+    ]);
+  }
+
+  async emittedTakedowns(takedownIds: readonly string[]): Promise<Set<string>> {
+    const emitted = new Set<string>();
+    for (let i = 0; i < takedownIds.length; i += BATCH_GET_LIMIT) {
+      let pending: Item[] = takedownIds.slice(i, i + BATCH_GET_LIMIT).map((id) => keys.takedown(id));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const out = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'pk, emitted' } } }),
+        );
+        for (const item of out.Responses?.[this.table] ?? []) if (item.emitted === true) emitted.add(decodeURIComponent(String(item.pk).slice('TAKEDOWN#'.length)));
+        pending = (out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
+        if (pending.length > 0) await this.sleep(Math.min(1000, 20 * 2 ** attempt));
+      }
+    }
+    return emitted;
+  }
+
+  async markEmitted(takedownIds: readonly string[]): Promise<void> {
+    await Promise.all(
+      takedownIds.map((id) =>
+        this.db.send(new UpdateCommand({ TableName: this.table, Key: keys.takedown(id), UpdateExpression: 'SET emitted = :t', ExpressionAttributeValues: { ':t': true } })),
+      ),
+    );
+  }
+
+  private async transact(items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<void> {
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) throw new StaleReadError('placements changed while being re-evaluated', { cause: error });
+      throw error;
+    }
+  }
+}
+
+function strip(item: Item): Item {
+  const { pk: _pk, sk: _sk, type: _type, ...rest } = item;
+  return rest;
+}

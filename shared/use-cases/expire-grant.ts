@@ -1,0 +1,18 @@
+import type { Deps } from '../ports/deps.ts';
+import { once, type Outcome } from './once.ts';
+import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
+
+/**
+ * A grant version reached its `validUntil`: re-evaluate its placements, unless the grant
+ * was amended since (the new version has its own expiry) or revoked (already re-evaluated).
+ */
+export async function expireGrant(deps: Deps, due: { grantId: string; twinId: string; version: number }): Promise<Outcome> {
+  const jobId = jobIds.expired(due.grantId, due.version);
+  return once(deps, { kind: 'expiry', businessId: jobId, eventId: jobId }, async (receipt) => {
+    const state = await deps.store.grantState(due.grantId);
+    if (state?.version !== due.version || state.revokedAt !== undefined) return undefined;
+    const r = receipt([reevaluationRequested({ jobId, grantId: due.grantId, twinId: due.twinId, cause: 'CONSENT_EXPIRED' })]);
+    await deps.store.commitDecision({ receipt: r, audit: [], usage: [] });
+    return r.outbox;
+  });
+}

@@ -1,0 +1,185 @@
+import { unique } from '../consent/decide.ts';
+import { refOf, type GrantRef } from '../consent/grant.ts';
+import { judgePlacement } from '../consent/placement-coverage.ts';
+import type { Deps } from '../ports/deps.ts';
+import type { AuditRecord, PlacementRecord, PublicationRecord, ReevaluationJob } from '../store/records.ts';
+import type { DueItem } from '../store/due-item.ts';
+import { StaleReadError } from '../store/errors.ts';
+import { reevaluationRequested, type ReevaluationRequest } from './reevaluation-requested.ts';
+import { openTakedown, takedownRequested } from './takedown.ts';
+
+/** Placements read per page: one Query and one BatchGetItem. */
+export const PAGE_SIZE = 100;
+/** Takedowns per transaction, and so per PutEvents call. */
+const TAKEDOWNS_PER_COMMIT = 10;
+/** DynamoDB's limit on operations in one transaction. */
+const MAX_TRANSACTION_ITEMS = 100;
+
+export type ReevaluationOutcome = 'done' | 'continued' | 'duplicate';
+
+/** A hook for tests that must crash the job between two steps. */
+export type Checkpoint = (step: 'page-committed' | 'page-saved') => Promise<void> | void;
+
+/**
+ * Re-evaluates every live placement that relies on a lost grant, in bounded, resumable
+ * steps. Primary course, per page of 100 placements:
+ * 1. read them and the current grants of their twins (strongly consistent);
+ * 2. a placement still covered by the twins' other grants moves onto those grants;
+ *    one that is not gets a takedown (reason: what ended the consent), written together
+ *    with its deadline and audit lines in one transaction of 10, then put on the bus in
+ *    one PutEvents call of 10, then marked as sent;
+ * 3. save the page cursor in the job record.
+ * After `budget` placements it hands over to a fresh invocation through the bus.
+ * After a crash the job resumes from its last cursor: placements already taken down by
+ * this job are not taken down again, and those whose event was not marked sent are sent.
+ */
+export async function reevaluatePlacements(deps: Deps, request: ReevaluationRequest, checkpoint: Checkpoint = () => {}): Promise<ReevaluationOutcome> {
+  const job = await startJob(deps, request);
+  if (job.status === 'done') return 'duplicate';
+  for (let scanned = 0; scanned < deps.settings.reevaluationBudget; ) {
+    const page = await deps.fanout.placementsOfGrant(job.grantId, job.cursor, PAGE_SIZE);
+    const placements = await deps.fanout.getPlacements(page.refs);
+    job.takedowns += await settlePage(deps, job, placements);
+    await checkpoint('page-committed');
+    job.cursor = page.cursor;
+    job.scanned += page.refs.length;
+    job.updatedAt = deps.clock.now().toISOString();
+    if (page.cursor === undefined) job.status = 'done';
+    try {
+      await deps.fanout.saveJob(job, false);
+    } catch (error) {
+      // Another invocation of the same job saved first (a redelivered request): it goes on.
+      if (error instanceof StaleReadError) return 'duplicate';
+      throw error;
+    }
+    await checkpoint('page-saved');
+    if (job.status === 'done') return 'done';
+    scanned += page.refs.length;
+  }
+  await deps.publisher.publish([reevaluationRequested(request)]);
+  return 'continued';
+}
+
+async function startJob(deps: Deps, request: ReevaluationRequest): Promise<ReevaluationJob> {
+  const existing = await deps.fanout.getJob(request.jobId);
+  if (existing !== undefined) return existing;
+  const at = deps.clock.now().toISOString();
+  const job: ReevaluationJob = { ...request, status: 'running', scanned: 0, takedowns: 0, seq: 0, startedAt: at, updatedAt: at };
+  try {
+    await deps.fanout.saveJob(job, true);
+    return job;
+  } catch (error) {
+    if (error instanceof StaleReadError) return (await deps.fanout.getJob(request.jobId))!;
+    throw error;
+  }
+}
+
+/** Settles one page; returns how many takedowns it opened. */
+async function settlePage(deps: Deps, job: ReevaluationJob, placements: PlacementRecord[]): Promise<number> {
+  const grants = await deps.store.grantsOfTwins(unique(placements.flatMap((p) => p.twinIds)));
+  const publications = await publicationsOf(deps, placements);
+  const now = deps.clock.now();
+  const takedowns: PlacementRecord[] = [];
+  const resend: PlacementRecord[] = [];
+  for (const placement of placements) {
+    if (placement.status !== 'live') {
+      if (placement.takedown?.jobId === job.jobId) resend.push(placement);
+      continue;
+    }
+    if (!placement.reliesOn.some((g) => g.grantId === job.grantId)) continue;
+    const publication = placement.publicationId === undefined ? undefined : publications.get(placement.publicationId);
+    const verdict = judgePlacement(placement.twinIds, publication ? [publication] : [], grants, now);
+    if (verdict.covered) {
+      await moveReliance(deps, placement, verdict.covering.map(refOf));
+      continue;
+    }
+    const grantIds = unique([job.grantId, ...verdict.grantIds]);
+    const opened = openTakedown(deps, placement, job.cause, grantIds, job.jobId);
+    takedowns.push({ ...placement, status: 'takedown-requested', takedown: opened.takedown });
+  }
+  let opened = 0;
+  for (const chunk of chunks(takedowns)) opened += await commitAndSend(deps, job, chunk);
+  await resendUnsent(deps, resend);
+  return opened;
+}
+
+async function commitAndSend(deps: Deps, job: ReevaluationJob, chunk: PlacementRecord[]): Promise<number> {
+  const due: DueItem[] = [];
+  const audit: AuditRecord[] = [];
+  for (const p of chunk) {
+    const t = p.takedown!;
+    due.push({ dueAt: t.deadline, kind: 'takedown-deadline', id: t.takedownId, payload: { takedownId: t.takedownId } });
+    for (const twinId of p.twinIds) {
+      audit.push({ twinId, at: t.requestedAt, recordId: t.takedownId, kind: 'takedown', outcome: `requested:${t.reason}`, grants: p.reliesOn, request: { jobId: job.jobId, channel: p.channel, placementId: p.placementId }, eventId: job.jobId });
+    }
+  }
+  try {
+    await deps.fanout.commitTakedowns(chunk, due, audit);
+  } catch (error) {
+    if (!(error instanceof StaleReadError)) throw error;
+    if (chunk.length === 1) return retryOne(deps, job, chunk[0]!);
+    // One placement changed under us (a report, a concurrent job): settle them one by one.
+    let opened = 0;
+    for (const p of chunk) opened += await commitAndSend(deps, job, [p]);
+    return opened;
+  }
+  await deps.publisher.publish(chunk.map((p) => takedownRequested(p, p.takedown!)));
+  await deps.fanout.markEmitted(chunk.map((p) => p.takedown!.takedownId));
+  return chunk.length;
+}
+
+/** The placement changed since it was read: read it again and settle it afresh. */
+async function retryOne(deps: Deps, job: ReevaluationJob, stale: PlacementRecord): Promise<number> {
+  const fresh = await deps.fanout.getPlacements([{ channel: stale.channel, placementId: stale.placementId }]);
+  return settlePage(deps, job, fresh);
+}
+
+async function moveReliance(deps: Deps, placement: PlacementRecord, covering: GrantRef[]): Promise<void> {
+  const same = covering.length === placement.reliesOn.length && covering.every((g) => placement.reliesOn.some((o) => o.grantId === g.grantId && o.version === g.version));
+  if (same) return;
+  try {
+    await deps.fanout.commitReliance(placement, covering);
+  } catch (error) {
+    if (!(error instanceof StaleReadError)) throw error;
+    const [fresh] = await deps.fanout.getPlacements([{ channel: placement.channel, placementId: placement.placementId }]);
+    // A grant it would move to changed too: the job of that change will take care of it.
+    if (fresh !== undefined && fresh.revision !== placement.revision) return;
+    throw error;
+  }
+}
+
+async function resendUnsent(deps: Deps, placements: PlacementRecord[]): Promise<void> {
+  if (placements.length === 0) return;
+  const sent = await deps.fanout.emittedTakedowns(placements.map((p) => p.takedown!.takedownId));
+  const unsent = placements.filter((p) => !sent.has(p.takedown!.takedownId));
+  for (let i = 0; i < unsent.length; i += TAKEDOWNS_PER_COMMIT) {
+    const batch = unsent.slice(i, i + TAKEDOWNS_PER_COMMIT);
+    await deps.publisher.publish(batch.map((p) => takedownRequested(p, p.takedown!)));
+    await deps.fanout.markEmitted(batch.map((p) => p.takedown!.takedownId));
+  }
+}
+
+async function publicationsOf(deps: Deps, placements: PlacementRecord[]): Promise<Map<string, PublicationRecord>> {
+  const ids = unique(placements.flatMap((p) => (p.publicationId === undefined ? [] : [p.publicationId])));
+  const found = await Promise.all(ids.map((id) => deps.store.getPublication(id)));
+  return new Map(found.flatMap((p) => (p === undefined ? [] : [[p.publicationId, p] as const])));
+}
+
+/** Groups takedowns so that each group fits one transaction and one PutEvents call. */
+function chunks(placements: PlacementRecord[]): PlacementRecord[][] {
+  const groups: PlacementRecord[][] = [];
+  let current: PlacementRecord[] = [];
+  let items = 0;
+  for (const p of placements) {
+    const cost = 3 + p.twinIds.length;
+    if (current.length === TAKEDOWNS_PER_COMMIT || items + cost > MAX_TRANSACTION_ITEMS) {
+      groups.push(current);
+      current = [];
+      items = 0;
+    }
+    current.push(p);
+    items += cost;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}

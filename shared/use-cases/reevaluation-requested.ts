@@ -1,0 +1,26 @@
+import type { OutboundEvent } from '../events/envelope.ts';
+import type { ReevaluationJob } from '../store/records.ts';
+
+export type ReevaluationCause = ReevaluationJob['cause'];
+
+export interface ReevaluationRequest {
+  jobId: string;
+  grantId: string;
+  twinId: string;
+  cause: ReevaluationCause;
+}
+
+/**
+ * The internal event that starts, or continues, the re-evaluation of every placement that
+ * relies on a grant. Its job id names the loss (one per revocation, amendment or expiry),
+ * so a redelivered or repeated request resumes the same job instead of starting another.
+ */
+export function reevaluationRequested(request: ReevaluationRequest): OutboundEvent {
+  return { detailType: 'Reevaluation Requested', detail: { ...request } };
+}
+
+export const jobIds = {
+  revoked: (grantId: string) => `revoked#${grantId}`,
+  narrowed: (grantId: string, version: number) => `narrowed#${grantId}#${version}`,
+  expired: (grantId: string, version: number) => `expired#${grantId}#${version}`,
+};

@@ -1,0 +1,37 @@
+import type { Deps } from '../ports/deps.ts';
+import type { DueItem, DueKind } from '../store/due-item.ts';
+import { expireGrant } from './expire-grant.ts';
+import { markOverdue } from './mark-overdue.ts';
+
+/** What each kind of due work does; every one is idempotent, so a crash mid-sweep is harmless. */
+const WORK: Record<DueKind, (deps: Deps, payload: Record<string, any>) => Promise<unknown>> = {
+  'grant-expiry': (deps, p) => expireGrant(deps, { grantId: p.grantId, twinId: p.twinId, version: p.version }),
+  'takedown-deadline': (deps, p) => markOverdue(deps, p.takedownId),
+  'webhook-retry': (deps, p) => deps.publisher.publish([{ detailType: 'Takedown Delivery Due', detail: { takedownId: p.takedownId, attempt: p.attempt } }]),
+};
+
+export interface SweepResult {
+  fired: number;
+  byKind: Partial<Record<DueKind, number>>;
+}
+
+/**
+ * Does all work that is due by now: expiries, takedown deadlines, webhook retries. Runs
+ * every minute deployed (EventBridge Scheduler) and every second locally; anything due
+ * while nothing ran (a stopped local runtime) is simply due at the next sweep.
+ * An item is removed only after its work succeeded.
+ */
+export async function sweepDue(deps: Deps, limit = 200): Promise<SweepResult> {
+  const items = await deps.due.due(deps.clock.now(), limit);
+  const byKind: SweepResult['byKind'] = {};
+  for (const item of items) {
+    await fire(deps, item);
+    byKind[item.kind] = (byKind[item.kind] ?? 0) + 1;
+  }
+  return { fired: items.length, byKind };
+}
+
+async function fire(deps: Deps, item: DueItem): Promise<void> {
+  await WORK[item.kind](deps, item.payload);
+  await deps.due.remove(item);
+}
