@@ -102,6 +102,18 @@ export class HandlerFunction extends Construct {
     return this;
   }
 
+  /** The sweeper removes due items once fired; it may delete those and nothing else. */
+  allowDueRemoval(table: ITableV2): this {
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:DeleteItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DUE#*'] } },
+      }),
+    );
+    return this;
+  }
+
   bindEventBus(bus: IEventBus, envName: string): this {
     this.function.addEnvironment(envName, bus.eventBusName);
     bus.grantPutEventsTo(this.function);

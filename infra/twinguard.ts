@@ -1,13 +1,16 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, type EventPattern, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Role as IamRole, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/commons/config.ts';
 import { TWINGUARD_SOURCE } from '../shared/events/envelope.ts';
 import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type Role, type RoleSources } from '../shared/events/roles.ts';
-import { HandlerFunction } from './handler-function.ts';
+import { HandlerFunction, type HandlerFunctionProps } from './handler-function.ts';
 import { twinGuardTable } from './tables.ts';
 
 export interface TwinGuardProps {
@@ -67,6 +70,8 @@ export class TwinGuard extends Construct {
   readonly functions: Record<string, HandlerFunction> = {};
   readonly rules: Rule[] = [];
   readonly sources: RoleSources;
+  /** Fires when a takedown passes its deadline unconfirmed. */
+  readonly overdueAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: TwinGuardProps = {}) {
     super(scope, id);
@@ -92,20 +97,55 @@ export class TwinGuard extends Construct {
       }
     }
     this.routeWrongSources(this.handlerFunction('wrong-source', environment));
+
+    const reevaluate = this.handlerFunction('reevaluate-placements', environment, { timeout: Duration.minutes(5), memorySize: 512 });
+    this.route('ReevaluationRequestedRule', { source: [TWINGUARD_SOURCE], detailType: ['Reevaluation Requested'] }, reevaluate);
+
+    const sweeper = this.handlerFunction('sweep-due', environment, { timeout: Duration.minutes(2) }).allowDueRemoval(this.consentTable);
+    new Schedule(this, 'SweepSchedule', {
+      description: 'Fires what is due: grant expiries, takedown deadlines, webhook retries',
+      schedule: ScheduleExpression.rate(Duration.minutes(1)),
+      target: new LambdaInvoke(sweeper.function, { retryAttempts: 0, role: this.schedulerRole(sweeper) }),
+    });
+    this.overdueAlarm = new Alarm(this, 'TakedownsOverdueAlarm', {
+      alarmDescription: 'A takedown was not confirmed by its deadline: the content may still be live without consent',
+      metric: new Metric({
+        namespace: 'TwinGuard',
+        metricName: 'TakedownsOverdue',
+        dimensionsMap: { service: 'twinguard-sweep-due' },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
   }
 
-  /** Every dead-letter alarm: a brand wires these to its on-call. */
+  /** Every dead-letter alarm and the overdue-takedown alarm: a brand wires these to its on-call. */
   get alarms(): Alarm[] {
-    return Object.values(this.functions).map((f) => f.deadLetterAlarm);
+    return [...Object.values(this.functions).map((f) => f.deadLetterAlarm), this.overdueAlarm];
   }
 
-  private handlerFunction(name: string, environment: Record<string, string>): HandlerFunction {
-    const fn = new HandlerFunction(this, pascal(name), { handler: name, environment })
+  private handlerFunction(name: string, environment: Record<string, string>, sizing: Pick<HandlerFunctionProps, 'timeout' | 'memorySize'> = {}): HandlerFunction {
+    const fn = new HandlerFunction(this, pascal(name), { handler: name, environment, ...sizing })
       .bindConsentTable(this.consentTable, ENV.consentTable)
       .bindAuditTable(this.auditTable, ENV.auditTable)
       .bindEventBus(this.eventBus, ENV.eventBus);
     this.functions[name] = fn;
     return fn;
+  }
+
+  /** Assumable by EventBridge Scheduler only; the target grants it invoke on the sweeper alone. */
+  private schedulerRole(sweeper: HandlerFunction): IamRole {
+    const role = new IamRole(this, 'SchedulerRole', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
+    const fnLogicalId = Stack.of(this).getLogicalId(sweeper.function.node.defaultChild as CfnElement);
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${fnLogicalId}.Arn>:*]`,
+      reason: `LambdaInvoke grants invoke on ${sweeper.node.id}'s versions too (arn:*); it reaches that one function only`,
+    });
+    return role;
   }
 
   private route(id: string, eventPattern: EventPattern, fn: HandlerFunction): Rule {

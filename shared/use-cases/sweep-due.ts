@@ -13,6 +13,8 @@ const WORK: Record<DueKind, (deps: Deps, payload: Record<string, any>) => Promis
 export interface SweepResult {
   fired: number;
   byKind: Partial<Record<DueKind, number>>;
+  /** Takedowns newly found overdue: the metric the overdue alarm watches. */
+  overdue: number;
 }
 
 /**
@@ -23,15 +25,17 @@ export interface SweepResult {
  */
 export async function sweepDue(deps: Deps, limit = 200): Promise<SweepResult> {
   const items = await deps.due.due(deps.clock.now(), limit);
-  const byKind: SweepResult['byKind'] = {};
+  const result: SweepResult = { fired: items.length, byKind: {}, overdue: 0 };
   for (const item of items) {
-    await fire(deps, item);
-    byKind[item.kind] = (byKind[item.kind] ?? 0) + 1;
+    const outcome = await fire(deps, item);
+    result.byKind[item.kind] = (result.byKind[item.kind] ?? 0) + 1;
+    if (item.kind === 'takedown-deadline' && outcome === 'processed') result.overdue++;
   }
-  return { fired: items.length, byKind };
+  return result;
 }
 
-async function fire(deps: Deps, item: DueItem): Promise<void> {
-  await WORK[item.kind](deps, item.payload);
+async function fire(deps: Deps, item: DueItem): Promise<unknown> {
+  const outcome = await WORK[item.kind](deps, item.payload);
   await deps.due.remove(item);
+  return outcome;
 }

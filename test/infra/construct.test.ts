@@ -47,26 +47,34 @@ describe('the TwinGuard stack', () => {
 
   it('gives every function a dead-letter queue and an alarm on it', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(7);
+    expect(Object.keys(functions)).toHaveLength(9);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.DeadLetterConfig.TargetArn).toBeDefined();
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
     }
-    template.resourceCountIs('AWS::SQS::Queue', 7);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    template.resourceCountIs('AWS::SQS::Queue', 9);
+    // One per dead-letter queue, and one on overdue takedowns.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TakedownsOverdue', Threshold: 0 });
   });
 
-  it('lets functions read and write consent but never delete, and only append to the audit table', () => {
+  it('lets functions read and write consent, delete only due items, and only append to the audit table', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
-    const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()));
-    expect(actions.filter((a: string) => a.startsWith('dynamodb:'))).not.toEqual(
-      expect.arrayContaining([expect.stringMatching(/DeleteItem|Scan|BatchWriteItem|\*/)]),
-    );
-    for (const policy of policies) {
-      const statements = policy.Properties.PolicyDocument.Statement;
-      const audit = statements.find((s: any) => JSON.stringify(s.Resource).includes('AuditTable'));
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const dynamo = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+    expect(dynamo.flatMap((s: any) => [s.Action].flat())).not.toEqual(expect.arrayContaining([expect.stringMatching(/Scan|BatchWriteItem|\*/)]));
+    const deletes = dynamo.filter((s: any) => [s.Action].flat().includes('dynamodb:DeleteItem'));
+    expect(deletes).toHaveLength(1);
+    expect(deletes[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DUE#*'] } });
+    for (const policy of policies.filter((p) => JSON.stringify(p).includes('AuditTable'))) {
+      const audit = policy.Properties.PolicyDocument.Statement.find((s: any) => JSON.stringify(s.Resource).includes('AuditTable'));
       expect(audit.Action).toBe('dynamodb:PutItem');
     }
+  });
+
+  it('re-evaluates lost grants from TwinGuard’s own events and sweeps due work every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Reevaluation Requested'], source: ['twinguard'] } });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 minute)' });
   });
 
   it('names the source file of each function for the local runtime', () => {

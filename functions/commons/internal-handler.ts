@@ -1,0 +1,33 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { TWINGUARD_SOURCE, type EventEnvelope, type InternalDetailType } from '../../shared/events/envelope.ts';
+import type { Deps } from '../../shared/ports/deps.ts';
+import { depsFromEnv } from './deps-from-env.ts';
+import { logger, metrics } from './powertools.ts';
+
+/**
+ * A handler for TwinGuard's own internal events (source `twinguard`). They are not part of
+ * the public contract, so anything unexpected is a bug: it throws, and the event goes to
+ * the dead-letter queue instead of being dropped.
+ */
+export function internalHandler<T>(
+  detailType: InternalDetailType,
+  parse: (detail: unknown) => T,
+  run: (deps: Deps, detail: T, context: Context) => Promise<unknown>,
+  deps?: () => Deps,
+) {
+  let wired: Deps | undefined;
+  const base = async (event: EventEnvelope, context: Context) => {
+    wired ??= deps ? deps() : depsFromEnv();
+    if (event.source !== TWINGUARD_SOURCE || event['detail-type'] !== detailType) {
+      throw new Error(`expected "${detailType}" from ${TWINGUARD_SOURCE}, got "${event['detail-type']}" from ${event.source}`);
+    }
+    logger.appendKeys({ eventId: event.id, detailType });
+    const outcome = await run(wired, parse(event.detail), context);
+    logger.info('event handled', { outcome });
+    return { outcome };
+  };
+  return middy(base).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+}

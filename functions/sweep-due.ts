@@ -1,0 +1,32 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { Deps } from '../shared/ports/deps.ts';
+import { sweepDue } from '../shared/use-cases/sweep-due.ts';
+import { depsFromEnv } from './commons/deps-from-env.ts';
+import { logger, metrics } from './commons/powertools.ts';
+
+/** Leaves room to finish the item at hand before Lambda's timeout. */
+const SAFETY_MARGIN_MS = 15_000;
+
+let deps: Deps | undefined;
+
+/** Runs on a schedule: fires everything due (expiries, deadlines, retries) until none is left or time runs short. */
+export const handler = middy(async (_event: unknown, context: Context) => {
+  deps ??= depsFromEnv();
+  let fired = 0;
+  let overdue = 0;
+  for (;;) {
+    const result = await sweepDue(deps);
+    fired += result.fired;
+    overdue += result.overdue;
+    if (result.fired === 0 || context.getRemainingTimeInMillis() < SAFETY_MARGIN_MS) break;
+  }
+  metrics.addMetric('TakedownsOverdue', MetricUnit.Count, overdue);
+  if (fired > 0) logger.info('swept', { fired, overdue });
+  return { fired, overdue };
+})
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

@@ -1,0 +1,55 @@
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DeliveryAttempt, DeliveryRecord, DeliveryStore } from './delivery-store.ts';
+import { duePut } from './due-queue.ts';
+import { dueKeys, keys } from './keys.ts';
+import type { Receipt } from './records.ts';
+import { transactWithReceipt } from './transactions.ts';
+
+/** Webhook deliveries in the consent table, written with the attempt's receipt. */
+export class DynamoDeliveryStore implements DeliveryStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(takedownId: string): Promise<DeliveryRecord | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: dueKeys.delivery(takedownId), ConsistentRead: true }));
+    if (out.Item === undefined) return undefined;
+    const { pk: _pk, sk: _sk, type: _type, ...rest } = out.Item;
+    return rest as DeliveryRecord;
+  }
+
+  async commitAttempt({ delivery, previous, receipt, due }: DeliveryAttempt): Promise<void> {
+    await transactWithReceipt(this.db, receiptPut(this.table, receipt), [
+      {
+        Put: {
+          TableName: this.table,
+          Item: { ...dueKeys.delivery(delivery.takedownId), type: 'delivery', ...delivery },
+          // Optimistic lock: two workers on the same delivery cannot both record an attempt.
+          ...(previous === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'attempts = :attempts AND #status = :status',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':attempts': previous.attempts, ':status': previous.status },
+              }),
+        },
+      },
+      ...(due === undefined ? [] : [duePut(this.table, due)]),
+    ]);
+  }
+}
+
+/**
+ * The receipt exactly as `DynamoConsentStore` writes it (outbox as JSON), so that `once`
+ * reads it back through `ConsentStore.getReceipt` and `markPublished` finds it.
+ */
+function receiptPut(table: string, receipt: Receipt) {
+  return {
+    Put: {
+      TableName: table,
+      Item: { ...keys.receipt(receipt.kind, receipt.businessId), ...receipt, outbox: JSON.stringify(receipt.outbox) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
