@@ -4,6 +4,7 @@ import type { ConsentStore } from './consent-store.ts';
 import { auditKeys, keys } from './keys.ts';
 import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Receipt, UsageRecord } from './records.ts';
 import { duePut } from './due-queue.ts';
+import { placementItems } from './placement-items.ts';
 import { auditPut } from './audit-put.ts';
 import { transactWithReceipt, type TransactItem } from './transactions.ts';
 
@@ -134,19 +135,11 @@ export class DynamoConsentStore implements ConsentStore {
   }
 
   async commitPlacement({ placement, receipt, audit, usage, due }: Parameters<ConsentStore['commitPlacement']>[0]): Promise<void> {
-    const { channel, placementId } = placement;
-    const sk = keys.placementSort(channel, placementId);
-    const ref = { channel, placementId, assetId: placement.assetId };
+    const [record, ...index] = placementItems(placement);
+    const ref = { channel: placement.channel, placementId: placement.placementId, assetId: placement.assetId };
     await transactWithReceipt(this.db, this.receiptPut(receipt), [
-      {
-        Put: {
-          TableName: this.tables.consent,
-          Item: { ...keys.placement(channel, placementId), ...placement },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      ...placement.twinIds.map((twinId) => ({ Put: { TableName: this.tables.consent, Item: { pk: keys.twin(twinId), sk, ...ref } } })),
-      ...placement.reliesOn.map((g) => ({ Put: { TableName: this.tables.consent, Item: { pk: keys.grantPlacements(g.grantId), sk, ...ref } } })),
+      { Put: { TableName: this.tables.consent, Item: record!, ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...index.map((Item) => ({ Put: { TableName: this.tables.consent, Item } })),
       // The grants must still be as read: a revocation or amendment committed in between
       // cancels this write, and the placement is decided again against the new state.
       ...placement.reliesOn.map((g) => ({

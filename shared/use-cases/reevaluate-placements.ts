@@ -93,7 +93,9 @@ async function settlePage(deps: Deps, job: ReevaluationJob, placements: Placemen
       await moveReliance(deps, placement, verdict.covering.map(refOf));
       continue;
     }
-    const grantIds = unique([job.grantId, ...verdict.grantIds]);
+    // The grants it relied on for the twins now uncovered: the losses that caused the takedown.
+    const uncovered = new Set(verdict.reasons.map((r) => r.twinId));
+    const grantIds = unique([job.grantId, ...placement.reliesOn.filter((g) => uncovered.has(g.twinId)).map((g) => g.grantId)]);
     const opened = openTakedown(deps, placement, job.cause, grantIds, job.jobId);
     takedowns.push({ ...placement, status: 'takedown-requested', takedown: opened.takedown });
   }
