@@ -74,7 +74,11 @@ async function startJob(deps: Deps, request: ReevaluationRequest): Promise<Reeva
   }
 }
 
-/** Settles one page; returns how many takedowns it opened. */
+/**
+ * Settles one page; returns how many of its takedowns belong to this job. A page is saved
+ * only after it is settled, so takedowns of this job found on it were opened by a run of
+ * this same page that crashed before saving: they count, and are sent if they were not.
+ */
 async function settlePage(deps: Deps, job: ReevaluationJob, placements: PlacementRecord[]): Promise<number> {
   const grants = await deps.store.grantsOfTwins(unique(placements.flatMap((p) => p.twinIds)));
   const publications = await publicationsOf(deps, placements);
@@ -102,7 +106,7 @@ async function settlePage(deps: Deps, job: ReevaluationJob, placements: Placemen
   let opened = 0;
   for (const chunk of chunks(takedowns)) opened += await commitAndSend(deps, job, chunk);
   await resendUnsent(deps, resend);
-  return opened;
+  return opened + resend.length;
 }
 
 async function commitAndSend(deps: Deps, job: ReevaluationJob, chunk: PlacementRecord[]): Promise<number> {
