@@ -1,0 +1,89 @@
+/**
+ * Benchmark: revoke the grant of a twin with N live placements (default 100,000) and
+ * dispatch every takedown, on DynamoDB Local, through the real EventBridge client to the
+ * local PutEvents endpoint. Prints time, rate, invocations and peak heap; checks that every
+ * placement got exactly one `Takedown Requested`.
+ *
+ *   npm run bench -- --placements 100000
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { parseArgs } from 'node:util';
+import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher.ts';
+import { DEFAULT_SOURCES } from '../shared/events/roles.ts';
+import type { Deps } from '../shared/ports/deps.ts';
+import { randomIds, systemClock } from '../shared/ports/ports.ts';
+import { documentClient } from '../shared/store/dynamo-client.ts';
+import { DynamoConsentStore } from '../shared/store/dynamo-consent-store.ts';
+import { DynamoDueQueue } from '../shared/store/due-queue.ts';
+import { DynamoFanoutStore } from '../shared/store/dynamo-fanout-store.ts';
+import type { PublicationRecord } from '../shared/store/records.ts';
+import { grantConsent } from '../shared/use-cases/grant-consent.ts';
+import { reevaluatePlacements } from '../shared/use-cases/reevaluate-placements.ts';
+import type { ReevaluationRequest } from '../shared/use-cases/reevaluation-requested.ts';
+import { revokeConsent } from '../shared/use-cases/revoke-consent.ts';
+import { synthesizeTemplate } from '../local/app/synthesize.ts';
+import { startPutEventsServer } from '../local/bus/put-events-server.ts';
+import { createTablesFromTemplate } from '../local/dynamodb/create-tables.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../local/dynamodb/dynamodb-local.ts';
+import { seedPlacements, seedPublication } from '../test/support/seed.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const { values } = parseArgs({ options: { placements: { type: 'string', default: '100000' }, budget: { type: 'string', default: '2000' } } });
+const count = Number(values.placements);
+
+const dynamo = await startDynamoDbLocal();
+try {
+  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const tables = await createTablesFromTemplate(client, synthesizeTemplate());
+  const consent = tables.find((t) => t.logicalId.includes('ConsentTable'))!.tableName;
+  const audit = tables.find((t) => t.logicalId.includes('AuditTable'))!.tableName;
+  const db = documentClient(client);
+
+  const takedowns = new Map<string, number>();
+  const continuations: ReevaluationRequest[] = [];
+  const server = await startPutEventsServer({
+    eventBuses: ['twinguard'],
+    onEvent: (_bus, e) => {
+      const d = e.detail as Record<string, string>;
+      if (e['detail-type'] === 'Takedown Requested') takedowns.set(`${d.channel}/${d.placementId}`, (takedowns.get(`${d.channel}/${d.placementId}`) ?? 0) + 1);
+      if (e['detail-type'] === 'Reevaluation Requested') continuations.push(d as unknown as ReevaluationRequest);
+    },
+  });
+  const bus = new EventBridgeClient({ endpoint: server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const deps: Deps = {
+    store: new DynamoConsentStore(db, { consent, audit }),
+    fanout: new DynamoFanoutStore(db, consent, audit),
+    due: new DynamoDueQueue(db, consent),
+    publisher: new EventBridgePublisher(bus, 'twinguard'),
+    clock: systemClock,
+    ids: randomIds,
+    settings: { sources: DEFAULT_SOURCES, takedownSlaSeconds: 3600, reevaluationBudget: Number(values.budget) },
+  };
+
+  const grant = { grantId: 'grant-bench', version: 1, twinId: 'twin-bench', talentId: 'talent-bench', licensee: 'brand', validFrom: '2026-01-01T00:00:00Z', scope: { media: ['image'], channels: ['*'], territories: ['*'], modifications: [] }, aiDisclosureRequired: false, evidence: { documentId: 'doc', signedAt: '2025-12-01T00:00:00Z' } };
+  await grantConsent(deps, grant, 'evt-grant');
+  const publication: PublicationRecord = { publicationId: 'pub-bench', assetId: 'asset-bench', channel: 'instagram', twinIds: ['twin-bench'], licensee: 'brand', medium: 'image', modifications: [], territories: ['SE'], aiLabelled: true, approved: true, grants: [{ twinId: 'twin-bench', grantId: 'grant-bench', version: 1 }], decisionId: 'dec-bench', decidedAt: new Date().toISOString() };
+  await seedPublication(db, consent, publication);
+  let t = performance.now();
+  await seedPlacements(db, consent, { count, prefix: 'p', publication, reliesOn: publication.grants, channels: ['instagram', 'tiktok', 'web', 'ads'], concurrency: 16 });
+  console.log(`seeded ${count} placements in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+  let peakHeap = 0;
+  const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 100);
+  t = performance.now();
+  await revokeConsent(deps, { grantId: 'grant-bench', twinId: 'twin-bench', revokedAt: new Date().toISOString() }, 'evt-revoke');
+  let invocations = 0;
+  while (continuations.length > 0) {
+    await reevaluatePlacements(deps, continuations.shift()!);
+    invocations++;
+  }
+  const seconds = (performance.now() - t) / 1000;
+  clearInterval(sampler);
+  const twice = [...takedowns.values()].filter((n) => n !== 1).length;
+  console.log(`revocation of a twin with ${count} placements: ${takedowns.size} takedowns dispatched in ${seconds.toFixed(1)} s (${Math.round(takedowns.size / seconds)} /s), ${invocations} invocations of budget ${values.budget}, peak heap ${(peakHeap / 2 ** 20).toFixed(0)} MiB, sent more than once: ${twice}`);
+  await server.close();
+  if (takedowns.size !== count || twice > 0) process.exitCode = 1;
+} finally {
+  await dynamo.stop();
+}
