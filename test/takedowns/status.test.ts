@@ -19,9 +19,10 @@ const none: PlacementCounts = { live: 0, takedownRequested: 0, takenDown: 0, fai
  * whose takedowns end completed, finally failed, overdue and still open.
  */
 async function placementsInEveryState() {
-  const w = world('2026-03-01T12:00:00Z', 600);
+  // Far from other files' clocks: their sweeps of the shared due queue must not mark these overdue.
+  const w = world('2035-06-01T12:00:00Z', 600);
   const id = ids();
-  await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent }));
+  await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent, validUntil: '2040-01-01T00:00:00Z' }));
   const pub = publicationDetail({ twinIds: [id.twin], assetId: `asset-${id.u}` });
   await w.send('Publication Requested', pub);
   for (let i = 0; i < 3; i++) {
@@ -33,9 +34,9 @@ async function placementsInEveryState() {
   const takedowns = w.publisher.ofType('Takedown Requested');
   expect(takedowns).toHaveLength(4);
   const [completed, failed, overdue] = takedowns.map((t) => ({ takedownId: t.takedownId, assetId: t.assetId, channel: t.channel, placementId: t.placementId }));
-  await w.send('Takedown Completed', { ...completed!, completedAt: '2026-03-01T12:01:00Z' });
+  await w.send('Takedown Completed', { ...completed!, completedAt: '2035-06-01T12:01:00Z' });
   await w.send('Takedown Failed', { ...failed!, error: 'gone', final: true });
-  w.clock.set('2026-03-01T12:11:00Z');
+  w.clock.set('2035-06-01T12:11:00Z');
   expect(await markOverdue(w.deps, overdue!.takedownId)).toBe('processed');
   return { ...w, id, pub };
 }
@@ -50,14 +51,14 @@ describe('placement status', () => {
     const { id, send, deps, publisher } = await placementsInEveryState();
     // The unapproved placements never relied on the grant.
     expect(await statusOfGrant(status, id.grant)).toEqual({ ...none, live: 3, total: 3 });
-    await send('Consent Revoked', { grantId: id.grant, twinId: id.twin, revokedAt: '2026-03-01T12:11:00Z' });
+    await send('Consent Revoked', { grantId: id.grant, twinId: id.twin, revokedAt: '2035-06-01T12:11:00Z' });
     await runReevaluations(deps, publisher);
     expect(await statusOfGrant(status, id.grant)).toEqual({ ...none, takedownRequested: 3, total: 3 });
     expect(await statusOfTwin(status, id.twin)).toEqual({ live: 0, takedownRequested: 5, takenDown: 1, failed: 1, overdue: 1, total: 7 });
   });
 
   it('a multi-twin placement counts for each of its twins', async () => {
-    const w = world();
+    const w = world('2035-06-01T12:00:00Z');
     const id = ids();
     await w.send('Asset Published', publishedDetail({ assetId: `asset-${id.u}`, twinIds: [id.twin, id.twin2], placementId: `both-${id.u}` }));
     const expected = { ...none, takedownRequested: 1, total: 1 };

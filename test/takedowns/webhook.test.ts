@@ -30,7 +30,11 @@ import { grantDetail, ids, publishedDetail } from '../support/fixtures.ts';
 import { db, envelope, tables, world } from '../support/harness.ts';
 
 const SECRET = 'whsec-test-0123456789';
-const NOW = '2026-03-01T12:00:00.000Z';
+/**
+ * Far from the times other test files use: they sweep the shared due queue up to their own
+ * clocks, and must not fire (or delete) this file's retries and deadlines meanwhile.
+ */
+const NOW = '2035-06-01T12:00:00.000Z';
 /** First retry after 500 ms exactly: equal jitter with random 0 waits half the 1 s cap. */
 const POLICY: RetryPolicy = LOCAL_RETRY_POLICY;
 const OPTS: DeliverOptions = { timeoutMs: 5_000, random: () => 0 };
@@ -78,7 +82,7 @@ async function scriptedPartner(script: number[]): Promise<{ url: string; receive
 async function takedownOn(channel: string) {
   const w = world(NOW);
   const id = ids();
-  await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin }));
+  await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, validUntil: '2040-01-01T00:00:00Z' }));
   const placement = publishedDetail({ twinIds: [id.twin], assetId: `asset-${id.u}`, channel, placementId: `pl-${id.u}` });
   await w.send('Asset Published', placement);
   const [detail] = w.publisher.ofType('Takedown Requested');
@@ -129,7 +133,7 @@ describe('webhook connector: delivery', () => {
     const channels = directory('web', server.url);
 
     const first = await deliverTakedown(t.deps, channels, { envelope: t.requested, takedownId: t.takedownId, attempt: 1 }, POLICY, OPTS);
-    const dueAt = '2026-03-01T12:00:00.500Z';
+    const dueAt = '2035-06-01T12:00:00.500Z';
     expect(first).toEqual({ kind: 'retry', error: 'HTTP 503 Service Unavailable', dueAt });
     expect(t.publisher.ofType('Takedown Failed')).toEqual([{ ...t.facts, error: 'HTTP 503 Service Unavailable', final: false, attempts: 1 }]);
     expect(t.publisher.ofType('Takedown Completed')).toEqual([]);
@@ -163,7 +167,7 @@ describe('webhook connector: delivery', () => {
     expect(server.received[0]!.signatureValid).toBe(true);
     expect(t.publisher.ofType('Takedown Failed')).toEqual([{ ...t.facts, error: 'HTTP 410 Gone', final: true, attempts: 1 }]);
     expect(t.publisher.ofType('Takedown Completed')).toEqual([]);
-    expect(await takeRetry(t.takedownId, 2, '2026-03-01T12:00:00.500Z')).toBeUndefined();
+    expect(await takeRetry(t.takedownId, 2, '2035-06-01T12:00:00.500Z')).toBeUndefined();
     expect(await t.placementNow()).toMatchObject({ status: 'takedown-failed', takedown: { final: true, lastError: 'HTTP 410 Gone', attempts: 1 } });
     expect(await t.deps.deliveries.get(t.takedownId)).toMatchObject({ status: 'failed', attempts: 1 });
   });
@@ -179,7 +183,7 @@ describe('webhook connector: delivery', () => {
       { ...OPTS, timeoutMs: 200 },
     );
 
-    const dueAt = '2026-03-01T12:00:00.500Z';
+    const dueAt = '2035-06-01T12:00:00.500Z';
     expect(result).toEqual({ kind: 'retry', error: 'timeout after 200 ms', dueAt });
     expect(server.received).toHaveLength(1);
     expect(t.publisher.ofType('Takedown Failed')).toEqual([{ ...t.facts, error: 'timeout after 200 ms', final: false, attempts: 1 }]);
@@ -194,14 +198,14 @@ describe('webhook connector: delivery', () => {
     const policy: RetryPolicy = { baseDelayMs: 1_000, maxDelayMs: 30_000, maxAttempts: 3 };
 
     const r1 = await deliverTakedown(t.deps, channels, { envelope: t.requested, takedownId: t.takedownId, attempt: 1 }, policy, OPTS);
-    expect(r1).toMatchObject({ kind: 'retry', dueAt: '2026-03-01T12:00:00.500Z' });
-    expect(await takeRetry(t.takedownId, 2, '2026-03-01T12:00:00.500Z')).toBeDefined();
-    t.clock.set('2026-03-01T12:00:00.500Z');
+    expect(r1).toMatchObject({ kind: 'retry', dueAt: '2035-06-01T12:00:00.500Z' });
+    expect(await takeRetry(t.takedownId, 2, '2035-06-01T12:00:00.500Z')).toBeDefined();
+    t.clock.set('2035-06-01T12:00:00.500Z');
     const r2 = await deliverTakedown(t.deps, channels, { takedownId: t.takedownId, attempt: 2 }, policy, OPTS);
     // Retry 2's cap is 2 s, so it waits at least 1 s: twice the first wait.
-    expect(r2).toMatchObject({ kind: 'retry', dueAt: '2026-03-01T12:00:01.500Z' });
-    expect(await takeRetry(t.takedownId, 3, '2026-03-01T12:00:01.500Z')).toBeDefined();
-    t.clock.set('2026-03-01T12:00:01.500Z');
+    expect(r2).toMatchObject({ kind: 'retry', dueAt: '2035-06-01T12:00:01.500Z' });
+    expect(await takeRetry(t.takedownId, 3, '2035-06-01T12:00:01.500Z')).toBeDefined();
+    t.clock.set('2035-06-01T12:00:01.500Z');
     const r3 = await deliverTakedown(t.deps, channels, { takedownId: t.takedownId, attempt: 3 }, policy, OPTS);
 
     expect(r3).toEqual({ kind: 'failed', error: 'HTTP 503 Service Unavailable' });
@@ -211,7 +215,7 @@ describe('webhook connector: delivery', () => {
       [2, false],
       [3, true],
     ]);
-    expect(await takeRetry(t.takedownId, 4, '2026-03-01T12:00:03.500Z')).toBeUndefined();
+    expect(await takeRetry(t.takedownId, 4, '2035-06-01T12:00:03.500Z')).toBeUndefined();
     expect(await t.placementNow()).toMatchObject({ status: 'takedown-failed', takedown: { final: true, attempts: 3 } });
     expect(await t.deps.deliveries.get(t.takedownId)).toMatchObject({ status: 'failed', attempts: 3 });
     // A late copy of a retry changes nothing and sends nothing.
@@ -242,7 +246,7 @@ describe('webhook connector: delivery', () => {
     expect(await deliverTakedown(t.deps, channels, firstInput, POLICY, OPTS)).toEqual({ kind: 'duplicate' });
     expect(server.received).toHaveLength(1);
     expect(t.publisher.ofType('Takedown Failed')).toHaveLength(1);
-    await takeRetry(t.takedownId, 2, '2026-03-01T12:00:00.500Z');
+    await takeRetry(t.takedownId, 2, '2035-06-01T12:00:00.500Z');
 
     const retry = { takedownId: t.takedownId, attempt: 2 };
     expect((await deliverTakedown(t.deps, channels, retry, POLICY, OPTS)).kind).toBe('delivered');
@@ -292,7 +296,7 @@ describe('webhook connector: delivery', () => {
   it('a placement already taken down (its channel confirmed on the bus) is not POSTed', async () => {
     const server = await partner();
     const t = await takedownOn('web');
-    await t.send('Takedown Completed', { ...t.facts, completedAt: '2026-03-01T12:00:01Z' });
+    await t.send('Takedown Completed', { ...t.facts, completedAt: '2035-06-01T12:00:01Z' });
     expect((await t.placementNow())?.status).toBe('taken-down');
 
     const result = await deliverTakedown(t.deps, directory('web', server.url('/status/200')), { envelope: t.requested, takedownId: t.takedownId, attempt: 1 }, POLICY, OPTS);
