@@ -1,0 +1,92 @@
+import { ENV } from '../../functions/commons/config.ts';
+import { LOCAL_RETRY_POLICY } from '../../shared/channels/retry-policy.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../dynamodb/dynamodb-local.ts';
+import type { FunctionSpec } from './template-routing.ts';
+
+/** Read by the webhook connector: the channels file and its local retry budget. */
+export const CHANNELS_FILE = 'CHANNELS_FILE';
+export const WEBHOOK_BASE_DELAY_MS = 'WEBHOOK_BASE_DELAY_MS';
+export const WEBHOOK_MAX_ATTEMPTS = 'WEBHOOK_MAX_ATTEMPTS';
+
+/**
+ * Variables a function's template sets that cannot be shared by handlers running in one
+ * process: dropped (NODE_OPTIONS acts only when a process starts) or given a local value.
+ */
+const NOT_SHARED: Record<string, string | undefined> = {
+  NODE_OPTIONS: undefined,
+  POWERTOOLS_SERVICE_NAME: 'twinguard-local',
+};
+
+/**
+ * Would send the SDK elsewhere than the local endpoints: a profile disables the credentials
+ * from the environment, the others override or disable AWS_ENDPOINT_URL_<SERVICE>.
+ */
+const INTERFERING = ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'];
+
+export interface LocalEnvironmentOptions {
+  dynamoDbEndpoint: string;
+  eventBridgeEndpoint: string;
+  takedownSlaSeconds: number;
+  /** Absolute path of the --channels file; CHANNELS_FILE is unset without it. */
+  channelsFile?: string;
+  verbose?: boolean;
+  /** The environment `npm start` was given: WEBHOOK_* values set there win over the local defaults. */
+  outer?: NodeJS.ProcessEnv;
+}
+
+export interface HandlerEnvironment {
+  set: Record<string, string>;
+  unset: string[];
+  /** Variables whose value differs between functions: all handlers see the first one. */
+  warnings: string[];
+}
+
+/**
+ * The one environment every handler runs in locally: the union of the functions'
+ * template variables (already resolved to local names), then what makes the AWS SDK and
+ * Powertools work on this machine, then the values the flags choose.
+ */
+export function handlerEnvironment(functions: Iterable<FunctionSpec>, options: LocalEnvironmentOptions): HandlerEnvironment {
+  const set: Record<string, string> = {};
+  const setBy: Record<string, string> = {};
+  const warnings: string[] = [];
+  for (const fn of functions) {
+    for (const [name, value] of Object.entries(fn.environment)) {
+      if (Object.hasOwn(NOT_SHARED, name)) continue;
+      if (!Object.hasOwn(set, name)) {
+        set[name] = value;
+        setBy[name] = fn.logicalId;
+      } else if (set[name] !== value) {
+        warnings.push(`${name} is "${set[name]}" in ${setBy[name]} but "${value}" in ${fn.logicalId}; locally every handler sees the first`);
+      }
+    }
+  }
+  for (const [name, value] of Object.entries(NOT_SHARED)) if (value !== undefined) set[name] = value;
+  const outer = options.outer ?? {};
+  Object.assign(set, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: options.dynamoDbEndpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: options.eventBridgeEndpoint,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
+    [ENV.takedownSla]: String(options.takedownSlaSeconds),
+    [WEBHOOK_BASE_DELAY_MS]: outer[WEBHOOK_BASE_DELAY_MS] || String(LOCAL_RETRY_POLICY.baseDelayMs),
+    [WEBHOOK_MAX_ATTEMPTS]: outer[WEBHOOK_MAX_ATTEMPTS] || String(LOCAL_RETRY_POLICY.maxAttempts),
+  });
+  // Dev mode logs through the global console, which `npm start` sends to stderr.
+  if (options.verbose) set['POWERTOOLS_DEV'] = 'true';
+  if (options.channelsFile !== undefined) set[CHANNELS_FILE] = options.channelsFile;
+  const unset = [...INTERFERING, ...(options.channelsFile === undefined ? [CHANNELS_FILE] : [])];
+  return { set, unset, warnings };
+}
+
+/** Handlers read their configuration at their first event, so this runs before any is invoked. */
+export function applyEnvironment(env: HandlerEnvironment, target: NodeJS.ProcessEnv = process.env): void {
+  for (const name of env.unset) delete target[name];
+  Object.assign(target, env.set);
+}

@@ -1,0 +1,235 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { appendFile, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { ChannelConfigError, parseChannelsFile } from '../../shared/channels/channel-config.ts';
+import type { EventEnvelope } from '../../shared/events/envelope.ts';
+import { synthesizeTemplate, type Template } from '../app/synthesize.ts';
+import { LocalEventBus, type RetryPolicy } from '../bus/event-router.ts';
+import { messageOf } from '../bus/put-events.ts';
+import { startPutEventsServer, type PutEventsServer } from '../bus/put-events-server.ts';
+import { createTablesFromTemplate } from '../dynamodb/create-tables.ts';
+import { DynamoDbLocalError, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../dynamodb/dynamodb-local.ts';
+import { StartupError } from './errors.ts';
+import { DEFAULT_TAKEDOWN_SLA_SECONDS } from './flags.ts';
+import { applyEnvironment, handlerEnvironment } from './handler-env.ts';
+import { LambdaInvoker } from './lambda-invoker.ts';
+import { ScheduleTicker } from './schedules.ts';
+import { routesFromTemplate } from './template-routing.ts';
+
+export interface RuntimeOptions {
+  /** Port of the PutEvents endpoint on 127.0.0.1; 0 for any free port. */
+  port: number;
+  /** Absolute path of the webhook channels file, passed to handlers as CHANNELS_FILE. */
+  channelsFile?: string;
+  tapFile?: string;
+  /** @default 3600 */
+  takedownSlaSeconds?: number;
+  /** State persists here: `dynamodb/` and `dead-letters/`. In memory when absent. */
+  dataDir?: string;
+  verbose?: boolean;
+  /** @default the synthesized CDK app */
+  template?: Template;
+  /** Period of the schedules' local tick. @default 1000 */
+  tickMs?: number;
+  /** How long `stop()` waits for deliveries under way. @default 5000 */
+  drainTimeoutMs?: number;
+  /** Retries of a failing handler before its event is dead-lettered. */
+  retry?: Partial<RetryPolicy>;
+  /** Where the runtime's own messages go. @default stderr */
+  log?: (line: string) => void;
+}
+
+export interface Runtime {
+  /** The PutEvents endpoint, e.g. `http://127.0.0.1:4010`. */
+  url: string;
+  /** Stops accepting events, lets deliveries finish (bounded), stops the schedules and DynamoDB Local. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole of TwinGuard on this machine: DynamoDB Local with the tables of the
+ * synthesized app, its functions run in-process from source, routed by its rules and
+ * schedules, behind an EventBridge PutEvents endpoint. Resolves once events are accepted.
+ * Errors the user can fix are LocalRuntimeErrors whose message says what to do.
+ */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`[twinguard] ${line}\n`));
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
+  const channels = options.channelsFile === undefined ? undefined : await checkChannelsFile(options.channelsFile);
+  if (options.tapFile !== undefined) await checkTapFile(options.tapFile);
+  // Held from the start, so a taken port is reported before Java is started.
+  const reservation = await reservePort(options.port);
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const dynamo = await startDynamo(options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb'));
+    cleanups.push(() => dynamo.stop());
+    const template = options.template ?? synthesizeTemplate();
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const tables = await createTablesFromTemplate(client, template).finally(() => client.destroy());
+    const routes = routesFromTemplate(template, new Map(tables.map((t) => [t.logicalId, t.tableName])));
+    const invokers = new Map([...routes.functions].map(([id, spec]) => [id, new LambdaInvoker(spec)]));
+    for (const invoker of invokers.values()) invoker.assertSourceExists();
+
+    const bus = new LocalEventBus({
+      ...(options.tapFile !== undefined && { tapFile: options.tapFile }),
+      ...(options.dataDir !== undefined && { deadLetterDir: join(options.dataDir, 'dead-letters') }),
+      ...(options.retry !== undefined && { retry: options.retry }),
+      onError: (error) => log(`a dead letter could not be stored: ${messageOf(error)}`),
+    });
+    const serverOptions = { region: LOCAL_REGION, eventBuses: routes.eventBuses, onEvent: (busName: string, e: EventEnvelope) => bus.publish(busName, e) };
+    // Handlers publish through an endpoint of their own, so that on stop the public one can
+    // refuse new events while the deliveries under way still emit theirs.
+    const internal = await startPutEventsServer({ ...serverOptions, port: 0 });
+    cleanups.push(() => internal.close());
+
+    const env = handlerEnvironment(routes.functions.values(), {
+      dynamoDbEndpoint: dynamo.endpoint,
+      eventBridgeEndpoint: internal.url,
+      takedownSlaSeconds: options.takedownSlaSeconds ?? DEFAULT_TAKEDOWN_SLA_SECONDS,
+      ...(options.channelsFile !== undefined && { channelsFile: options.channelsFile }),
+      verbose: options.verbose ?? false,
+      outer: process.env,
+    });
+    for (const warning of env.warnings) log(`warning: ${warning}`);
+    applyEnvironment(env);
+
+    const invoke = async (functionId: string, event: unknown, what: string) => {
+      const invoker = invokers.get(functionId)!;
+      if (options.verbose) log(`${invoker.spec.name} <- ${what}`);
+      try {
+        return await invoker.invoke(event);
+      } catch (error) {
+        log(`${invoker.spec.name} failed on ${what}: ${messageOf(error)}`);
+        throw error;
+      }
+    };
+    for (const rule of routes.rules) {
+      bus.addRule({
+        name: rule.name,
+        eventBusName: rule.eventBusName,
+        pattern: rule.pattern,
+        targets: rule.targets.map((target) => ({
+          id: target.id,
+          invoke: async (e: EventEnvelope) => {
+            await invoke(target.functionId, target.input ?? e, `${e['detail-type']} ${e.id}`);
+          },
+        })),
+      });
+    }
+    const ticker = new ScheduleTicker(
+      routes.schedules.map((spec) => ({ spec, invoke: (payload) => invoke(spec.functionId, payload, `schedule ${spec.name}`) })),
+      {
+        ...(options.tickMs !== undefined && { tickMs: options.tickMs }),
+        onError: (name) => log(`schedule ${name} keeps failing; retried at every tick`),
+        onRecovered: (name) => log(`schedule ${name} works again`),
+      },
+    );
+
+    await reservation?.release();
+    const external = await startPublicServer({ ...serverOptions, port: options.port });
+    ticker.start();
+    log(
+      `${routes.rules.length} rules, ${routes.functions.size} functions, ${routes.schedules.length} schedules; ` +
+        `${options.dataDir === undefined ? 'state in memory' : `state in ${options.dataDir}`}` +
+        `${channels === undefined ? '' : `; ${channels} webhook channel(s)`}`,
+    );
+    const drainTimeoutMs = options.drainTimeoutMs ?? 5000;
+    let stopping: Promise<void> | undefined;
+    const stop = async () => {
+      await external.close();
+      const drained = await within(drainTimeoutMs, async () => {
+        await ticker.stop();
+        await bus.drain();
+      });
+      if (!drained) log(`deliveries still under way after ${drainTimeoutMs} ms were abandoned`);
+      await internal.close();
+      if (drained) await bus.close();
+      await dynamo.stop();
+    };
+    return { url: external.url, stop: () => (stopping ??= stop()) };
+  } catch (error) {
+    await reservation?.release();
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startDynamo(dataDir: string | undefined) {
+  try {
+    return await startDynamoDbLocal(dataDir === undefined ? {} : { dataDir });
+  } catch (error) {
+    if (!(error instanceof DynamoDbLocalError)) throw error;
+    throw new StartupError(error.message.trim(), { cause: error });
+  }
+}
+
+/** Reads and checks the channels file at start, so that a typo is reported now. Returns how many channels it holds. */
+async function checkChannelsFile(path: string): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new StartupError(`cannot read the channels file ${path} (${codeOf(error)}): give --channels the path of a readable JSON file`);
+  }
+  try {
+    return parseChannelsFile(text).size;
+  } catch (error) {
+    if (!(error instanceof ChannelConfigError)) throw error;
+    throw new StartupError(`${path}: ${error.message.replace(/\s*\n\s*/g, ' ')}`);
+  }
+}
+
+async function checkTapFile(path: string): Promise<void> {
+  try {
+    await appendFile(path, '');
+  } catch (error) {
+    throw new StartupError(`cannot write the tap file ${path} (${codeOf(error)}): give --tap a path in a folder that exists and is writable`);
+  }
+}
+
+function portTaken(port: number): StartupError {
+  return new StartupError(`port ${port} is already in use: stop what listens on it, or choose another port with --port`);
+}
+
+async function reservePort(port: number): Promise<{ release(): Promise<void> } | undefined> {
+  if (port === 0) return undefined;
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  }).catch((error: unknown) => {
+    throw listenError(error, port);
+  });
+  let released: Promise<void> | undefined;
+  return { release: () => (released ??= new Promise((resolve) => server.close(() => resolve()))) };
+}
+
+async function startPublicServer(options: Parameters<typeof startPutEventsServer>[0] & { port: number }): Promise<PutEventsServer> {
+  try {
+    return await startPutEventsServer({ ...options, host: '127.0.0.1' });
+  } catch (error) {
+    throw listenError(error, options.port);
+  }
+}
+
+function listenError(error: unknown, port: number): unknown {
+  if (codeOf(error) === 'EADDRINUSE') return portTaken(port);
+  if (codeOf(error) === 'EACCES') return new StartupError(`port ${port} needs privileges: choose a port above 1023 with --port`);
+  return error;
+}
+
+/** True when `work` finished within `ms`; false when the time ran out first. */
+async function within(ms: number, work: () => Promise<void>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work().then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function codeOf(error: unknown): string {
+  return error instanceof Error && 'code' in error ? String(error.code) : messageOf(error);
+}
