@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { appendFile, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { LocalEventBus, type RetryPolicy } from '../bus/event-router.ts';
 import { messageOf } from '../bus/put-events.ts';
 import { startPutEventsServer, type PutEventsServer } from '../bus/put-events-server.ts';
 import { createTablesFromTemplate } from '../dynamodb/create-tables.ts';
-import { DynamoDbLocalError, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../dynamodb/dynamodb-local.ts';
+import { DynamoDbLocalError, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal } from '../dynamodb/dynamodb-local.ts';
 import { StartupError } from './errors.ts';
 import { DEFAULT_TAKEDOWN_SLA_SECONDS } from './flags.ts';
 import { applyEnvironment, handlerEnvironment } from './handler-env.ts';
@@ -62,9 +63,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const reservation = await reservePort(options.port);
   const cleanups: (() => Promise<void>)[] = [];
   try {
-    const dynamo = await startDynamo(options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb'));
+    const dynamoDir = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
+    // Synthesis keeps this thread busy for seconds: Java boots meanwhile.
+    const [dynamo, template] = await startDynamoWhile(dynamoDir, () => options.template ?? synthesizeTemplate());
     cleanups.push(() => dynamo.stop());
-    const template = options.template ?? synthesizeTemplate();
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const tables = await createTablesFromTemplate(client, template).finally(() => client.destroy());
     const routes = routesFromTemplate(template, new Map(tables.map((t) => [t.logicalId, t.tableName])));
@@ -155,7 +157,33 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
 }
 
-async function startDynamo(dataDir: string | undefined) {
+/**
+ * Starts DynamoDB Local and, once its Java process is spawned, runs `work` (synchronous)
+ * while it boots. A launch that fails at once (no Java) fails before `work` runs.
+ */
+async function startDynamoWhile<T>(dataDir: string | undefined, work: () => T): Promise<[DynamoDbLocal, T]> {
+  let failure: { error: unknown } | undefined;
+  let onSpawn: () => void = () => undefined;
+  const spawned = new Promise<void>((resolve) => (onSpawn = resolve));
+  subscribe('child_process', onSpawn);
+  const starting = startDynamo(dataDir);
+  try {
+    await Promise.race([spawned, starting.then(() => undefined, (error: unknown) => void (failure = { error }))]);
+  } finally {
+    unsubscribe('child_process', onSpawn);
+  }
+  if (failure !== undefined) throw failure.error;
+  let result: T;
+  try {
+    result = work();
+  } catch (error) {
+    await starting.then((dynamo) => dynamo.stop()).catch(() => undefined);
+    throw error;
+  }
+  return [await starting, result];
+}
+
+async function startDynamo(dataDir: string | undefined): Promise<DynamoDbLocal> {
   try {
     return await startDynamoDbLocal(dataDir === undefined ? {} : { dataDir });
   } catch (error) {
