@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { appendFile, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ChannelConfigError, parseChannelsFile } from '../../shared/channels/channel-config.ts';
 import type { EventEnvelope } from '../../shared/events/envelope.ts';
 import { synthesizeTemplate, type Template } from '../app/synthesize.ts';
@@ -96,13 +96,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     for (const warning of env.warnings) log(`warning: ${warning}`);
     applyEnvironment(env);
 
-    const invoke = async (functionId: string, event: unknown, what: string) => {
+    const invoke = async (functionId: string, event: unknown, what: string, quiet = false) => {
       const invoker = invokers.get(functionId)!;
-      if (options.verbose) log(`${invoker.spec.name} <- ${what}`);
+      const label = basename(invoker.spec.source).replace(/\.[cm]?[jt]s$/, '');
+      if (options.verbose && !quiet) log(`${label} <- ${what}`);
       try {
         return await invoker.invoke(event);
       } catch (error) {
-        log(`${invoker.spec.name} failed on ${what}: ${messageOf(error)}`);
+        if (!quiet) log(`${label} failed on ${what}: ${messageOf(error)}`);
         throw error;
       }
     };
@@ -120,22 +121,23 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       });
     }
     const ticker = new ScheduleTicker(
-      routes.schedules.map((spec) => ({ spec, invoke: (payload) => invoke(spec.functionId, payload, `schedule ${spec.name}`) })),
+      // Every tick would be a line: the ticker reports a schedule when it starts failing.
+      routes.schedules.map((spec) => ({ spec, invoke: (payload) => invoke(spec.functionId, payload, `schedule ${spec.name}`, true) })),
       {
         ...(options.tickMs !== undefined && { tickMs: options.tickMs }),
-        onError: (name) => log(`schedule ${name} keeps failing; retried at every tick`),
+        onError: (name, error) => log(`schedule ${name} failed: ${messageOf(error)} (tried again at every tick)`),
         onRecovered: (name) => log(`schedule ${name} works again`),
       },
     );
 
     await reservation?.release();
     const external = await startPublicServer({ ...serverOptions, port: options.port });
-    ticker.start();
     log(
       `${routes.rules.length} rules, ${routes.functions.size} functions, ${routes.schedules.length} schedules; ` +
         `${options.dataDir === undefined ? 'state in memory' : `state in ${options.dataDir}`}` +
         `${channels === undefined ? '' : `; ${channels} webhook channel(s)`}`,
     );
+    ticker.start();
     const drainTimeoutMs = options.drainTimeoutMs ?? 5000;
     let stopping: Promise<void> | undefined;
     const stop = async () => {
