@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { ChannelConfigError, parseChannelsFile } from '../../shared/channels/channel-config.ts';
 import type { EventEnvelope } from '../../shared/events/envelope.ts';
-import { synthesizeTemplate, type Template } from '../app/synthesize.ts';
+import type { Template } from '../app/synthesize.ts';
 import { LocalEventBus, type RetryPolicy } from '../bus/event-router.ts';
 import { messageOf } from '../bus/put-events.ts';
 import { startPutEventsServer, type PutEventsServer } from '../bus/put-events-server.ts';
@@ -16,7 +16,6 @@ import { DEFAULT_TAKEDOWN_SLA_SECONDS } from './flags.ts';
 import { applyEnvironment, handlerEnvironment } from './handler-env.ts';
 import { LambdaInvoker } from './lambda-invoker.ts';
 import { ScheduleTicker } from './schedules.ts';
-import { routesFromTemplate } from './template-routing.ts';
 
 export interface RuntimeOptions {
   /** Port of the PutEvents endpoint on 127.0.0.1; 0 for any free port. */
@@ -64,11 +63,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const cleanups: (() => Promise<void>)[] = [];
   try {
     const dynamoDir = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
-    // Synthesis keeps this thread busy for seconds: Java boots meanwhile.
-    const [dynamo, template] = await startDynamoWhile(dynamoDir, () => options.template ?? synthesizeTemplate());
+    // Loading and synthesizing the CDK app keeps this thread busy for seconds: Java boots
+    // meanwhile. Imported here, not above, so that a taken port or missing Java is told at once.
+    const [dynamo, template] = await startDynamoWhile(
+      dynamoDir,
+      async () => options.template ?? (await import('../app/synthesize.ts')).synthesizeTemplate(),
+    );
     cleanups.push(() => dynamo.stop());
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const tables = await createTablesFromTemplate(client, template).finally(() => client.destroy());
+    const { routesFromTemplate } = await import('./template-routing.ts');
     const routes = routesFromTemplate(template, new Map(tables.map((t) => [t.logicalId, t.tableName])));
     const invokers = new Map([...routes.functions].map(([id, spec]) => [id, new LambdaInvoker(spec)]));
     for (const invoker of invokers.values()) invoker.assertSourceExists();
@@ -160,10 +164,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 }
 
 /**
- * Starts DynamoDB Local and, once its Java process is spawned, runs `work` (synchronous)
- * while it boots. A launch that fails at once (no Java) fails before `work` runs.
+ * Starts DynamoDB Local and, once its Java process is spawned, does `work` while it boots.
+ * A launch that fails at once (no Java) fails before `work` starts.
  */
-async function startDynamoWhile<T>(dataDir: string | undefined, work: () => T): Promise<[DynamoDbLocal, T]> {
+async function startDynamoWhile<T>(dataDir: string | undefined, work: () => Promise<T>): Promise<[DynamoDbLocal, T]> {
   let failure: { error: unknown } | undefined;
   let onSpawn: () => void = () => undefined;
   const spawned = new Promise<void>((resolve) => (onSpawn = resolve));
@@ -177,7 +181,7 @@ async function startDynamoWhile<T>(dataDir: string | undefined, work: () => T): 
   if (failure !== undefined) throw failure.error;
   let result: T;
   try {
-    result = work();
+    result = await work();
   } catch (error) {
     await starting.then((dynamo) => dynamo.stop()).catch(() => undefined);
     throw error;
