@@ -53,7 +53,7 @@ try {
   const bus = new EventBridgeClient({ endpoint: server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   const deps: Deps = {
     store: new DynamoConsentStore(db, { consent, audit }),
-    fanout: new DynamoFanoutStore(db, consent, audit),
+    fanout: new DynamoFanoutStore(db, { consent, audit }),
     due: new DynamoDueQueue(db, consent),
     publisher: new EventBridgePublisher(bus, 'twinguard'),
     clock: systemClock,

@@ -12,7 +12,8 @@ import { ENV, requiredEnv, settingsFromEnv } from './config.ts';
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
   const db = documentClient();
   const consentTable = requiredEnv(ENV.consentTable, env);
-  const store = new DynamoConsentStore(db, { consent: consentTable, audit: requiredEnv(ENV.auditTable, env) });
+  const tables = { consent: consentTable, audit: requiredEnv(ENV.auditTable, env) };
+  const store = new DynamoConsentStore(db, tables);
   const publisher = new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(ENV.eventBus, env));
-  return { store, fanout: new DynamoFanoutStore(db, consentTable, requiredEnv(ENV.auditTable, env)), due: new DynamoDueQueue(db, consentTable), publisher, clock: systemClock, ids: randomIds, settings: settingsFromEnv(env) };
+  return { store, fanout: new DynamoFanoutStore(db, tables), due: new DynamoDueQueue(db, consentTable), publisher, clock: systemClock, ids: randomIds, settings: settingsFromEnv(env) };
 }

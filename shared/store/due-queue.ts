@@ -11,14 +11,15 @@ export interface DueQueue {
 }
 
 /** The due item as a DynamoDB Put, to go into a transaction with the change that makes it due. */
-export function duePut(table: string, item: DueItem) {
-  return { Put: { TableName: table, Item: { ...dueKeys.item(item.dueAt, item.kind, item.id), type: 'due', ...item } } };
+export function duePut(table: string, item: DueItem, namespace = '') {
+  return { Put: { TableName: table, Item: { ...dueKeys.item(item.dueAt, item.kind, item.id, namespace), type: 'due', ...item } } };
 }
 
 export class DynamoDueQueue implements DueQueue {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly namespace = '',
   ) {}
 
   async due(now: Date, limit: number): Promise<DueItem[]> {
@@ -31,7 +32,7 @@ export class DynamoDueQueue implements DueQueue {
           new QueryCommand({
             TableName: this.table,
             KeyConditionExpression: 'pk = :pk AND sk <= :until',
-            ExpressionAttributeValues: { ':pk': dueKeys.shard(n), ':until': until },
+            ExpressionAttributeValues: { ':pk': dueKeys.shard(n, this.namespace), ':until': until },
             Limit: perShard,
             ConsistentRead: true,
           }),
@@ -45,10 +46,10 @@ export class DynamoDueQueue implements DueQueue {
   }
 
   async schedule(item: DueItem): Promise<void> {
-    await this.db.send(new PutCommand(duePut(this.table, item).Put));
+    await this.db.send(new PutCommand(duePut(this.table, item, this.namespace).Put));
   }
 
   async remove(item: DueItem): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: dueKeys.item(item.dueAt, item.kind, item.id) }));
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: dueKeys.item(item.dueAt, item.kind, item.id, this.namespace) }));
   }
 }

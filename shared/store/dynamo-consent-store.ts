@@ -4,6 +4,7 @@ import type { ConsentStore } from './consent-store.ts';
 import { auditKeys, keys } from './keys.ts';
 import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Receipt, UsageRecord } from './records.ts';
 import { duePut } from './due-queue.ts';
+import { receiptPut } from './receipt-put.ts';
 import { placementItems } from './placement-items.ts';
 import { auditPut } from './audit-put.ts';
 import { transactWithReceipt, type TransactItem } from './transactions.ts';
@@ -11,6 +12,8 @@ import { transactWithReceipt, type TransactItem } from './transactions.ts';
 export interface TableNames {
   consent: string;
   audit: string;
+  /** Keeps due items apart per namespace (tests share one table); default none. */
+  dueNamespace?: string;
 }
 
 type Item = Record<string, unknown>;
@@ -70,7 +73,7 @@ export class DynamoConsentStore implements ConsentStore {
       },
       { Put: { TableName: this.tables.consent, Item: { ...keys.grant(grant.twinId, grant.grantId), type: 'grant', ...grant } } },
       ...this.auditPuts(audit),
-      ...due.map((d) => duePut(this.tables.consent, d)),
+      ...due.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace)),
     ]);
   }
 
@@ -155,7 +158,7 @@ export class DynamoConsentStore implements ConsentStore {
         : []),
       ...this.auditPuts(audit),
       ...this.usagePuts(usage),
-      ...due.map((d) => duePut(this.tables.consent, d)),
+      ...due.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace)),
     ]);
   }
 
@@ -180,13 +183,7 @@ export class DynamoConsentStore implements ConsentStore {
   }
 
   private receiptPut(receipt: Receipt) {
-    return {
-      Put: {
-        TableName: this.tables.consent,
-        Item: { ...keys.receipt(receipt.kind, receipt.businessId), ...receipt, outbox: JSON.stringify(receipt.outbox) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
+    return receiptPut(this.tables.consent, receipt);
   }
 
   private auditPuts(records: AuditRecord[]) {

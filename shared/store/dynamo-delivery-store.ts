@@ -1,8 +1,8 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryAttempt, DeliveryRecord, DeliveryStore } from './delivery-store.ts';
 import { duePut } from './due-queue.ts';
-import { dueKeys, keys } from './keys.ts';
-import type { Receipt } from './records.ts';
+import { dueKeys } from './keys.ts';
+import { receiptPut } from './receipt-put.ts';
 import { transactWithReceipt } from './transactions.ts';
 
 /** Webhook deliveries in the consent table, written with the attempt's receipt. */
@@ -10,6 +10,8 @@ export class DynamoDeliveryStore implements DeliveryStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /** Keeps due items apart per namespace; see `dueKeys`. */
+    private readonly dueNamespace = '',
   ) {}
 
   async get(takedownId: string): Promise<DeliveryRecord | undefined> {
@@ -35,21 +37,8 @@ export class DynamoDeliveryStore implements DeliveryStore {
               }),
         },
       },
-      ...(due === undefined ? [] : [duePut(this.table, due)]),
+      ...(due === undefined ? [] : [duePut(this.table, due, this.dueNamespace)]),
     ]);
   }
 }
 
-/**
- * The receipt exactly as `DynamoConsentStore` writes it (outbox as JSON), so that `once`
- * reads it back through `ConsentStore.getReceipt` and `markPublished` finds it.
- */
-function receiptPut(table: string, receipt: Receipt) {
-  return {
-    Put: {
-      TableName: table,
-      Item: { ...keys.receipt(receipt.kind, receipt.businessId), ...receipt, outbox: JSON.stringify(receipt.outbox) },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
-}

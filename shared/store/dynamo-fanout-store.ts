@@ -8,6 +8,7 @@ import type { FanoutStore } from './fanout-store.ts';
 import { dueKeys, keys } from './keys.ts';
 import type { AuditRecord, PlacementRecord, PlacementRef, ReevaluationJob } from './records.ts';
 import { auditPut } from './audit-put.ts';
+import type { TableNames } from './dynamo-consent-store.ts';
 
 type Item = Record<string, unknown>;
 
@@ -15,12 +16,15 @@ type Item = Record<string, unknown>;
 const BATCH_GET_LIMIT = 100;
 
 export class DynamoFanoutStore implements FanoutStore {
+  private readonly table: string;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
-    private readonly auditTable: string,
+    private readonly tables: TableNames,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-  ) {}
+  ) {
+    this.table = tables.consent;
+  }
 
   async getJob(jobId: string): Promise<ReevaluationJob | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: dueKeys.job(jobId), ConsistentRead: true }));
@@ -92,8 +96,8 @@ export class DynamoFanoutStore implements FanoutStore {
           Item: { ...keys.takedown(p.takedown!.takedownId), channel: p.channel, placementId: p.placementId, assetId: p.assetId, deadline: p.takedown!.deadline },
         },
       })),
-      ...due.map((d) => duePut(this.table, d)),
-      ...audit.map((r) => auditPut(this.auditTable, r)),
+      ...due.map((d) => duePut(this.table, d, this.tables.dueNamespace)),
+      ...audit.map((r) => auditPut(this.tables.audit, r)),
     ]);
   }
 

@@ -65,10 +65,11 @@ export const auditKeys = {
 export const DUE_SHARDS = 8;
 
 export const dueKeys = {
-  shard: (n: number) => `DUE#${n}`,
-  item: (dueAt: string, kind: string, id: string) => {
+  /** `namespace` is empty when deployed; tests that share a table each use their own. */
+  shard: (n: number, namespace = '') => `DUE#${namespace ? `${part(namespace)}#` : ''}${n}`,
+  item: (dueAt: string, kind: string, id: string, namespace = '') => {
     const sk = `${dueAt}#${kind}#${part(id)}`;
-    return { pk: dueKeys.shard(shardOf(sk)), sk };
+    return { pk: dueKeys.shard(shardOf(sk), namespace), sk };
   },
   job: (jobId: string) => ({ pk: `JOB#${part(jobId)}`, sk: 'JOB' }),
   delivery: (takedownId: string) => ({ pk: `DELIVERY#${part(takedownId)}`, sk: 'DELIVERY' }),

@@ -105,8 +105,12 @@ async function settlePage(deps: Deps, job: ReevaluationJob, placements: Placemen
   }
   // The chunks of a page are independent: committing and sending them side by side hides
   // the round-trip latency that dominates a large fan-out.
-  const counts = await Promise.all(chunks(takedowns).map((chunk) => commitAndSend(deps, job, chunk)));
-  const opened = counts.reduce((a, b) => a + b, 0);
+  // All of them settle before a failure propagates: work left running after the invocation
+  // ended could resume in a thawed Lambda container and race the retry.
+  const results = await Promise.allSettled(chunks(takedowns).map((chunk) => commitAndSend(deps, job, chunk)));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  const opened = results.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value : 0), 0);
   await resendUnsent(deps, resend);
   return opened + resend.length;
 }

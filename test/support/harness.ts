@@ -50,10 +50,12 @@ export const tables = { consent: inject('consentTable'), audit: inject('auditTab
 export function world(now = '2026-03-01T12:00:00Z', slaSeconds = 3600) {
   const publisher = new RecordingPublisher();
   const clock = new FixedClock(new Date(now));
+  // Each world sweeps only its own due items: test files share one table and run in parallel.
+  const isolated = { ...tables, dueNamespace: uid() };
   const deps: Deps = {
-    store: new DynamoConsentStore(db, tables),
-    fanout: new DynamoFanoutStore(db, tables.consent, tables.audit),
-    due: new DynamoDueQueue(db, tables.consent),
+    store: new DynamoConsentStore(db, isolated),
+    fanout: new DynamoFanoutStore(db, isolated),
+    due: new DynamoDueQueue(db, tables.consent, isolated.dueNamespace),
     publisher,
     clock,
     ids: randomIds,
@@ -62,7 +64,7 @@ export function world(now = '2026-03-01T12:00:00Z', slaSeconds = 3600) {
   let seq = 0;
   const send = (detailType: string, detail: unknown, overrides: Partial<EventEnvelope> = {}): Promise<Outcome> =>
     handleInbound(deps, envelope(detailType, detail, { id: `evt-${uid()}-${++seq}`, ...overrides }));
-  return { deps, publisher, clock, send };
+  return { deps, publisher, clock, send, tables: isolated };
 }
 
 export function envelope(detailType: string, detail: unknown, overrides: Partial<EventEnvelope> = {}): EventEnvelope {

@@ -88,7 +88,7 @@ async function takedownOn(channel: string) {
   const [detail] = w.publisher.ofType('Takedown Requested');
   expect(detail).toMatchObject({ channel, placementId: placement.placementId, reason: 'UNAPPROVED_PUBLICATION' });
   const requested: EventEnvelope = envelope('Takedown Requested', detail, { id: `evt-td-${id.u}`, source: 'twinguard' });
-  const deps: WebhookDeps = { ...w.deps, deliveries: new DynamoDeliveryStore(db, tables.consent) };
+  const deps: WebhookDeps = { ...w.deps, deliveries: new DynamoDeliveryStore(db, w.tables.consent, w.tables.dueNamespace) };
   const takedownId: string = detail!.takedownId;
   const facts = { takedownId, assetId: placement.assetId, channel, placementId: placement.placementId };
   const placementNow = () => deps.store.getPlacement(channel, placement.placementId);
@@ -98,8 +98,8 @@ async function takedownOn(channel: string) {
 const directory = (channel: string, url: string): ChannelDirectory => new StaticChannelDirectory(new Map([[channel, { url, secret: SECRET }]]));
 
 /** The retry the sweeper would fire, read by its exact key; removed as the sweeper does after firing it. */
-async function takeRetry(takedownId: string, attempt: number, dueAt: string) {
-  const key = dueKeys.item(dueAt, 'webhook-retry', `${takedownId}#${attempt}`);
+async function takeRetry(t: { takedownId: string; tables: { dueNamespace: string } }, attempt: number, dueAt: string) {
+  const key = dueKeys.item(dueAt, 'webhook-retry', `${t.takedownId}#${attempt}`, t.tables.dueNamespace);
   const out = await db.send(new GetCommand({ TableName: tables.consent, Key: key, ConsistentRead: true }));
   if (out.Item !== undefined) await db.send(new DeleteCommand({ TableName: tables.consent, Key: key }));
   return out.Item;
@@ -141,7 +141,7 @@ describe('webhook connector: delivery', () => {
       status: 'takedown-requested',
       takedown: { attempts: 1, lastError: 'HTTP 503 Service Unavailable', final: false },
     });
-    const retry = await takeRetry(t.takedownId, 2, dueAt);
+    const retry = await takeRetry(t, 2, dueAt);
     expect(retry).toMatchObject({ kind: 'webhook-retry', dueAt, payload: { takedownId: t.takedownId, attempt: 2 } });
 
     // The sweeper turns the due item into `Takedown Delivery Due` { takedownId, attempt }.
@@ -167,7 +167,7 @@ describe('webhook connector: delivery', () => {
     expect(server.received[0]!.signatureValid).toBe(true);
     expect(t.publisher.ofType('Takedown Failed')).toEqual([{ ...t.facts, error: 'HTTP 410 Gone', final: true, attempts: 1 }]);
     expect(t.publisher.ofType('Takedown Completed')).toEqual([]);
-    expect(await takeRetry(t.takedownId, 2, '2035-06-01T12:00:00.500Z')).toBeUndefined();
+    expect(await takeRetry(t, 2, '2035-06-01T12:00:00.500Z')).toBeUndefined();
     expect(await t.placementNow()).toMatchObject({ status: 'takedown-failed', takedown: { final: true, lastError: 'HTTP 410 Gone', attempts: 1 } });
     expect(await t.deps.deliveries.get(t.takedownId)).toMatchObject({ status: 'failed', attempts: 1 });
   });
@@ -187,7 +187,7 @@ describe('webhook connector: delivery', () => {
     expect(result).toEqual({ kind: 'retry', error: 'timeout after 200 ms', dueAt });
     expect(server.received).toHaveLength(1);
     expect(t.publisher.ofType('Takedown Failed')).toEqual([{ ...t.facts, error: 'timeout after 200 ms', final: false, attempts: 1 }]);
-    expect(await takeRetry(t.takedownId, 2, dueAt)).toMatchObject({ payload: { takedownId: t.takedownId, attempt: 2 } });
+    expect(await takeRetry(t, 2, dueAt)).toMatchObject({ payload: { takedownId: t.takedownId, attempt: 2 } });
     expect((await t.placementNow())?.status).toBe('takedown-requested');
   });
 
@@ -199,12 +199,12 @@ describe('webhook connector: delivery', () => {
 
     const r1 = await deliverTakedown(t.deps, channels, { envelope: t.requested, takedownId: t.takedownId, attempt: 1 }, policy, OPTS);
     expect(r1).toMatchObject({ kind: 'retry', dueAt: '2035-06-01T12:00:00.500Z' });
-    expect(await takeRetry(t.takedownId, 2, '2035-06-01T12:00:00.500Z')).toBeDefined();
+    expect(await takeRetry(t, 2, '2035-06-01T12:00:00.500Z')).toBeDefined();
     t.clock.set('2035-06-01T12:00:00.500Z');
     const r2 = await deliverTakedown(t.deps, channels, { takedownId: t.takedownId, attempt: 2 }, policy, OPTS);
     // Retry 2's cap is 2 s, so it waits at least 1 s: twice the first wait.
     expect(r2).toMatchObject({ kind: 'retry', dueAt: '2035-06-01T12:00:01.500Z' });
-    expect(await takeRetry(t.takedownId, 3, '2035-06-01T12:00:01.500Z')).toBeDefined();
+    expect(await takeRetry(t, 3, '2035-06-01T12:00:01.500Z')).toBeDefined();
     t.clock.set('2035-06-01T12:00:01.500Z');
     const r3 = await deliverTakedown(t.deps, channels, { takedownId: t.takedownId, attempt: 3 }, policy, OPTS);
 
@@ -215,7 +215,7 @@ describe('webhook connector: delivery', () => {
       [2, false],
       [3, true],
     ]);
-    expect(await takeRetry(t.takedownId, 4, '2035-06-01T12:00:03.500Z')).toBeUndefined();
+    expect(await takeRetry(t, 4, '2035-06-01T12:00:03.500Z')).toBeUndefined();
     expect(await t.placementNow()).toMatchObject({ status: 'takedown-failed', takedown: { final: true, attempts: 3 } });
     expect(await t.deps.deliveries.get(t.takedownId)).toMatchObject({ status: 'failed', attempts: 3 });
     // A late copy of a retry changes nothing and sends nothing.
@@ -246,7 +246,7 @@ describe('webhook connector: delivery', () => {
     expect(await deliverTakedown(t.deps, channels, firstInput, POLICY, OPTS)).toEqual({ kind: 'duplicate' });
     expect(server.received).toHaveLength(1);
     expect(t.publisher.ofType('Takedown Failed')).toHaveLength(1);
-    await takeRetry(t.takedownId, 2, '2035-06-01T12:00:00.500Z');
+    await takeRetry(t, 2, '2035-06-01T12:00:00.500Z');
 
     const retry = { takedownId: t.takedownId, attempt: 2 };
     expect((await deliverTakedown(t.deps, channels, retry, POLICY, OPTS)).kind).toBe('delivered');
