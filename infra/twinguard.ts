@@ -6,6 +6,7 @@ import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, type EventPattern, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Role as IamRole, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/commons/config.ts';
 import { TWINGUARD_SOURCE } from '../shared/events/envelope.ts';
@@ -39,6 +40,13 @@ export interface TwinGuardProps {
    * @default Duration.days(365)
    */
   readonly archiveRetention?: Duration;
+  /**
+   * The webhook channels, as a Secrets Manager secret whose value is the JSON object
+   * `{ "<channel>": { "url": "https://...", "secret": "..." } }`. Channels not in it are
+   * event channels: their connector answers `Takedown Requested` on the bus itself.
+   * @default no webhook channels
+   */
+  readonly channelsSecret?: ISecret;
   /**
    * What happens to the tables when the stack is deleted.
    * @default RemovalPolicy.RETAIN
@@ -100,6 +108,13 @@ export class TwinGuard extends Construct {
 
     const reevaluate = this.handlerFunction('reevaluate-placements', environment, { timeout: Duration.minutes(5), memorySize: 512 });
     this.route('ReevaluationRequestedRule', { source: [TWINGUARD_SOURCE], detailType: ['Reevaluation Requested'] }, reevaluate);
+
+    const webhook = this.handlerFunction('takedown-webhook', environment, { timeout: Duration.minutes(1) });
+    if (props.channelsSecret !== undefined) {
+      webhook.function.addEnvironment('CHANNELS_SECRET_ARN', props.channelsSecret.secretArn);
+      props.channelsSecret.grantRead(webhook.function);
+    }
+    this.route('TakedownDeliveryRule', { source: [TWINGUARD_SOURCE], detailType: ['Takedown Requested', 'Takedown Delivery Due'] }, webhook);
 
     const sweeper = this.handlerFunction('sweep-due', environment, { timeout: Duration.minutes(2) }).allowDueRemoval(this.consentTable);
     new Schedule(this, 'SweepSchedule', {

@@ -1,6 +1,7 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
 import { TwinGuard } from '../../infra/twinguard.ts';
@@ -47,14 +48,14 @@ describe('the TwinGuard stack', () => {
 
   it('gives every function a dead-letter queue and an alarm on it', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(9);
+    expect(Object.keys(functions)).toHaveLength(10);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.DeadLetterConfig.TargetArn).toBeDefined();
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
     }
-    template.resourceCountIs('AWS::SQS::Queue', 9);
+    template.resourceCountIs('AWS::SQS::Queue', 10);
     // One per dead-letter queue, and one on overdue takedowns.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TakedownsOverdue', Threshold: 0 });
   });
 
@@ -77,6 +78,12 @@ describe('the TwinGuard stack', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 minute)' });
   });
 
+  it('delivers TwinGuard’s own takedown requests and retries to the webhook connector', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'detail-type': ['Takedown Requested', 'Takedown Delivery Due'], source: ['twinguard'] },
+    });
+  });
+
   it('names the source file of each function for the local runtime', () => {
     const entries = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Metadata['TwinGuard:Handler']);
     expect(entries).toContain('functions/render-requested.ts');
@@ -88,8 +95,10 @@ describe('the construct in a brand’s own app', () => {
   it('attaches to an existing bus, takes other sources and a shorter SLA', () => {
     const stack = new Stack(app(), 'BrandStack');
     const bus = new EventBus(stack, 'BrandBus', { eventBusName: 'brand-bus' });
+    const channels = new Secret(stack, 'Channels');
     new TwinGuard(stack, 'Consent', {
       eventBus: bus,
+      channelsSecret: channels,
       sources: { consent: 'brand.legal' },
       takedownSla: Duration.minutes(15),
       removalPolicy: RemovalPolicy.DESTROY,
@@ -101,6 +110,11 @@ describe('the construct in a brand’s own app', () => {
       Environment: { Variables: Match.objectLike({ TAKEDOWN_SLA_SECONDS: '900', SOURCE_CONSENT: 'brand.legal', SOURCE_STUDIO: 'twinguard.studio' }) },
     });
     for (const table of Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))) expect(table.DeletionPolicy).toBe('Delete');
+    // The channel secrets reach only the webhook function, by ARN, never in the template.
+    const withSecret = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Environment.Variables.CHANNELS_SECRET_ARN);
+    expect(withSecret.map((f) => f.Metadata['TwinGuard:Handler'])).toEqual(['functions/takedown-webhook.ts']);
+    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('secretsmanager:GetSecretValue'));
+    expect(readers).toHaveLength(1);
   });
 });
 
