@@ -14,6 +14,7 @@ export default defineConfig({
       AWS_SECRET_ACCESS_KEY: 'local',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_TRACE_ENABLED: 'false',
     },
   },
 });

@@ -1,12 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Deps } from '../shared/ports/deps.ts';
 import { sweepDue } from '../shared/use-cases/sweep-due.ts';
 import { depsFromEnv } from './commons/deps-from-env.ts';
-import { logger, metrics } from './commons/powertools.ts';
+import { logger, metrics, tracer } from './commons/powertools.ts';
 
 /** Leaves room to finish the item at hand before Lambda's timeout. */
 const SAFETY_MARGIN_MS = 15_000;
@@ -28,5 +29,5 @@ export const handler = middy(async (_event: unknown, context: Context) => {
   if (fired > 0) logger.info('swept', { fired, overdue });
   return { fired, overdue };
 })
-  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { channelDirectoryFromEnv, type ChannelDirectory } from '../shared/channels/channel-directory.ts';
 import { KeyedLimiter } from '../shared/channels/concurrency-limiter.ts';
@@ -10,7 +11,7 @@ import { DynamoDeliveryStore } from '../shared/store/dynamo-delivery-store.ts';
 import { deliverTakedown, type DeliveryInput, type DeliveryResult, type WebhookDeps } from '../shared/use-cases/deliver-takedown.ts';
 import { ENV, requiredEnv } from './commons/config.ts';
 import { depsFromEnv } from './commons/deps-from-env.ts';
-import { logger, metrics } from './commons/powertools.ts';
+import { logger, metrics, tracer } from './commons/powertools.ts';
 import { webhookConfigFromEnv, type WebhookConfig } from './commons/webhook-config.ts';
 
 /** TwinGuard's own events this function delivers: the first attempt, and each retry. */
@@ -64,7 +65,7 @@ export function takedownWebhookHandler(wire: () => WebhookWiring = wireFromEnv) 
     metrics.addMetric(METRIC[result.kind], MetricUnit.Count, 1);
     return { result: result.kind };
   };
-  return middy(base).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+  return middy(base).use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
 }
 
 export const handler = takedownWebhookHandler();

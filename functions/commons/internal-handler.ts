@@ -1,11 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { TWINGUARD_SOURCE, type EventEnvelope, type InternalDetailType } from '../../shared/events/envelope.ts';
 import type { Deps } from '../../shared/ports/deps.ts';
 import { depsFromEnv } from './deps-from-env.ts';
-import { logger, metrics } from './powertools.ts';
+import { logger, metrics, tracer } from './powertools.ts';
 
 /**
  * A handler for TwinGuard's own internal events (source `twinguard`). They are not part of
@@ -29,5 +30,5 @@ export function internalHandler<T>(
     logger.info('event handled', { outcome });
     return { outcome };
   };
-  return middy(base).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+  return middy(base).use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
 }
