@@ -65,6 +65,8 @@ export class IntrinsicResolver {
     if (TABLE_TYPES.has(resource.Type)) return this.tableNames.get(id) ?? id;
     if (resource.Type === 'AWS::Events::EventBus') return this.busName(id);
     if (resource.Type === 'AWS::Lambda::Function') return this.functionName(id);
+    // A secret's Ref is its ARN; the local runtime names it but never reads it.
+    if (resource.Type === 'AWS::SecretsManager::Secret') return this.getAtt(id, 'Arn', where);
     throw new TemplateError(`${where}: {"Ref": "${id}"} (${resource.Type}) has no local equivalent`);
   }
 
@@ -77,6 +79,7 @@ export class IntrinsicResolver {
       if (resource.Type === 'AWS::Events::EventBus') return arn('events', `event-bus/${this.busName(id)}`);
       if (resource.Type === 'AWS::Lambda::Function') return localFunctionArn(this.functionName(id));
       if (resource.Type === 'AWS::SQS::Queue') return arn('sqs', id);
+      if (resource.Type === 'AWS::SecretsManager::Secret') return arn('secretsmanager', `secret:${id}`);
     }
     if (attribute === 'Name' && resource.Type === 'AWS::Events::EventBus') return this.busName(id);
     throw new TemplateError(`${where}: Fn::GetAtt ${id}.${attribute} (${resource.Type}) has no local equivalent`);

@@ -67,7 +67,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // meanwhile. Imported here, not above, so that a taken port or missing Java is told at once.
     const [dynamo, template] = await startDynamoWhile(
       dynamoDir,
-      async () => options.template ?? (await import('../app/synthesize.ts')).synthesizeTemplate(),
+      async () => options.template ?? (await synthesizeForRouting()),
     );
     cleanups.push(() => dynamo.stop());
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
@@ -187,6 +187,23 @@ async function startDynamoWhile<T>(dataDir: string | undefined, work: () => Prom
     throw error;
   }
   return [await starting, result];
+}
+
+/**
+ * The synthesized app, without CDK's built-in CloudFormation validation (WebAssembly, half
+ * of the synthesis time): `cdk synth` and the infra tests validate; here only the
+ * resources are read. cdk-nag's checks still run.
+ */
+async function synthesizeForRouting(): Promise<Template> {
+  const { synthesizeTemplate } = await import('../app/synthesize.ts');
+  const previous = process.env['CDK_VALIDATION'];
+  process.env['CDK_VALIDATION'] = 'false';
+  try {
+    return synthesizeTemplate();
+  } finally {
+    if (previous === undefined) delete process.env['CDK_VALIDATION'];
+    else process.env['CDK_VALIDATION'] = previous;
+  }
 }
 
 async function startDynamo(dataDir: string | undefined): Promise<DynamoDbLocal> {

@@ -168,7 +168,13 @@ describe('handlerEnvironment', () => {
   it('merges the functions, points the SDK at the local endpoints, and applies the flags', () => {
     const env = handlerEnvironment(
       [
-        spec('A', { CONSENT_TABLE_NAME: 't', POWERTOOLS_SERVICE_NAME: 'twinguard-a', NODE_OPTIONS: '--enable-source-maps', TAKEDOWN_SLA_SECONDS: '3600' }),
+        spec('A', {
+          CONSENT_TABLE_NAME: 't',
+          POWERTOOLS_SERVICE_NAME: 'twinguard-a',
+          NODE_OPTIONS: '--enable-source-maps',
+          TAKEDOWN_SLA_SECONDS: '3600',
+          CHANNELS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:Channels',
+        }),
         spec('B', { CONSENT_TABLE_NAME: 't', POWERTOOLS_SERVICE_NAME: 'twinguard-b', ONLY_B: 'b' }),
       ],
       { ...base, channelsFile: '/abs/channels.json', outer: { WEBHOOK_MAX_ATTEMPTS: '9' } },
@@ -189,8 +195,9 @@ describe('handlerEnvironment', () => {
       WEBHOOK_MAX_ATTEMPTS: '9',
     });
     expect(env.set).not.toHaveProperty('NODE_OPTIONS');
+    expect(env.set).not.toHaveProperty('CHANNELS_SECRET_ARN');
     expect(env.warnings).toEqual([]);
-    expect(env.unset).toEqual(expect.arrayContaining(['AWS_PROFILE', 'AWS_ENDPOINT_URL']));
+    expect(env.unset).toEqual(expect.arrayContaining(['AWS_PROFILE', 'AWS_ENDPOINT_URL', 'CHANNELS_SECRET_ARN']));
     expect(env.unset).not.toContain('CHANNELS_FILE');
   });
 
