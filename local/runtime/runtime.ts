@@ -141,6 +141,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         `${options.dataDir === undefined ? 'state in memory' : `state in ${options.dataDir}`}` +
         `${channels === undefined ? '' : `; ${channels} webhook channel(s)`}`,
     );
+    // The status CLI and other tools read the tables directly.
+    log(`DynamoDB Local on ${dynamo.endpoint} (npm run status -- --twin <id> --dynamodb-endpoint ${dynamo.endpoint})`);
     ticker.start();
     const drainTimeoutMs = options.drainTimeoutMs ?? 5000;
     let stopping: Promise<void> | undefined;
