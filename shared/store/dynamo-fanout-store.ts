@@ -1,4 +1,5 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll, placementRefsPage, realSleep } from './batch-reads.ts';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { GrantRef } from '../consent/grant.ts';
 import type { DueItem } from './due-item.ts';
@@ -12,16 +13,13 @@ import type { TableNames } from './dynamo-consent-store.ts';
 
 type Item = Record<string, unknown>;
 
-/** BatchGetItem reads at most 100 keys per call. */
-const BATCH_GET_LIMIT = 100;
-
 export class DynamoFanoutStore implements FanoutStore {
   private readonly table: string;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: TableNames,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly sleep: (ms: number) => Promise<void> = realSleep,
   ) {
     this.table = tables.consent;
   }
@@ -50,33 +48,12 @@ export class DynamoFanoutStore implements FanoutStore {
   }
 
   async placementsOfGrant(grantId: string, cursor: string | undefined, limit: number): Promise<{ refs: PlacementRef[]; cursor?: string }> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.grantPlacements(grantId), ':prefix': keys.placementPrefix },
-        ExclusiveStartKey: cursor === undefined ? undefined : JSON.parse(cursor),
-        Limit: limit,
-        ConsistentRead: true,
-      }),
-    );
-    const refs = (out.Items ?? []).map((i) => ({ channel: i.channel as string, placementId: i.placementId as string }));
-    return { refs, ...(out.LastEvaluatedKey ? { cursor: JSON.stringify(out.LastEvaluatedKey) } : {}) };
+    return placementRefsPage(this.db, this.table, keys.grantPlacements(grantId), cursor, limit);
   }
 
   async getPlacements(refs: readonly PlacementRef[]): Promise<PlacementRecord[]> {
-    const found: PlacementRecord[] = [];
-    for (let i = 0; i < refs.length; i += BATCH_GET_LIMIT) {
-      let pending: Item[] = refs.slice(i, i + BATCH_GET_LIMIT).map((r) => keys.placement(r.channel, r.placementId));
-      // BatchGetItem may return part of the keys unprocessed under load: ask again for those.
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
-        found.push(...(out.Responses?.[this.table] ?? []).map((item) => strip(item) as unknown as PlacementRecord));
-        pending = (out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
-        if (pending.length > 0) await this.sleep(Math.min(1000, 20 * 2 ** attempt));
-      }
-    }
-    return found;
+    const items = await batchGetAll(this.db, this.table, refs.map((r) => keys.placement(r.channel, r.placementId)), { sleep: this.sleep });
+    return items.map((item) => strip(item) as unknown as PlacementRecord);
   }
 
   async commitTakedowns(placements: readonly PlacementRecord[], due: readonly DueItem[], audit: readonly AuditRecord[]): Promise<void> {
@@ -130,19 +107,8 @@ export class DynamoFanoutStore implements FanoutStore {
   }
 
   async emittedTakedowns(takedownIds: readonly string[]): Promise<Set<string>> {
-    const emitted = new Set<string>();
-    for (let i = 0; i < takedownIds.length; i += BATCH_GET_LIMIT) {
-      let pending: Item[] = takedownIds.slice(i, i + BATCH_GET_LIMIT).map((id) => keys.takedown(id));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        const out = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'pk, emitted' } } }),
-        );
-        for (const item of out.Responses?.[this.table] ?? []) if (item.emitted === true) emitted.add(decodeURIComponent(String(item.pk).slice('TAKEDOWN#'.length)));
-        pending = (out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
-        if (pending.length > 0) await this.sleep(Math.min(1000, 20 * 2 ** attempt));
-      }
-    }
-    return emitted;
+    const items = await batchGetAll(this.db, this.table, takedownIds.map((id) => keys.takedown(id)), { projection: 'pk, emitted', sleep: this.sleep });
+    return new Set(items.filter((i) => i.emitted === true).map((i) => decodeURIComponent(String(i.pk).slice('TAKEDOWN#'.length))));
   }
 
   async markEmitted(takedownIds: readonly string[]): Promise<void> {

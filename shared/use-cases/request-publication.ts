@@ -1,7 +1,8 @@
 import { decide, unique } from '../consent/decide.ts';
 import type { PublicationRequested } from '../events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
-import type { AuditRecord, PublicationRecord } from '../store/records.ts';
+import type { PublicationRecord } from '../store/records.ts';
+import { decisionAudit } from './decision-audit.ts';
 import { useOfPublication } from '../consent/use.ts';
 import { once, type Outcome } from './once.ts';
 
@@ -35,16 +36,7 @@ export async function requestPublication(deps: Deps, detail: PublicationRequeste
     const outbox = decision.approved
       ? [{ detailType: 'Publication Approved' as const, detail: { ...common, grants: decision.grants } }]
       : [{ detailType: 'Publication Denied' as const, detail: { ...common, reasons: decision.reasons } }];
-    const audit: AuditRecord[] = twinIds.map((twinId) => ({
-      twinId,
-      at,
-      recordId: publication.decisionId,
-      kind: 'publication-decision',
-      outcome: decision.approved ? 'approved' : 'denied',
-      ...(decision.approved ? { grants: decision.grants } : { reasons: decision.reasons }),
-      request: detail,
-      eventId,
-    }));
+    const audit = decisionAudit('publication-decision', decision, twinIds, at, publication.decisionId, detail, eventId);
     const r = receipt(outbox);
     await deps.store.commitDecision({
       receipt: r,

@@ -1,7 +1,7 @@
 import { decide, unique } from '../consent/decide.ts';
 import type { RenderRequested } from '../events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
-import type { AuditRecord } from '../store/records.ts';
+import { decisionAudit } from './decision-audit.ts';
 import { once, type Outcome } from './once.ts';
 import { usageEvents, usageOf } from './usage.ts';
 
@@ -26,16 +26,7 @@ export async function requestRender(deps: Deps, detail: RenderRequested, eventId
     const outbox = decision.approved
       ? [{ detailType: 'Render Approved' as const, detail: { ...common, grants: decision.grants } }, ...usageEvents(usage)]
       : [{ detailType: 'Render Denied' as const, detail: { ...common, reasons: decision.reasons } }];
-    const audit: AuditRecord[] = twinIds.map((twinId) => ({
-      twinId,
-      at,
-      recordId: decisionId,
-      kind: 'render-decision',
-      outcome: decision.approved ? 'approved' : 'denied',
-      ...(decision.approved ? { grants: decision.grants } : { reasons: decision.reasons }),
-      request: detail,
-      eventId,
-    }));
+    const audit = decisionAudit('render-decision', decision, twinIds, at, decisionId, detail, eventId);
     const r = receipt(outbox);
     await deps.store.commitDecision({ receipt: r, audit, usage });
     return r.outbox;

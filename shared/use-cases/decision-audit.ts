@@ -1,0 +1,24 @@
+import type { Decision } from '../consent/decide.ts';
+import type { AuditRecord } from '../store/records.ts';
+
+/** One audit line per twin for a render or publication decision: what was asked, the outcome, and why. */
+export function decisionAudit(
+  kind: 'render-decision' | 'publication-decision',
+  decision: Decision,
+  twinIds: string[],
+  at: string,
+  decisionId: string,
+  request: Record<string, unknown>,
+  eventId: string,
+): AuditRecord[] {
+  return twinIds.map((twinId) => ({
+    twinId,
+    at,
+    recordId: decisionId,
+    kind,
+    outcome: decision.approved ? 'approved' : 'denied',
+    ...(decision.approved ? { grants: decision.grants } : { reasons: decision.reasons }),
+    request,
+    eventId,
+  }));
+}
