@@ -34,13 +34,15 @@ export class DynamoFanoutStore implements FanoutStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...dueKeys.job(job.jobId), type: 'job', ...job, seq: job.seq + 1 },
+          // Written whole, without `sentInPage`: a saved page starts the next with an empty list.
+          Item: { ...dueKeys.job(job.jobId), type: 'job', ...withoutSent(job), seq: job.seq + 1 },
           ...(isNew
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: 'seq = :seq', ExpressionAttributeValues: { ':seq': job.seq } }),
         }),
       );
       job.seq += 1;
+      delete job.sentInPage;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new StaleReadError(`job ${job.jobId} was saved by another worker`, { cause: error });
       throw error;
@@ -106,16 +108,14 @@ export class DynamoFanoutStore implements FanoutStore {
     ]);
   }
 
-  async emittedTakedowns(takedownIds: readonly string[]): Promise<Set<string>> {
-    const items = await batchGetAll(this.db, this.table, takedownIds.map((id) => keys.takedown(id)), { projection: 'pk, emitted', sleep: this.sleep });
-    return new Set(items.filter((i) => i.emitted === true).map((i) => decodeURIComponent(String(i.pk).slice('TAKEDOWN#'.length))));
-  }
-
-  async markEmitted(takedownIds: readonly string[]): Promise<void> {
-    await Promise.all(
-      takedownIds.map((id) =>
-        this.db.send(new UpdateCommand({ TableName: this.table, Key: keys.takedown(id), UpdateExpression: 'SET emitted = :t', ExpressionAttributeValues: { ':t': true } })),
-      ),
+  async markSent(jobId: string, takedownIds: readonly string[]): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: dueKeys.job(jobId),
+        UpdateExpression: 'SET sentInPage = list_append(if_not_exists(sentInPage, :none), :ids)',
+        ExpressionAttributeValues: { ':none': [], ':ids': [...takedownIds] },
+      }),
     );
   }
 
@@ -127,6 +127,11 @@ export class DynamoFanoutStore implements FanoutStore {
       throw error;
     }
   }
+}
+
+function withoutSent(job: ReevaluationJob): Omit<ReevaluationJob, 'sentInPage'> {
+  const { sentInPage: _sent, ...rest } = job;
+  return rest;
 }
 
 function strip(item: Item): Item {

@@ -18,7 +18,9 @@ export interface FanoutStore {
   commitTakedowns(placements: readonly PlacementRecord[], due: readonly DueItem[], audit: readonly AuditRecord[]): Promise<void>;
   /** Moves a placement onto other covering grants, if those are still at the versions read. */
   commitReliance(placement: PlacementRecord, reliesOn: GrantRef[]): Promise<void>;
-  /** Which of these takedowns were already put on the bus. */
-  emittedTakedowns(takedownIds: readonly string[]): Promise<Set<string>>;
-  markEmitted(takedownIds: readonly string[]): Promise<void>;
+  /**
+   * Notes on the job that these takedowns of its current page are on the bus: one write per
+   * batch of 10. Saving the job (the next page) clears the list.
+   */
+  markSent(jobId: string, takedownIds: readonly string[]): Promise<void>;
 }

@@ -96,6 +96,8 @@ export interface ReevaluationJob {
   takedowns: number;
   /** Bumped on every save; a save expects the value it read (optimistic locking). */
   seq: number;
+  /** Takedowns of the page under way already on the bus (see `FanoutStore.markSent`). */
+  sentInPage?: string[];
   startedAt: string;
   updatedAt: string;
 }

@@ -27,11 +27,11 @@ export type Checkpoint = (step: 'page-committed' | 'page-saved') => Promise<void
  * 2. a placement still covered by the twins' other grants moves onto those grants;
  *    one that is not gets a takedown (reason: what ended the consent), written together
  *    with its deadline and audit lines in one transaction of 10, then put on the bus in
- *    one PutEvents call of 10, then marked as sent;
+ *    one PutEvents call of 10, then noted as sent on the job (one write per 10);
  * 3. save the page cursor in the job record.
  * After `budget` placements it hands over to a fresh invocation through the bus.
  * After a crash the job resumes from its last cursor: placements already taken down by
- * this job are not taken down again, and those whose event was not marked sent are sent.
+ * this job are not taken down again, and those not noted as sent are sent.
  */
 export async function reevaluatePlacements(deps: Deps, request: ReevaluationRequest, checkpoint: Checkpoint = () => {}): Promise<ReevaluationOutcome> {
   const job = await startJob(deps, request);
@@ -111,7 +111,7 @@ async function settlePage(deps: Deps, job: ReevaluationJob, placements: Placemen
   const failed = results.find((r) => r.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
   const opened = results.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value : 0), 0);
-  await resendUnsent(deps, resend);
+  await resendUnsent(deps, job, resend);
   return opened + resend.length;
 }
 
@@ -136,7 +136,7 @@ async function commitAndSend(deps: Deps, job: ReevaluationJob, chunk: PlacementR
     return opened;
   }
   await deps.publisher.publish(chunk.map((p) => takedownRequested(p, p.takedown!)));
-  await deps.fanout.markEmitted(chunk.map((p) => p.takedown!.takedownId));
+  await deps.fanout.markSent(job.jobId, chunk.map((p) => p.takedown!.takedownId));
   return chunk.length;
 }
 
@@ -160,14 +160,15 @@ async function moveReliance(deps: Deps, placement: PlacementRecord, covering: Gr
   }
 }
 
-async function resendUnsent(deps: Deps, placements: PlacementRecord[]): Promise<void> {
+/** Read afresh, not from the job in memory: another run of this page may have sent some. */
+async function resendUnsent(deps: Deps, job: ReevaluationJob, placements: PlacementRecord[]): Promise<void> {
   if (placements.length === 0) return;
-  const sent = await deps.fanout.emittedTakedowns(placements.map((p) => p.takedown!.takedownId));
+  const sent = new Set((await deps.fanout.getJob(job.jobId))?.sentInPage ?? []);
   const unsent = placements.filter((p) => !sent.has(p.takedown!.takedownId));
   for (let i = 0; i < unsent.length; i += TAKEDOWNS_PER_COMMIT) {
     const batch = unsent.slice(i, i + TAKEDOWNS_PER_COMMIT);
     await deps.publisher.publish(batch.map((p) => takedownRequested(p, p.takedown!)));
-    await deps.fanout.markEmitted(batch.map((p) => p.takedown!.takedownId));
+    await deps.fanout.markSent(job.jobId, batch.map((p) => p.takedown!.takedownId));
   }
 }
 
