@@ -2,6 +2,7 @@
  * A real HTTP server playing a channel partner: it checks the signature the way partners
  * are told to, records what arrived, and answers as the path says:
  *   /status/<code>  that status (302 points at /status/200; 429 and 503 add Retry-After: 3)
+ *   /script/<a>,<b> the next status of the script at each request to it (the last repeats), no Retry-After
  *   /hang           reads the request, never answers
  *   /reset          reads the request, then resets the TCP connection
  * A request with a bad signature is answered 401 whatever the path.
@@ -26,6 +27,7 @@ export interface PartnerServer {
 
 export async function startPartner(secret: string): Promise<PartnerServer> {
   const received: ReceivedRequest[] = [];
+  const scriptCalls = new Map<string, number>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -37,10 +39,13 @@ export async function startPartner(secret: string): Promise<PartnerServer> {
       if (!signatureValid) return void res.writeHead(401).end();
       if (path === '/hang') return;
       if (path === '/reset') return void req.socket.resetAndDestroy();
-      const status = Number(/^\/status\/(\d{3})$/.exec(path)?.[1] ?? 404);
+      const script = /^\/script\/([\d,]+)$/.exec(path)?.[1]?.split(',').map(Number);
+      const call = scriptCalls.get(path) ?? 0;
+      scriptCalls.set(path, call + 1);
+      const status = script ? script[Math.min(call, script.length - 1)]! : Number(/^\/status\/(\d{3})$/.exec(path)?.[1] ?? 404);
       const headers: Record<string, string> = {};
       if (status === 302) headers['location'] = '/status/200';
-      if (status === 429 || status === 503) headers['retry-after'] = '3';
+      if (!script && (status === 429 || status === 503)) headers['retry-after'] = '3';
       res.writeHead(status, headers).end(status === 204 ? undefined : 'partner says hi');
     });
   });

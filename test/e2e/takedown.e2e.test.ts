@@ -1,33 +1,12 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifySignature } from '../../shared/channels/signature.ts';
+import { startPartner, type PartnerServer } from '../channels/partner-server.ts';
 import { eventBridge, grant, put, startTwinGuard, terminate, uid, waitForTap, type RunningTwinGuard } from './support.ts';
 
 const SECRET = 'web-channel-secret';
-
-/** A partner's webhook endpoint: checks the signature, answers 503 the first time, then 200. */
-function partner(): Promise<{ server: Server; url: string; received: { delivery: string; signed: boolean; body: any }[] }> {
-  const received: { delivery: string; signed: boolean; body: any }[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      received.push({ delivery: String(req.headers['x-twinguard-delivery']), signed: verifySignature(raw, req.headers['x-twinguard-signature'], SECRET), body: JSON.parse(raw.toString()) });
-      res.writeHead(received.length === 1 ? 503 : 200).end();
-    });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as { port: number };
-      resolve({ server, url: `http://127.0.0.1:${address.port}/takedowns`, received });
-    }),
-  );
-}
 
 /**
  * Issue 4 end to end through `npm start`: a revocation pulls a live placement from a webhook
@@ -38,12 +17,13 @@ describe('npm start: takedowns end to end', () => {
   const tap = join(dir, 'tap.jsonl');
   let twinguard: RunningTwinGuard;
   let client: EventBridgeClient;
-  let web: Awaited<ReturnType<typeof partner>>;
+  let web: PartnerServer;
 
   beforeAll(async () => {
-    web = await partner();
+    web = await startPartner(SECRET);
     const channels = join(dir, 'channels.json');
-    writeFileSync(channels, JSON.stringify({ web: { url: web.url, secret: SECRET } }));
+    // The partner answers 503 the first time, then 200.
+    writeFileSync(channels, JSON.stringify({ web: { url: web.url('/script/503,200'), secret: SECRET } }));
     twinguard = await startTwinGuard(['--port', '0', '--in-memory', '--tap', tap, '--channels', channels]);
     client = eventBridge(twinguard.url);
   });
@@ -51,7 +31,7 @@ describe('npm start: takedowns end to end', () => {
   afterAll(async () => {
     client?.destroy();
     if (twinguard?.child.exitCode === null) await terminate(twinguard);
-    web?.server.close();
+    await web?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -73,12 +53,12 @@ describe('npm start: takedowns end to end', () => {
     const completed = await waitForTap(tap, (e) => e['detail-type'] === 'Takedown Completed' && e.detail.placementId === placementId);
     expect(completed.source).toBe('twinguard');
     expect(completed.detail.takedownId).toBe(requested.detail.takedownId);
-    expect(web.received.map((r) => [r.delivery, r.signed])).toEqual([
+    expect(web.received.map((r) => [r.headers['x-twinguard-delivery'], r.signatureValid])).toEqual([
       [requested.detail.takedownId, true],
       [requested.detail.takedownId, true],
     ]);
     // The body is the Takedown Requested envelope as it crossed the bus.
-    expect(web.received[0]!.body).toEqual(requested);
+    expect(JSON.parse(web.received[0]!.body.toString('utf8'))).toEqual(requested);
   });
 
   it('an expiry while the runtime runs pulls the placement from an event channel within seconds', async () => {

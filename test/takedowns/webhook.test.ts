@@ -1,6 +1,4 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -19,13 +17,13 @@ import {
 } from '../../shared/channels/channel-directory.ts';
 import { KeyedLimiter } from '../../shared/channels/concurrency-limiter.ts';
 import { DEPLOYED_RETRY_POLICY, LOCAL_RETRY_POLICY, type RetryPolicy } from '../../shared/channels/retry-policy.ts';
-import { DELIVERY_HEADER, SIGNATURE_HEADER, verifySignature } from '../../shared/channels/signature.ts';
+import { DELIVERY_HEADER } from '../../shared/channels/signature.ts';
 import type { EventEnvelope, OutboundEvent } from '../../shared/events/envelope.ts';
 import type { EventPublisher } from '../../shared/ports/ports.ts';
 import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
 import { dueKeys } from '../../shared/store/keys.ts';
 import { deliverTakedown, type DeliverOptions, type WebhookDeps } from '../../shared/use-cases/deliver-takedown.ts';
-import { startPartner, type PartnerServer } from '../channels/partner-server.ts';
+import { startPartner, type PartnerServer, type ReceivedRequest } from '../channels/partner-server.ts';
 import { grantDetail, ids, publishedDetail } from '../support/fixtures.ts';
 import { db, envelope, tables, world } from '../support/harness.ts';
 
@@ -50,32 +48,11 @@ async function partner(): Promise<PartnerServer> {
   return server;
 }
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  signatureValid: boolean;
-}
-
 /** A partner that answers each request with the next status of its script (the last one repeats); it verifies signatures. */
-async function scriptedPartner(script: number[]): Promise<{ url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const signatureValid = verifySignature(body, req.headers[SIGNATURE_HEADER], SECRET);
-      received.push({ headers: req.headers, body, signatureValid });
-      if (!signatureValid) return void res.writeHead(401).end();
-      res.writeHead(script[Math.min(received.length - 1, script.length - 1)]!).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/takedowns`, received };
+async function scriptedPartner(script: number[]): Promise<{ url: string; received: ReceivedRequest[] }> {
+  const server = await startPartner(SECRET);
+  closers.push(() => server.close());
+  return { url: server.url(`/script/${script.join(',')}`), received: server.received };
 }
 
 /** A real takedown: a grant, then an unapproved `Asset Published` on `channel`; its `Takedown Requested` as the bus would deliver it. */
