@@ -88,23 +88,21 @@ export function uid(): string {
 }
 
 /** Every audit record of a twin, oldest first. */
-export async function auditOf(twinId: string): Promise<Record<string, any>[]> {
-  const out = await db.send(
-    new QueryCommand({
-      TableName: tables.audit,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
-      ExpressionAttributeValues: { ':pk': keys.twin(twinId), ':a': 'AUDIT#' },
-    }),
-  );
-  return out.Items ?? [];
+export function auditOf(twinId: string): Promise<Record<string, any>[]> {
+  return auditItems(keys.twin(twinId), 'AUDIT#');
 }
 
-export async function usageOf(talentId: string): Promise<Record<string, any>[]> {
+/** Every usage record of a talent, by month. */
+export function usageOf(talentId: string): Promise<Record<string, any>[]> {
+  return auditItems(auditKeys.talent(talentId), 'USAGE#');
+}
+
+async function auditItems(pk: string, prefix: string): Promise<Record<string, any>[]> {
   const out = await db.send(
     new QueryCommand({
       TableName: tables.audit,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :u)',
-      ExpressionAttributeValues: { ':pk': auditKeys.talent(talentId), ':u': 'USAGE#' },
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
     }),
   );
   return out.Items ?? [];
