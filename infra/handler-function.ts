@@ -21,6 +21,8 @@ export interface HandlerFunctionProps {
   readonly timeout?: Duration;
   /** @default 256 */
   readonly memorySize?: number;
+  /** @default none (the account's unreserved pool) */
+  readonly reservedConcurrency?: number;
   /** How long logs are kept. @default RetentionDays.ONE_YEAR */
   readonly logRetention?: RetentionDays;
 }
@@ -54,6 +56,7 @@ export class HandlerFunction extends Construct {
       architecture: Architecture.ARM_64,
       timeout: props.timeout ?? Duration.seconds(30),
       memorySize: props.memorySize ?? 256,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       tracing: Tracing.ACTIVE,
       logGroup,
       role,

@@ -48,6 +48,13 @@ export interface TwinGuardProps {
    */
   readonly channelsSecret?: ISecret;
   /**
+   * Reserved concurrency of the webhook function. Each instance keeps at most 4 requests in
+   * flight per channel, so this bounds what a big revocation sends a partner at once
+   * (4 x this). Reserving needs unreserved concurrency to spare in the account.
+   * @default no reservation: bounded per instance only
+   */
+  readonly webhookInstances?: number;
+  /**
    * What happens to the tables when the stack is deleted.
    * @default RemovalPolicy.RETAIN
    */
@@ -109,7 +116,7 @@ export class TwinGuard extends Construct {
     const reevaluate = this.handlerFunction('reevaluate-placements', environment, { timeout: Duration.minutes(5), memorySize: 512 });
     this.route('ReevaluationRequestedRule', { source: [TWINGUARD_SOURCE], detailType: ['Reevaluation Requested'] }, reevaluate);
 
-    const webhook = this.handlerFunction('takedown-webhook', environment, { timeout: Duration.minutes(1) });
+    const webhook = this.handlerFunction('takedown-webhook', environment, { timeout: Duration.minutes(1), reservedConcurrency: props.webhookInstances });
     if (props.channelsSecret !== undefined) {
       webhook.function.addEnvironment('CHANNELS_SECRET_ARN', props.channelsSecret.secretArn);
       props.channelsSecret.grantRead(webhook.function);
@@ -143,7 +150,7 @@ export class TwinGuard extends Construct {
     return [...Object.values(this.functions).map((f) => f.deadLetterAlarm), this.overdueAlarm];
   }
 
-  private handlerFunction(name: string, environment: Record<string, string>, sizing: Pick<HandlerFunctionProps, 'timeout' | 'memorySize'> = {}): HandlerFunction {
+  private handlerFunction(name: string, environment: Record<string, string>, sizing: Pick<HandlerFunctionProps, 'timeout' | 'memorySize' | 'reservedConcurrency'> = {}): HandlerFunction {
     const fn = new HandlerFunction(this, pascal(name), { handler: name, environment, ...sizing })
       .bindConsentTable(this.consentTable, ENV.consentTable)
       .bindAuditTable(this.auditTable, ENV.auditTable)

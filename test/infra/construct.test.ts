@@ -99,6 +99,7 @@ describe('the construct in a brand’s own app', () => {
     new TwinGuard(stack, 'Consent', {
       eventBus: bus,
       channelsSecret: channels,
+      webhookInstances: 5,
       sources: { consent: 'brand.legal' },
       takedownSla: Duration.minutes(15),
       removalPolicy: RemovalPolicy.DESTROY,
@@ -113,6 +114,7 @@ describe('the construct in a brand’s own app', () => {
     // The channel secrets reach only the webhook function, by ARN, never in the template.
     const withSecret = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Environment.Variables.CHANNELS_SECRET_ARN);
     expect(withSecret.map((f) => f.Metadata['TwinGuard:Handler'])).toEqual(['functions/takedown-webhook.ts']);
+    expect(withSecret[0]!.Properties.ReservedConcurrentExecutions).toBe(5);
     const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('secretsmanager:GetSecretValue'));
     expect(readers).toHaveLength(1);
   });
