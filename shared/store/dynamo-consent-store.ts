@@ -5,7 +5,7 @@ import { auditKeys, keys } from './keys.ts';
 import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Receipt, UsageRecord } from './records.ts';
 import { duePut } from './due-queue.ts';
 import { receiptPut } from './receipt-put.ts';
-import { placementItems } from './placement-items.ts';
+import { placementItems, takedownItem } from './placement-items.ts';
 import { auditPut } from './audit-put.ts';
 import { transactWithReceipt, type TransactItem } from './transactions.ts';
 
@@ -139,7 +139,6 @@ export class DynamoConsentStore implements ConsentStore {
 
   async commitPlacement({ placement, receipt, audit, usage, due }: Parameters<ConsentStore['commitPlacement']>[0]): Promise<void> {
     const [record, ...index] = placementItems(placement);
-    const ref = { channel: placement.channel, placementId: placement.placementId, assetId: placement.assetId };
     await transactWithReceipt(this.db, this.receiptPut(receipt), [
       { Put: { TableName: this.tables.consent, Item: record!, ConditionExpression: 'attribute_not_exists(pk)' } },
       ...index.map((Item) => ({ Put: { TableName: this.tables.consent, Item } })),
@@ -154,7 +153,7 @@ export class DynamoConsentStore implements ConsentStore {
         },
       })),
       ...(placement.takedown
-        ? [{ Put: { TableName: this.tables.consent, Item: { ...keys.takedown(placement.takedown.takedownId), ...ref, deadline: placement.takedown.deadline } } }]
+        ? [{ Put: { TableName: this.tables.consent, Item: takedownItem(placement) } }]
         : []),
       ...this.auditPuts(audit),
       ...this.usagePuts(usage),

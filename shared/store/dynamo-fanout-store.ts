@@ -9,6 +9,7 @@ import type { FanoutStore } from './fanout-store.ts';
 import { dueKeys, keys } from './keys.ts';
 import type { AuditRecord, PlacementRecord, PlacementRef, ReevaluationJob } from './records.ts';
 import { auditPut } from './audit-put.ts';
+import { takedownItem } from './placement-items.ts';
 import type { TableNames } from './dynamo-consent-store.ts';
 
 type Item = Record<string, unknown>;
@@ -72,7 +73,7 @@ export class DynamoFanoutStore implements FanoutStore {
       ...placements.map((p) => ({
         Put: {
           TableName: this.table,
-          Item: { ...keys.takedown(p.takedown!.takedownId), channel: p.channel, placementId: p.placementId, assetId: p.assetId, deadline: p.takedown!.deadline },
+          Item: takedownItem(p),
         },
       })),
       ...due.map((d) => duePut(this.table, d, this.tables.dueNamespace)),

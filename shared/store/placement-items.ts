@@ -15,3 +15,9 @@ export function placementItems(placement: PlacementRecord): Record<string, unkno
     ...placement.reliesOn.map((g) => ({ pk: keys.grantPlacements(g.grantId), sk, ...ref })),
   ];
 }
+
+/** The takedown record: where a takedown id points (reports name only the id), and its deadline. */
+export function takedownItem(placement: PlacementRecord): Record<string, unknown> {
+  const { channel, placementId, assetId, takedown } = placement;
+  return { ...keys.takedown(takedown!.takedownId), channel, placementId, assetId, deadline: takedown!.deadline };
+}

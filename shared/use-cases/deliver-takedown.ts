@@ -8,6 +8,7 @@ import type { DueItem } from '../store/due-item.ts';
 import { once } from './once.ts';
 import { recordTakedownReport, type TakedownReport } from './record-takedown-report.ts';
 import { RejectedEventError } from './rejected-event-error.ts';
+import { placementByTakedown } from './takedown.ts';
 
 /** The use case needs the delivery records besides the usual ports. */
 export type WebhookDeps = Deps & { deliveries: DeliveryStore };
@@ -193,8 +194,7 @@ function requestedFacts(input: DeliveryInput): RequestedFacts {
 
 /** Why this takedown must not be sent (anymore), or `undefined` to send it. */
 async function whyNotSend(deps: Deps, delivery: DeliveryRecord): Promise<string | undefined> {
-  const ref = await deps.store.getTakedownRef(delivery.takedownId);
-  const placement = ref && (await deps.store.getPlacement(ref.channel, ref.placementId));
+  const placement = await placementByTakedown(deps, delivery.takedownId);
   if (placement === undefined) return 'no placement is known for this takedown';
   if (placement.takedown?.takedownId !== delivery.takedownId) return 'the placement has another takedown';
   if (placement.status === 'taken-down') return 'the placement is already taken down';

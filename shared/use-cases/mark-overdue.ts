@@ -1,5 +1,6 @@
 import type { Deps } from '../ports/deps.ts';
 import { once, type Outcome } from './once.ts';
+import { placementByTakedown } from './takedown.ts';
 
 /**
  * A takedown's deadline passed: if the channel has not confirmed it, mark it overdue and
@@ -7,8 +8,7 @@ import { once, type Outcome } from './once.ts';
  */
 export async function markOverdue(deps: Deps, takedownId: string): Promise<Outcome> {
   return once(deps, { kind: 'overdue', businessId: takedownId, eventId: `deadline#${takedownId}` }, async (receipt) => {
-    const ref = await deps.store.getTakedownRef(takedownId);
-    const placement = ref && (await deps.store.getPlacement(ref.channel, ref.placementId));
+    const placement = await placementByTakedown(deps, takedownId);
     const takedown = placement?.takedown;
     if (!placement || takedown?.takedownId !== takedownId || placement.status === 'taken-down') return undefined;
     const r = receipt([

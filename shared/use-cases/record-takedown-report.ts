@@ -2,6 +2,7 @@ import type { Deps } from '../ports/deps.ts';
 import type { PlacementRecord } from '../store/records.ts';
 import { once, type Outcome } from './once.ts';
 import { RejectedEventError } from './rejected-event-error.ts';
+import { placementByTakedown } from './takedown.ts';
 
 export type TakedownReport =
   | { kind: 'completed'; takedownId: string; assetId: string; channel: string; placementId: string; completedAt: string }
@@ -47,8 +48,7 @@ export async function recordTakedownReport(deps: Deps, report: TakedownReport, e
 }
 
 async function placementOf(deps: Deps, report: TakedownReport): Promise<PlacementRecord> {
-  const ref = await deps.store.getTakedownRef(report.takedownId);
-  const placement = ref && (await deps.store.getPlacement(ref.channel, ref.placementId));
+  const placement = await placementByTakedown(deps, report.takedownId);
   if (!placement || placement.takedown?.takedownId !== report.takedownId) {
     throw new RejectedEventError([{ path: 'detail.takedownId', message: `no open takedown ${report.takedownId} is known` }]);
   }

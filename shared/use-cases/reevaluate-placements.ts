@@ -6,7 +6,7 @@ import type { AuditRecord, PlacementRecord, PublicationRecord, ReevaluationJob }
 import type { DueItem } from '../store/due-item.ts';
 import { StaleReadError } from '../store/errors.ts';
 import { reevaluationRequested, type ReevaluationRequest } from './reevaluation-requested.ts';
-import { openTakedown, takedownRequested } from './takedown.ts';
+import { deadlineOf, openTakedown, takedownRequested } from './takedown.ts';
 
 /** Placements read per page: one Query and one BatchGetItem. */
 export const PAGE_SIZE = 100;
@@ -120,7 +120,7 @@ async function commitAndSend(deps: Deps, job: ReevaluationJob, chunk: PlacementR
   const audit: AuditRecord[] = [];
   for (const p of chunk) {
     const t = p.takedown!;
-    due.push({ dueAt: t.deadline, kind: 'takedown-deadline', id: t.takedownId, payload: { takedownId: t.takedownId } });
+    due.push(deadlineOf(t));
     for (const twinId of p.twinIds) {
       audit.push({ twinId, at: t.requestedAt, recordId: t.takedownId, kind: 'takedown', outcome: `requested:${t.reason}`, grants: p.reliesOn, request: { jobId: job.jobId, channel: p.channel, placementId: p.placementId }, eventId: job.jobId });
     }

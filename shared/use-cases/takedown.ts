@@ -51,3 +51,9 @@ export function takedownRequested(
 export function deadlineOf(t: TakedownState): DueItem {
   return { dueAt: t.deadline, kind: 'takedown-deadline', id: t.takedownId, payload: { takedownId: t.takedownId } };
 }
+
+/** The placement a takedown id points at, if any; callers check that the takedown is still its current one. */
+export async function placementByTakedown(deps: Deps, takedownId: string): Promise<PlacementRecord | undefined> {
+  const ref = await deps.store.getTakedownRef(takedownId);
+  return ref && deps.store.getPlacement(ref.channel, ref.placementId);
+}
