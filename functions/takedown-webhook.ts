@@ -30,9 +30,11 @@ export interface WebhookWiring {
 let limiter: KeyedLimiter | undefined;
 
 function wireFromEnv(): WebhookWiring {
-  const deps = depsFromEnv();
+  // One client for every store: one connection pool per instance.
+  const db = documentClient();
+  const deps = depsFromEnv(process.env, db);
   return {
-    deps: { ...deps, deliveries: new DynamoDeliveryStore(documentClient(), requiredEnv(ENV.consentTable)) },
+    deps: { ...deps, deliveries: new DynamoDeliveryStore(db, requiredEnv(ENV.consentTable)) },
     channels: channelDirectoryFromEnv(),
     config: webhookConfigFromEnv(),
   };

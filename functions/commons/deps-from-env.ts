@@ -9,8 +9,7 @@ import { DynamoDueQueue } from '../../shared/store/due-queue.ts';
 import { ENV, requiredEnv, settingsFromEnv } from './config.ts';
 
 /** Wires the real adapters from the environment, once per cold start. */
-export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
-  const db = documentClient();
+export function depsFromEnv(env: NodeJS.ProcessEnv = process.env, db = documentClient()): Deps {
   const consentTable = requiredEnv(ENV.consentTable, env);
   const tables = { consent: consentTable, audit: requiredEnv(ENV.auditTable, env) };
   const store = new DynamoConsentStore(db, tables);
