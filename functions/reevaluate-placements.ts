@@ -1,4 +1,4 @@
-import { reevaluationRequestedSchema } from '../shared/events/internal-schemas.ts';
+import { reevaluationRequestedSchema } from '../shared/model/events/internal-schemas.ts';
 import { reevaluatePlacements } from '../shared/use-cases/reevaluate-placements.ts';
 import { internalHandler } from './commons/internal-handler.ts';
 

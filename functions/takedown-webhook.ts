@@ -3,11 +3,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { channelDirectoryFromEnv, type ChannelDirectory } from '../shared/channels/channel-directory.ts';
-import { KeyedLimiter } from '../shared/channels/concurrency-limiter.ts';
-import { TWINGUARD_SOURCE, type EventEnvelope } from '../shared/events/envelope.ts';
-import { documentClient } from '../shared/store/dynamo-client.ts';
-import { DynamoDeliveryStore } from '../shared/store/dynamo-delivery-store.ts';
+import { channelDirectoryFromEnv, type ChannelDirectory } from '../shared/adapters/webhook/channel-directory.ts';
+import { KeyedLimiter } from '../shared/adapters/webhook/concurrency-limiter.ts';
+import { httpWebhookSender } from '../shared/adapters/webhook/webhook-delivery.ts';
+import { TWINGUARD_SOURCE, type EventEnvelope } from '../shared/model/events/envelope.ts';
+import { documentClient } from '../shared/adapters/dynamodb/dynamo-client.ts';
+import { DynamoDeliveryStore } from '../shared/adapters/dynamodb/dynamo-delivery-store.ts';
 import { deliverTakedown, type DeliveryInput, type DeliveryResult, type WebhookDeps } from '../shared/use-cases/deliver-takedown.ts';
 import { ENV, requiredEnv } from './commons/config.ts';
 import { depsFromEnv } from './commons/deps-from-env.ts';
@@ -62,6 +63,7 @@ export function takedownWebhookHandler(wire: () => WebhookWiring = wireFromEnv) 
     const result = await deliverTakedown(wired.deps, wired.channels, input, wired.config.policy, {
       timeoutMs: wired.config.timeoutMs,
       limiter,
+      sender: httpWebhookSender,
     });
     logger.info('takedown delivery', { ...result });
     metrics.addMetric(METRIC[result.kind], MetricUnit.Count, 1);

@@ -9,8 +9,8 @@ import { Role as IamRole, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/commons/config.ts';
-import { TWINGUARD_SOURCE } from '../shared/events/envelope.ts';
-import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type Role, type RoleSources } from '../shared/events/roles.ts';
+import { TWINGUARD_SOURCE } from '../shared/model/events/envelope.ts';
+import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type Role, type RoleSources } from '../shared/model/events/roles.ts';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.ts';
 import { twinGuardTable } from './tables.ts';
 

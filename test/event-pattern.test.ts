@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { InvalidEventPatternError, matchesEventPattern, validateEventPattern } from '../shared/event-pattern.ts';
+import { InvalidEventPatternError, matchesEventPattern, validateEventPattern } from '../local/bus/event-pattern.ts';
 
 // Patterns and events are mostly taken from the EventBridge user guide's examples.
 

@@ -1,4 +1,4 @@
-import { DEFAULT_SOURCES, type RoleSources } from '../../shared/events/roles.ts';
+import { DEFAULT_SOURCES, type RoleSources } from '../../shared/model/events/roles.ts';
 import type { Settings } from '../../shared/ports/deps.ts';
 
 /** Names of the environment variables the construct sets on every function. */

@@ -1,11 +1,11 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { EventBridgePublisher } from '../../shared/bus/eventbridge-publisher.ts';
+import { EventBridgePublisher } from '../../shared/adapters/eventbridge/eventbridge-publisher.ts';
 import type { Deps } from '../../shared/ports/deps.ts';
-import { randomIds, systemClock } from '../../shared/ports/ports.ts';
-import { documentClient } from '../../shared/store/dynamo-client.ts';
-import { DynamoConsentStore } from '../../shared/store/dynamo-consent-store.ts';
-import { DynamoFanoutStore } from '../../shared/store/dynamo-fanout-store.ts';
-import { DynamoDueQueue } from '../../shared/store/due-queue.ts';
+import { randomIds, systemClock } from '../../shared/adapters/system.ts';
+import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { DynamoConsentStore } from '../../shared/adapters/dynamodb/dynamo-consent-store.ts';
+import { DynamoFanoutStore } from '../../shared/adapters/dynamodb/dynamo-fanout-store.ts';
+import { DynamoDueQueue } from '../../shared/adapters/dynamodb/due-queue.ts';
 import { ENV, requiredEnv, settingsFromEnv } from './config.ts';
 
 /** Wires the real adapters from the environment, once per cold start. */

@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { TWINGUARD_SOURCE, type EventEnvelope, type InternalDetailType } from '../../shared/events/envelope.ts';
+import { TWINGUARD_SOURCE, type EventEnvelope, type InternalDetailType } from '../../shared/model/events/envelope.ts';
 import type { Deps } from '../../shared/ports/deps.ts';
 import { depsFromEnv } from './deps-from-env.ts';
 import { logger, metrics, tracer } from './powertools.ts';

@@ -1,4 +1,4 @@
-import { DEPLOYED_RETRY_POLICY, type RetryPolicy } from '../../shared/channels/retry-policy.ts';
+import { DEPLOYED_RETRY_POLICY, type RetryPolicy } from '../../shared/model/delivery/retry-policy.ts';
 import { ConfigurationError } from './config.ts';
 
 /** The webhook connector's variables; the local runtime sets the first and third to its own budget. */

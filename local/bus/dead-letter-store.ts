@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EventEnvelope } from '../../shared/events/envelope.ts';
+import type { EventEnvelope } from '../../shared/model/events/envelope.ts';
 import { UnknownDeadLetterError } from './errors.ts';
 
 /** What is kept of a delivery that exhausted its retries: enough to understand and replay it. */

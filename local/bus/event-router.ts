@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { matchesEventPattern, validateEventPattern } from '../../shared/event-pattern.ts';
-import type { EventEnvelope } from '../../shared/events/envelope.ts';
+import { matchesEventPattern, validateEventPattern } from './event-pattern.ts';
+import type { EventEnvelope } from '../../shared/model/events/envelope.ts';
 import { DirectoryDeadLetterStore, MemoryDeadLetterStore, type DeadLetterStore } from './dead-letter-store.ts';
 import { BusClosedError, DuplicateRuleError } from './errors.ts';
 import { messageOf } from './put-events.ts';

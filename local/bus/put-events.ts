@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventEnvelope } from '../../shared/events/envelope.ts';
+import type { EventEnvelope } from '../../shared/model/events/envelope.ts';
 import { AwsJsonProtocolError } from './errors.ts';
 
 export const DEFAULT_EVENT_BUS = 'default';

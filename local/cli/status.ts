@@ -2,8 +2,8 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { documentClient } from '../../shared/store/dynamo-client.ts';
-import { DynamoStatusStore } from '../../shared/store/dynamo-status-store.ts';
+import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { DynamoStatusStore } from '../../shared/adapters/dynamodb/dynamo-status-store.ts';
 import { statusOfGrant, statusOfTwin, type PlacementCounts } from '../../shared/use-cases/placement-status.ts';
 
 export const USAGE = `Usage:

@@ -1,7 +1,7 @@
 import { ENV } from '../../functions/commons/config.ts';
 import { WEBHOOK_ENV } from '../../functions/commons/webhook-config.ts';
-import { CHANNELS_FILE_ENV, CHANNELS_SECRET_ENV } from '../../shared/channels/channel-directory.ts';
-import { LOCAL_RETRY_POLICY } from '../../shared/channels/retry-policy.ts';
+import { CHANNELS_FILE_ENV, CHANNELS_SECRET_ENV } from '../../shared/adapters/webhook/channel-directory.ts';
+import { LOCAL_RETRY_POLICY } from '../../shared/model/delivery/retry-policy.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../dynamodb/dynamodb-local.ts';
 import type { FunctionSpec } from './template-routing.ts';
 

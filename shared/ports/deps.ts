@@ -1,7 +1,7 @@
-import type { RoleSources } from '../events/roles.ts';
-import type { ConsentStore } from '../store/consent-store.ts';
-import type { DueQueue } from '../store/due-queue.ts';
-import type { FanoutStore } from '../store/fanout-store.ts';
+import type { RoleSources } from '../model/events/roles.ts';
+import type { ConsentStore } from './consent-store.ts';
+import type { DueQueue } from './due-queue.ts';
+import type { FanoutStore } from './fanout-store.ts';
 import type { Clock, EventPublisher, IdGenerator } from './ports.ts';
 
 /** Deployment settings the domain needs. */

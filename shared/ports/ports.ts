@@ -1,4 +1,4 @@
-import type { OutboundEvent } from '../events/envelope.ts';
+import type { OutboundEvent } from '../model/events/envelope.ts';
 
 /** Time, passed in so that tests and the local runtime can fix or move it. */
 export interface Clock {
@@ -14,7 +14,3 @@ export interface EventPublisher {
 export interface IdGenerator {
   next(prefix: string): string;
 }
-
-export const systemClock: Clock = { now: () => new Date() };
-
-export const randomIds: IdGenerator = { next: (prefix) => `${prefix}-${crypto.randomUUID()}` };

@@ -1,5 +1,5 @@
-import type { Decision } from '../consent/decide.ts';
-import type { AuditRecord } from '../store/records.ts';
+import type { Decision } from '../model/consent/decide.ts';
+import type { AuditRecord } from '../model/records.ts';
 
 /** One audit line per twin for a render or publication decision: what was asked, the outcome, and why. */
 export function decisionAudit(

@@ -1,13 +1,14 @@
-import type { ChannelDirectory } from '../channels/channel-directory.ts';
-import { nextStep, type RetryPolicy } from '../channels/retry-policy.ts';
-import { deliverWebhook, type WebhookOutcome } from '../channels/webhook-delivery.ts';
-import type { EventEnvelope, OutboundEvent } from '../events/envelope.ts';
+import type { ChannelDirectory } from '../ports/channel-directory.ts';
+import { nextStep, type RetryPolicy } from '../model/delivery/retry-policy.ts';
+import type { WebhookOutcome } from '../model/delivery/webhook-outcome.ts';
+import type { ChannelLimiter, WebhookSender } from '../ports/webhook-sender.ts';
+import type { EventEnvelope, OutboundEvent } from '../model/events/envelope.ts';
 import type { Deps } from '../ports/deps.ts';
-import type { DeliveryRecord, DeliveryStatus, DeliveryStore } from '../store/delivery-store.ts';
-import type { DueItem } from '../store/due-item.ts';
+import type { DeliveryRecord, DeliveryStatus, DeliveryStore } from '../ports/delivery-store.ts';
+import type { DueItem } from '../model/due-item.ts';
 import { once } from './once.ts';
 import { recordTakedownReport, type TakedownReport } from './record-takedown-report.ts';
-import { RejectedEventError } from './rejected-event-error.ts';
+import { RejectedEventError } from '../model/rejected-event-error.ts';
 import { placementByTakedown } from './takedown.ts';
 
 /** The use case needs the delivery records besides the usual ports. */
@@ -21,12 +22,9 @@ export interface DeliveryInput {
   attempt: number;
 }
 
-/** Runs a task under the per-channel concurrency bound (a `KeyedLimiter`). */
-export interface ChannelLimiter {
-  run<T>(channel: string, task: () => Promise<T>): Promise<T>;
-}
-
 export interface DeliverOptions {
+  /** Makes the POST (the HTTP adapter deployed and locally). */
+  sender: WebhookSender;
   /** Budget of one POST until the response headers arrive. */
   timeoutMs: number;
   /** Jitter source of the retry delay. @default Math.random */
@@ -119,7 +117,7 @@ export async function deliverTakedown(
         ? // Removed from the configuration since the first attempt: sending again cannot help.
           { kind: 'rejected', status: 0, error: `channel "${base.channel}" is no longer configured as a webhook` }
         : await limited(opts.limiter, base.channel, () =>
-            deliverWebhook(base.body, webhook, { deliveryId: takedownId, timeoutMs: opts.timeoutMs }),
+            opts.sender.send(base.body, webhook, { deliveryId: takedownId, timeoutMs: opts.timeoutMs }),
           );
     const step = nextStep(attempt, sent, policy, opts.random);
     const at = deps.clock.now();

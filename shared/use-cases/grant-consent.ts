@@ -1,12 +1,12 @@
-import type { Grant } from '../consent/grant.ts';
-import { narrows } from '../consent/narrowing.ts';
-import type { OutboundEvent } from '../events/envelope.ts';
-import type { ConsentGranted } from '../events/inbound-schemas.ts';
+import type { Grant } from '../model/consent/grant.ts';
+import { narrows } from '../model/consent/narrowing.ts';
+import type { OutboundEvent } from '../model/events/envelope.ts';
+import type { ConsentGranted } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
-import type { DueItem } from '../store/due-item.ts';
+import type { DueItem } from '../model/due-item.ts';
 import { once, type Outcome } from './once.ts';
 import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
-import { RejectedEventError } from './rejected-event-error.ts';
+import { RejectedEventError } from '../model/rejected-event-error.ts';
 
 /**
  * `Consent Granted`: create a grant, or amend it with a higher version.

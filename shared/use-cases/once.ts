@@ -1,7 +1,7 @@
-import type { OutboundEvent } from '../events/envelope.ts';
+import type { OutboundEvent } from '../model/events/envelope.ts';
 import type { Deps } from '../ports/deps.ts';
-import { DuplicateReceiptError, StaleReadError } from '../store/errors.ts';
-import type { Receipt } from '../store/records.ts';
+import { DuplicateReceiptError, StaleReadError } from '../ports/errors.ts';
+import type { Receipt } from '../model/records.ts';
 
 export interface ReceiptKey {
   kind: string;

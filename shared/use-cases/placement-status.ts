@@ -1,4 +1,4 @@
-import type { PlacementOwner, StatusStore } from '../store/status-store.ts';
+import type { PlacementOwner, StatusStore } from '../ports/status-store.ts';
 
 /**
  * How a twin's or a grant's placements stand. Each placement counts once under its status;

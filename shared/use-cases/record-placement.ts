@@ -1,10 +1,10 @@
-import { unique } from '../consent/decide.ts';
-import { refOf } from '../consent/grant.ts';
-import { judgePlacement } from '../consent/placement-coverage.ts';
-import type { AssetPublished } from '../events/inbound-schemas.ts';
+import { unique } from '../model/consent/decide.ts';
+import { refOf } from '../model/consent/grant.ts';
+import { judgePlacement } from '../model/consent/placement-coverage.ts';
+import type { AssetPublished } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
-import type { DueItem } from '../store/due-item.ts';
-import type { PlacementRecord, PublicationRecord } from '../store/records.ts';
+import type { DueItem } from '../model/due-item.ts';
+import type { PlacementRecord, PublicationRecord } from '../model/records.ts';
 import { once, type Outcome } from './once.ts';
 import { openTakedown } from './takedown.ts';
 import { usageEvents, usageOf } from './usage.ts';

@@ -1,10 +1,10 @@
-import { unique } from '../consent/decide.ts';
-import { refOf, type GrantRef } from '../consent/grant.ts';
-import { judgePlacement } from '../consent/placement-coverage.ts';
+import { unique } from '../model/consent/decide.ts';
+import { refOf, type GrantRef } from '../model/consent/grant.ts';
+import { judgePlacement } from '../model/consent/placement-coverage.ts';
 import type { Deps } from '../ports/deps.ts';
-import type { AuditRecord, PlacementRecord, PublicationRecord, ReevaluationJob } from '../store/records.ts';
-import type { DueItem } from '../store/due-item.ts';
-import { StaleReadError } from '../store/errors.ts';
+import type { AuditRecord, PlacementRecord, PublicationRecord, ReevaluationJob } from '../model/records.ts';
+import type { DueItem } from '../model/due-item.ts';
+import { StaleReadError } from '../ports/errors.ts';
 import { reevaluationRequested, type ReevaluationRequest } from './reevaluation-requested.ts';
 import { deadlineOf, openTakedown, takedownRequested } from './takedown.ts';
 

@@ -1,5 +1,5 @@
-import type { OutboundEvent } from '../events/envelope.ts';
-import type { ReevaluationJob } from '../store/records.ts';
+import type { OutboundEvent } from '../model/events/envelope.ts';
+import type { ReevaluationJob } from '../model/records.ts';
 
 export type ReevaluationCause = ReevaluationJob['cause'];
 

@@ -1,5 +1,5 @@
-import type { EventEnvelope } from '../events/envelope.ts';
-import type { FieldError } from '../events/validation.ts';
+import type { EventEnvelope } from '../model/events/envelope.ts';
+import type { FieldError } from '../model/events/validation.ts';
 import type { Deps } from '../ports/deps.ts';
 import { once, type Outcome } from './once.ts';
 

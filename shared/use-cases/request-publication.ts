@@ -1,9 +1,9 @@
-import { decide, unique } from '../consent/decide.ts';
-import type { PublicationRequested } from '../events/inbound-schemas.ts';
+import { decide, unique } from '../model/consent/decide.ts';
+import type { PublicationRequested } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
-import type { PublicationRecord } from '../store/records.ts';
+import type { PublicationRecord } from '../model/records.ts';
 import { decisionAudit } from './decision-audit.ts';
-import { useOfPublication } from '../consent/use.ts';
+import { useOfPublication } from '../model/consent/use.ts';
 import { once, type Outcome } from './once.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { decide, unique } from '../consent/decide.ts';
-import type { RenderRequested } from '../events/inbound-schemas.ts';
+import { decide, unique } from '../model/consent/decide.ts';
+import type { RenderRequested } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
 import { decisionAudit } from './decision-audit.ts';
 import { once, type Outcome } from './once.ts';

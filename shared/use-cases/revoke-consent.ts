@@ -1,4 +1,4 @@
-import type { ConsentRevoked } from '../events/inbound-schemas.ts';
+import type { ConsentRevoked } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
 import { once, type Outcome } from './once.ts';
 import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';

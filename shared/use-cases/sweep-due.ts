@@ -1,5 +1,5 @@
 import type { Deps } from '../ports/deps.ts';
-import type { DueItem, DueKind } from '../store/due-item.ts';
+import type { DueItem, DueKind } from '../model/due-item.ts';
 import { expireGrant } from './expire-grant.ts';
 import { markOverdue } from './mark-overdue.ts';
 

@@ -1,8 +1,8 @@
-import type { ReasonCode } from '../consent/reason-codes.ts';
-import type { OutboundEvent } from '../events/envelope.ts';
+import type { ReasonCode } from '../model/consent/reason-codes.ts';
+import type { OutboundEvent } from '../model/events/envelope.ts';
 import type { Deps } from '../ports/deps.ts';
-import type { DueItem } from '../store/due-item.ts';
-import type { PlacementRecord, TakedownState } from '../store/records.ts';
+import type { DueItem } from '../model/due-item.ts';
+import type { PlacementRecord, TakedownState } from '../model/records.ts';
 
 /** Opens a takedown for a placement: its state, and the `Takedown Requested` event. */
 export function openTakedown(

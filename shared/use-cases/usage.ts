@@ -1,6 +1,6 @@
-import type { Grant } from '../consent/grant.ts';
-import type { OutboundEvent } from '../events/envelope.ts';
-import type { UsageRecord } from '../store/records.ts';
+import type { Grant } from '../model/consent/grant.ts';
+import type { OutboundEvent } from '../model/events/envelope.ts';
+import type { UsageRecord } from '../model/records.ts';
 
 /** ISO 4217's code for "no currency": a grant without compensation meters uses at 0. */
 export const NO_CURRENCY = 'XXX';

@@ -1,8 +1,8 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPutEventsServer, type PutEventsServer } from '../../local/bus/put-events-server.ts';
-import { EventBridgePublisher, PublishError } from '../../shared/bus/eventbridge-publisher.ts';
-import type { EventEnvelope, OutboundEvent } from '../../shared/events/envelope.ts';
+import { EventBridgePublisher, PublishError } from '../../shared/adapters/eventbridge/eventbridge-publisher.ts';
+import type { EventEnvelope, OutboundEvent } from '../../shared/model/events/envelope.ts';
 
 const events = (n: number): OutboundEvent[] => Array.from({ length: n }, (_, i) => ({ detailType: 'Takedown Requested', detail: { takedownId: `td-${i}` } }));
 

@@ -4,7 +4,7 @@ import {
   parseChannels,
   parseChannelsFile,
   type ChannelConfigIssue,
-} from '../../shared/channels/channel-config.ts';
+} from '../../shared/adapters/webhook/channel-config.ts';
 
 const secret = 'whsec-do-not-print-me';
 

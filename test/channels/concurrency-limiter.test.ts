@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeyedLimiter } from '../../shared/channels/concurrency-limiter.ts';
+import { KeyedLimiter } from '../../shared/adapters/webhook/concurrency-limiter.ts';
 
 /** Lets every pending promise callback run; no clock is involved. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));

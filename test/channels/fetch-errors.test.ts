@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeFetchError } from '../../shared/channels/fetch-errors.ts';
+import { describeFetchError } from '../../shared/adapters/webhook/fetch-errors.ts';
 
 // Shaped like what undici throws: TypeError('fetch failed') with the socket error as cause.
 function fetchFailed(cause: unknown): TypeError {

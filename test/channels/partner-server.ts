@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { SIGNATURE_HEADER, verifySignature } from '../../shared/channels/signature.ts';
+import { SIGNATURE_HEADER, verifySignature } from '../../shared/adapters/webhook/signature.ts';
 
 export interface ReceivedRequest {
   method: string;

@@ -7,8 +7,8 @@ import {
   retryCapMs,
   retryDelayMs,
   type RetryPolicy,
-} from '../../shared/channels/retry-policy.ts';
-import type { WebhookOutcome } from '../../shared/channels/webhook-delivery.ts';
+} from '../../shared/model/delivery/retry-policy.ts';
+import type { WebhookOutcome } from '../../shared/adapters/webhook/webhook-delivery.ts';
 
 const retryable: WebhookOutcome = { kind: 'retryable', status: 503, error: 'HTTP 503 Service Unavailable' };
 const rejected: WebhookOutcome = { kind: 'rejected', status: 410, error: 'HTTP 410 Gone' };

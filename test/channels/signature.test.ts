@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signBody, verifySignature } from '../../shared/channels/signature.ts';
+import { signBody, verifySignature } from '../../shared/adapters/webhook/signature.ts';
 
 describe('signBody', () => {
   it('matches RFC 4231 test case 2, so partners can check their own code against it', () => {

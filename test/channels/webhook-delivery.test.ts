@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signBody } from '../../shared/channels/signature.ts';
-import { deliverWebhook, parseRetryAfter, type WebhookOutcome } from '../../shared/channels/webhook-delivery.ts';
+import { signBody } from '../../shared/adapters/webhook/signature.ts';
+import { deliverWebhook, parseRetryAfter, type WebhookOutcome } from '../../shared/adapters/webhook/webhook-delivery.ts';
 import { closedPortUrl, startPartner, type PartnerServer } from './partner-server.ts';
 
 const secret = `whsec-${randomUUID()}`;

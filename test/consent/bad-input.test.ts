@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { grantDetail, ids, publishedDetail, renderDetail } from '../support/fixtures.ts';
 import { tables, world } from '../support/harness.ts';
-import { DynamoConsentStore } from '../../shared/store/dynamo-consent-store.ts';
-import { documentClient } from '../../shared/store/dynamo-client.ts';
+import { DynamoConsentStore } from '../../shared/adapters/dynamodb/dynamo-consent-store.ts';
+import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 describe('bad input is answered with Event Rejected and changes nothing', () => {

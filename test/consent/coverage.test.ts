@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { gapsOf } from '../../shared/consent/coverage.ts';
-import { decide } from '../../shared/consent/decide.ts';
-import type { Grant } from '../../shared/consent/grant.ts';
-import type { IntendedUse } from '../../shared/consent/use.ts';
+import { gapsOf } from '../../shared/model/consent/coverage.ts';
+import { decide } from '../../shared/model/consent/decide.ts';
+import type { Grant } from '../../shared/model/consent/grant.ts';
+import type { IntendedUse } from '../../shared/model/consent/use.ts';
 import { grantDetail } from '../support/fixtures.ts';
 
 const grant = (over: Partial<Grant> = {}): Grant => ({ ...(grantDetail() as Grant), ...over });

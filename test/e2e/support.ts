@@ -3,7 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { EventEnvelope } from '../../shared/events/envelope.ts';
+import type { EventEnvelope } from '../../shared/model/events/envelope.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const READY_LINE = /^twinguard ready on (http:\/\/127\.0\.0\.1:(\d+))$/m;

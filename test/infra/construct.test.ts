@@ -5,7 +5,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
 import { TwinGuard } from '../../infra/twinguard.ts';
-import { INBOUND_ROLES } from '../../shared/events/roles.ts';
+import { INBOUND_ROLES } from '../../shared/model/events/roles.ts';
 
 // Bundling is skipped: these tests check the template, not the bundles.
 const app = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });

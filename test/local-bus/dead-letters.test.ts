@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
-import type { EventEnvelope } from '../../shared/events/envelope.ts';
+import type { EventEnvelope } from '../../shared/model/events/envelope.ts';
 import { main, USAGE, type CliIo } from '../../local/bus/dead-letters-cli.ts';
 import { DirectoryDeadLetterStore } from '../../local/bus/dead-letter-store.ts';
 import { listDeadLetters, replayDeadLetter } from '../../local/bus/dead-letters.ts';

@@ -2,10 +2,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
-import type { EventEnvelope } from '../../shared/events/envelope.ts';
+import type { EventEnvelope } from '../../shared/model/events/envelope.ts';
 import { BusClosedError, DuplicateRuleError } from '../../local/bus/errors.ts';
 import { LocalEventBus, type BusTarget } from '../../local/bus/event-router.ts';
-import { InvalidEventPatternError } from '../../shared/event-pattern.ts';
+import { InvalidEventPatternError } from '../../local/bus/event-pattern.ts';
 import { BUS, entry, withTempDir } from './helpers.ts';
 import { busRuntime } from './runtime.ts';
 

@@ -1,17 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import type { EventEnvelope, OutboundEvent } from '../../shared/events/envelope.ts';
-import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType } from '../../shared/events/roles.ts';
-import { handleInbound } from '../../shared/inbound/handle-inbound.ts';
+import type { EventEnvelope, OutboundEvent } from '../../shared/model/events/envelope.ts';
+import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType } from '../../shared/model/events/roles.ts';
+import { handleInbound } from '../../shared/use-cases/handle-inbound.ts';
 import type { Deps } from '../../shared/ports/deps.ts';
 import type { Clock, EventPublisher } from '../../shared/ports/ports.ts';
-import { randomIds } from '../../shared/ports/ports.ts';
-import { documentClient } from '../../shared/store/dynamo-client.ts';
-import { DynamoConsentStore } from '../../shared/store/dynamo-consent-store.ts';
-import { DynamoFanoutStore } from '../../shared/store/dynamo-fanout-store.ts';
-import { DynamoDueQueue } from '../../shared/store/due-queue.ts';
-import { auditKeys, keys } from '../../shared/store/keys.ts';
+import { randomIds } from '../../shared/adapters/system.ts';
+import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { DynamoConsentStore } from '../../shared/adapters/dynamodb/dynamo-consent-store.ts';
+import { DynamoFanoutStore } from '../../shared/adapters/dynamodb/dynamo-fanout-store.ts';
+import { DynamoDueQueue } from '../../shared/adapters/dynamodb/due-queue.ts';
+import { auditKeys, keys } from '../../shared/adapters/dynamodb/keys.ts';
 import type { Outcome } from '../../shared/use-cases/once.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb/dynamodb-local.ts';
 

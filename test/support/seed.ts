@@ -1,8 +1,8 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { GrantRef } from '../../shared/consent/grant.ts';
-import { placementItems } from '../../shared/store/placement-items.ts';
-import type { PlacementRecord, PublicationRecord } from '../../shared/store/records.ts';
-import { keys } from '../../shared/store/keys.ts';
+import type { GrantRef } from '../../shared/model/consent/grant.ts';
+import { placementItems } from '../../shared/adapters/dynamodb/placement-items.ts';
+import type { PlacementRecord, PublicationRecord } from '../../shared/model/records.ts';
+import { keys } from '../../shared/adapters/dynamodb/keys.ts';
 
 /**
  * Writes many live placements straight into the real table, in the same item layout the

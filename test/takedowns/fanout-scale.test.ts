@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PublicationRecord } from '../../shared/store/records.ts';
+import type { PublicationRecord } from '../../shared/model/records.ts';
 import { reevaluatePlacements } from '../../shared/use-cases/reevaluate-placements.ts';
 import { grantDetail, ids } from '../support/fixtures.ts';
 import { db, tables, world } from '../support/harness.ts';

@@ -14,15 +14,16 @@ import {
   StaticChannelDirectory,
   type ChannelDirectory,
   type SecretsReader,
-} from '../../shared/channels/channel-directory.ts';
-import { KeyedLimiter } from '../../shared/channels/concurrency-limiter.ts';
-import { DEPLOYED_RETRY_POLICY, LOCAL_RETRY_POLICY, type RetryPolicy } from '../../shared/channels/retry-policy.ts';
-import { DELIVERY_HEADER } from '../../shared/channels/signature.ts';
-import type { EventEnvelope, OutboundEvent } from '../../shared/events/envelope.ts';
+} from '../../shared/adapters/webhook/channel-directory.ts';
+import { KeyedLimiter } from '../../shared/adapters/webhook/concurrency-limiter.ts';
+import { DEPLOYED_RETRY_POLICY, LOCAL_RETRY_POLICY, type RetryPolicy } from '../../shared/model/delivery/retry-policy.ts';
+import { DELIVERY_HEADER } from '../../shared/adapters/webhook/signature.ts';
+import type { EventEnvelope, OutboundEvent } from '../../shared/model/events/envelope.ts';
 import type { EventPublisher } from '../../shared/ports/ports.ts';
-import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
-import { dueKeys } from '../../shared/store/keys.ts';
+import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/dynamo-delivery-store.ts';
+import { dueKeys } from '../../shared/adapters/dynamodb/keys.ts';
 import { deliverTakedown, type DeliverOptions, type WebhookDeps } from '../../shared/use-cases/deliver-takedown.ts';
+import { httpWebhookSender } from '../../shared/adapters/webhook/webhook-delivery.ts';
 import { startPartner, type PartnerServer, type ReceivedRequest } from '../channels/partner-server.ts';
 import { grantDetail, ids, publishedDetail } from '../support/fixtures.ts';
 import { db, envelope, tables, world } from '../support/harness.ts';
@@ -35,7 +36,7 @@ const SECRET = 'whsec-test-0123456789';
 const NOW = '2035-06-01T12:00:00.000Z';
 /** First retry after 500 ms exactly: equal jitter with random 0 waits half the 1 s cap. */
 const POLICY: RetryPolicy = LOCAL_RETRY_POLICY;
-const OPTS: DeliverOptions = { timeoutMs: 5_000, random: () => 0 };
+const OPTS: DeliverOptions = { sender: httpWebhookSender, timeoutMs: 5_000, random: () => 0 };
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

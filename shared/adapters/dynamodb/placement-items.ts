@@ -1,5 +1,5 @@
 import { keys } from './keys.ts';
-import type { PlacementRecord } from './records.ts';
+import type { PlacementRecord } from '../../model/records.ts';
 
 /**
  * The items that record a placement: the placement itself, and an index item under each of

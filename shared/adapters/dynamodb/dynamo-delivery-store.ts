@@ -1,5 +1,5 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DeliveryAttempt, DeliveryRecord, DeliveryStore } from './delivery-store.ts';
+import type { DeliveryAttempt, DeliveryRecord, DeliveryStore } from '../../ports/delivery-store.ts';
 import { duePut } from './due-queue.ts';
 import { dueKeys } from './keys.ts';
 import { receiptPut } from './receipt-put.ts';

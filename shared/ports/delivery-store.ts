@@ -1,5 +1,5 @@
-import type { DueItem } from './due-item.ts';
-import type { Receipt } from './records.ts';
+import type { DueItem } from '../model/due-item.ts';
+import type { Receipt } from '../model/records.ts';
 
 /**
  * `pending`: attempts are still to come (or under way); `delivered`: a 2xx came back;

@@ -1,7 +1,7 @@
 import { decide, unique } from './decide.ts';
 import type { Grant, GrantRef } from './grant.ts';
 import type { Reason, ReasonCode } from './reason-codes.ts';
-import type { PublicationRecord } from '../store/records.ts';
+import type { PublicationRecord } from '../records.ts';
 import { useOfPublication } from './use.ts';
 
 export type PlacementVerdict =

@@ -1,18 +1,18 @@
 import type { z } from 'zod/mini';
-import type { EventEnvelope } from '../events/envelope.ts';
-import * as schemas from '../events/inbound-schemas.ts';
-import { INBOUND_ROLES, isInboundDetailType, type InboundDetailType } from '../events/roles.ts';
-import { parseDetail } from '../events/validation.ts';
+import type { EventEnvelope } from '../model/events/envelope.ts';
+import * as schemas from '../model/events/inbound-schemas.ts';
+import { INBOUND_ROLES, isInboundDetailType, type InboundDetailType } from '../model/events/roles.ts';
+import { parseDetail } from '../model/events/validation.ts';
 import type { Deps } from '../ports/deps.ts';
-import { grantConsent } from '../use-cases/grant-consent.ts';
-import type { Outcome } from '../use-cases/once.ts';
-import { recordPlacement } from '../use-cases/record-placement.ts';
-import { rejectEvent } from '../use-cases/reject-event.ts';
-import { RejectedEventError } from '../use-cases/rejected-event-error.ts';
-import { requestPublication } from '../use-cases/request-publication.ts';
-import { requestRender } from '../use-cases/request-render.ts';
-import { revokeConsent } from '../use-cases/revoke-consent.ts';
-import { recordTakedownReport } from '../use-cases/record-takedown-report.ts';
+import { grantConsent } from './grant-consent.ts';
+import type { Outcome } from './once.ts';
+import { recordPlacement } from './record-placement.ts';
+import { rejectEvent } from './reject-event.ts';
+import { RejectedEventError } from '../model/rejected-event-error.ts';
+import { requestPublication } from './request-publication.ts';
+import { requestRender } from './request-render.ts';
+import { revokeConsent } from './revoke-consent.ts';
+import { recordTakedownReport } from './record-takedown-report.ts';
 
 interface Route<S extends z.ZodMiniType> {
   schema: S;

@@ -1,8 +1,8 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Grant } from '../consent/grant.ts';
-import type { ConsentStore } from './consent-store.ts';
+import type { Grant } from '../../model/consent/grant.ts';
+import type { ConsentStore } from '../../ports/consent-store.ts';
 import { auditKeys, keys } from './keys.ts';
-import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Receipt, UsageRecord } from './records.ts';
+import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Receipt, UsageRecord } from '../../model/records.ts';
 import { duePut } from './due-queue.ts';
 import { receiptPut } from './receipt-put.ts';
 import { placementItems, takedownItem } from './placement-items.ts';

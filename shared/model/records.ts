@@ -1,6 +1,6 @@
-import type { Grant, GrantRef } from '../consent/grant.ts';
-import type { Reason, ReasonCode } from '../consent/reason-codes.ts';
-import type { OutboundEvent } from '../events/envelope.ts';
+import type { Grant, GrantRef } from './consent/grant.ts';
+import type { Reason, ReasonCode } from './consent/reason-codes.ts';
+import type { OutboundEvent } from './events/envelope.ts';
 
 /**
  * Proof that an inbound event was processed, written in the same transaction as its

@@ -11,7 +11,7 @@
  * - the random half still spreads out the hundreds of takedowns that one revocation
  *   starts together, which is what jitter is for.
  */
-import type { WebhookOutcome } from './webhook-delivery.ts';
+import type { WebhookOutcome } from './webhook-outcome.ts';
 
 export interface BackoffPolicy {
   /** Cap of the first retry; each later cap doubles. */

@@ -1,6 +1,6 @@
-import type { GrantRef } from '../consent/grant.ts';
-import type { DueItem } from './due-item.ts';
-import type { AuditRecord, PlacementRecord, PlacementRef, ReevaluationJob } from './records.ts';
+import type { GrantRef } from '../model/consent/grant.ts';
+import type { DueItem } from '../model/due-item.ts';
+import type { AuditRecord, PlacementRecord, PlacementRef, ReevaluationJob } from '../model/records.ts';
 
 /** Storage for re-evaluating the placements of a grant, page by page, resumable. */
 export interface FanoutStore {

@@ -1,6 +1,6 @@
-import type { Grant } from '../consent/grant.ts';
-import type { DueItem } from './due-item.ts';
-import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Receipt, UsageRecord } from './records.ts';
+import type { Grant } from '../model/consent/grant.ts';
+import type { DueItem } from '../model/due-item.ts';
+import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Receipt, UsageRecord } from '../model/records.ts';
 
 /**
  * The storage port of the domain. Every `commit…` writes its effects, audit lines, usage

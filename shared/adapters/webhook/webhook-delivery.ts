@@ -7,6 +7,10 @@
 import { STATUS_CODES } from 'node:http';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signBody } from './signature.ts';
 import { describeFetchError } from './fetch-errors.ts';
+import type { WebhookOutcome } from '../../model/delivery/webhook-outcome.ts';
+import type { WebhookSender } from '../../ports/webhook-sender.ts';
+
+export type { WebhookOutcome };
 
 export interface WebhookTarget {
   url: string;
@@ -19,13 +23,6 @@ export interface DeliveryOptions {
   /** Budget until the response headers arrive; the response body is never awaited. */
   timeoutMs: number;
 }
-
-export type WebhookOutcome =
-  | { kind: 'delivered'; status: number }
-  /** Worth trying again later. `status` is absent when no HTTP response came back. */
-  | { kind: 'retryable'; status?: number; error: string; retryAfterMs?: number }
-  /** The partner refused the request itself; sending it again will not help. */
-  | { kind: 'rejected'; status: number; error: string };
 
 // 408 and 429 are the 4xx codes that say "not now" rather than "not this".
 const RETRYABLE_4XX = new Set([408, 429]);
@@ -90,3 +87,6 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
+
+/** The `WebhookSender` port over `fetch`. */
+export const httpWebhookSender: WebhookSender = { send: deliverWebhook };

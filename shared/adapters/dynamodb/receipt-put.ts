@@ -1,5 +1,5 @@
 import { keys } from './keys.ts';
-import type { Receipt } from './records.ts';
+import type { Receipt } from '../../model/records.ts';
 
 /** A receipt as a transaction Put (outbox as JSON), written only if none exists yet. */
 export function receiptPut(table: string, receipt: Receipt) {

@@ -1,5 +1,5 @@
 import { auditKeys } from './keys.ts';
-import type { AuditRecord } from './records.ts';
+import type { AuditRecord } from '../../model/records.ts';
 
 /** An audit line as a transaction Put; the condition makes the trail append-only even to a buggy writer. */
 export function auditPut(table: string, record: AuditRecord) {

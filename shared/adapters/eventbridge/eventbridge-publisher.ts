@@ -1,6 +1,6 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { TWINGUARD_SOURCE, type OutboundEvent } from '../events/envelope.ts';
-import type { EventPublisher } from '../ports/ports.ts';
+import { TWINGUARD_SOURCE, type OutboundEvent } from '../../model/events/envelope.ts';
+import type { EventPublisher } from '../../ports/ports.ts';
 
 /** PutEvents takes at most 10 entries per call. */
 const BATCH_SIZE = 10;

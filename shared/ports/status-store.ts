@@ -1,4 +1,4 @@
-import type { PlacementRef, PlacementStatus } from './records.ts';
+import type { PlacementRef, PlacementStatus } from '../model/records.ts';
 
 /** Whose placements: a twin's (every placement showing the twin) or a grant's (every placement that relied on it). */
 export type PlacementOwner = { twinId: string } | { grantId: string };

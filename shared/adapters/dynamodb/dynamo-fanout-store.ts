@@ -1,13 +1,13 @@
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, placementRefsPage, realSleep } from './batch-reads.ts';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import type { GrantRef } from '../consent/grant.ts';
-import type { DueItem } from './due-item.ts';
+import type { GrantRef } from '../../model/consent/grant.ts';
+import type { DueItem } from '../../model/due-item.ts';
 import { duePut } from './due-queue.ts';
-import { StaleReadError } from './errors.ts';
-import type { FanoutStore } from './fanout-store.ts';
+import { StaleReadError } from '../../ports/errors.ts';
+import type { FanoutStore } from '../../ports/fanout-store.ts';
 import { dueKeys, keys } from './keys.ts';
-import type { AuditRecord, PlacementRecord, PlacementRef, ReevaluationJob } from './records.ts';
+import type { AuditRecord, PlacementRecord, PlacementRef, ReevaluationJob } from '../../model/records.ts';
 import { auditPut } from './audit-put.ts';
 import { takedownItem } from './placement-items.ts';
 import type { TableNames } from './dynamo-consent-store.ts';

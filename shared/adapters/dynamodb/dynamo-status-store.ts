@@ -2,8 +2,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BATCH_GET_LIMIT, batchGetAll, placementRefsPage, realSleep } from './batch-reads.ts';
 
 import { keys } from './keys.ts';
-import type { PlacementRef, PlacementStatus } from './records.ts';
-import type { PlacementOwner, PlacementState, StatusStore } from './status-store.ts';
+import type { PlacementRef, PlacementStatus } from '../../model/records.ts';
+import type { PlacementOwner, PlacementState, StatusStore } from '../../ports/status-store.ts';
 
 /**
  * Placement status over the consent table: the index items under `TWIN#<twinId>` or

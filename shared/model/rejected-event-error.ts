@@ -1,4 +1,4 @@
-import type { FieldError } from '../events/validation.ts';
+import type { FieldError } from './events/validation.ts';
 
 /** An event that is well-formed but cannot be accepted; answered by `Event Rejected`. */
 export class RejectedEventError extends Error {

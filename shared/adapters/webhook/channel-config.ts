@@ -5,10 +5,9 @@
  */
 import { z } from 'zod/mini';
 
-export interface WebhookChannel {
-  url: string;
-  secret: string;
-}
+import type { WebhookChannel } from '../../ports/channel-directory.ts';
+
+export type { WebhookChannel };
 
 /** Channel name to its webhook; a Map so that a channel named e.g. `constructor` is not found on Object.prototype. */
 export type WebhookChannels = ReadonlyMap<string, Readonly<WebhookChannel>>;

@@ -1,6 +1,6 @@
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from './keys.ts';
-import type { PlacementRef } from './records.ts';
+import type { PlacementRef } from '../../model/records.ts';
 
 type Item = Record<string, unknown>;
 

@@ -1,14 +1,7 @@
 import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DueItem } from './due-item.ts';
+import type { DueItem } from '../../model/due-item.ts';
+import type { DueQueue } from '../../ports/due-queue.ts';
 import { DUE_SHARDS, dueKeys } from './keys.ts';
-
-/** The port the sweeper uses to find and settle due work. */
-export interface DueQueue {
-  /** Up to `limit` items due at or before `now`, oldest first per shard. */
-  due(now: Date, limit: number): Promise<DueItem[]>;
-  schedule(item: DueItem): Promise<void>;
-  remove(item: DueItem): Promise<void>;
-}
 
 /** The due item as a DynamoDB Put, to go into a transaction with the change that makes it due. */
 export function duePut(table: string, item: DueItem, namespace = '') {

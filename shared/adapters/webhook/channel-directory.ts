@@ -11,12 +11,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, SecretsManagerClient, type GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
+import type { ChannelDirectory } from '../../ports/channel-directory.ts';
 import { ChannelConfigError, parseChannelsFile, type WebhookChannel, type WebhookChannels } from './channel-config.ts';
 
-export interface ChannelDirectory {
-  /** The channel's webhook, or `undefined` when it is an event channel. */
-  webhook(channel: string): Promise<WebhookChannel | undefined>;
-}
+export type { ChannelDirectory };
 
 export const CHANNELS_FILE_ENV = 'CHANNELS_FILE';
 export const CHANNELS_SECRET_ENV = 'CHANNELS_SECRET_ARN';
