@@ -5,6 +5,7 @@ import type { ConsentGranted } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
 import type { DueItem } from '../model/due-item.ts';
 import { commit, noChange, once, type Outcome } from './once.ts';
+import { grantLines } from './audit-lines.ts';
 import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
 import { RejectedEventError } from '../model/rejected-event-error.ts';
 
@@ -34,12 +35,13 @@ export async function grantConsent(deps: Deps, detail: ConsentGranted, eventId: 
         outbox.push(reevaluationRequested({ jobId: jobIds.narrowed(grant.grantId, grant.version), grantId: grant.grantId, twinId: grant.twinId, cause: 'SCOPE_NARROWED' }));
       }
     }
+    const audit = grantLines(grant, previous !== undefined, { at: deps.clock.now().toISOString(), eventId, request: detail });
     return commit(outbox, (receipt) =>
       deps.store.commitGrant({
         grant,
         previous,
         receipt,
-        audit: [{ twinId: grant.twinId, at: deps.clock.now().toISOString(), recordId: key.businessId, kind: 'grant', outcome: previous ? 'amended' : 'granted', request: detail, eventId }],
+        audit,
         due: expiryOf(grant),
       }),
     );

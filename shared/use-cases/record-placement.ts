@@ -5,6 +5,7 @@ import type { AssetPublished } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
 import type { DueItem } from '../model/due-item.ts';
 import type { PlacementRecord, PublicationRecord } from '../model/records.ts';
+import { placementLines } from './audit-lines.ts';
 import { commit, once, type Outcome } from './once.ts';
 import { openTakedown } from './takedown.ts';
 import { usageEvents, usageOf } from './usage.ts';
@@ -57,16 +58,7 @@ export async function recordPlacement(deps: Deps, detail: AssetPublished, eventI
         receipt,
         usage,
         due,
-        audit: twinIds.map((twinId) => ({
-          twinId,
-          at,
-          recordId: `placement#${businessId}`,
-          kind: 'placement',
-          outcome: verdict.covered ? 'live' : `takedown-requested:${verdict.reason}`,
-          ...(verdict.covered ? { grants: placement.reliesOn } : { reasons: verdict.reasons }),
-          request: detail,
-          eventId,
-        })),
+        audit: placementLines(placement, verdict, { at, eventId, request: detail }),
       }),
     );
   });

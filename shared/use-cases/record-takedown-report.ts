@@ -1,5 +1,6 @@
 import type { Deps } from '../ports/deps.ts';
 import type { PlacementRecord } from '../model/records.ts';
+import { takedownLines } from './audit-lines.ts';
 import { commit, noChange, once, type Outcome } from './once.ts';
 import { RejectedEventError } from '../model/rejected-event-error.ts';
 import { placementByTakedown } from './takedown.ts';
@@ -33,15 +34,7 @@ export async function recordTakedownReport(deps: Deps, report: TakedownReport, e
       deps.store.commitPlacementUpdate({
         placement: next,
         receipt,
-        audit: placement.twinIds.map((twinId) => ({
-          twinId,
-          at,
-          recordId: `${report.takedownId}#${report.kind}#${eventId}`,
-          kind: 'takedown',
-          outcome: report.kind === 'completed' ? 'completed' : report.final ? 'failed-final' : 'failed',
-          request: report,
-          eventId,
-        })),
+        audit: takedownLines(report.takedownId, placement.twinIds, { step: 'reported', report }, { at, eventId, request: report }),
       }),
     );
   });

@@ -2,7 +2,7 @@ import { decide, unique } from '../model/consent/decide.ts';
 import type { PublicationRequested } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
 import type { PublicationRecord } from '../model/records.ts';
-import { decisionAudit } from './decision-audit.ts';
+import { decisionLines } from './audit-lines.ts';
 import { useOfPublication } from '../model/consent/use.ts';
 import { commit, once, type Outcome } from './once.ts';
 
@@ -36,7 +36,7 @@ export async function requestPublication(deps: Deps, detail: PublicationRequeste
     const outbox = decision.approved
       ? [{ detailType: 'Publication Approved' as const, detail: { ...common, grants: decision.grants } }]
       : [{ detailType: 'Publication Denied' as const, detail: { ...common, reasons: decision.reasons } }];
-    const audit = decisionAudit('publication-decision', decision, twinIds, at, publication.decisionId, detail, eventId);
+    const audit = decisionLines('publication-decision', publication.decisionId, twinIds, decision, { at, eventId, request: detail });
     return commit(outbox, (receipt) =>
       deps.store.commitDecision({
         receipt,

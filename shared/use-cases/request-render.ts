@@ -1,7 +1,7 @@
 import { decide, unique } from '../model/consent/decide.ts';
 import type { RenderRequested } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
-import { decisionAudit } from './decision-audit.ts';
+import { decisionLines } from './audit-lines.ts';
 import { commit, once, type Outcome } from './once.ts';
 import { usageEvents, usageOf } from './usage.ts';
 
@@ -26,7 +26,7 @@ export async function requestRender(deps: Deps, detail: RenderRequested, eventId
     const outbox = decision.approved
       ? [{ detailType: 'Render Approved' as const, detail: { ...common, grants: decision.grants } }, ...usageEvents(usage)]
       : [{ detailType: 'Render Denied' as const, detail: { ...common, reasons: decision.reasons } }];
-    const audit = decisionAudit('render-decision', decision, twinIds, at, decisionId, detail, eventId);
+    const audit = decisionLines('render-decision', decisionId, twinIds, decision, { at, eventId, request: detail });
     return commit(outbox, (receipt) => deps.store.commitDecision({ receipt, audit, usage }));
   });
   return outcome;

@@ -1,6 +1,7 @@
 import type { ConsentRevoked } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
 import { commit, noChange, once, type Outcome } from './once.ts';
+import { revocationLines } from './audit-lines.ts';
 import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
 
 /**
@@ -16,6 +17,7 @@ export async function revokeConsent(deps: Deps, detail: ConsentRevoked, eventId:
     const twinId = previous?.twinId ?? detail.twinId;
     // Every placement that relied on the grant is checked again against the twin's other grants.
     const outbox = [reevaluationRequested({ jobId: jobIds.revoked(detail.grantId), grantId: detail.grantId, twinId, cause: 'CONSENT_REVOKED' })];
+    const audit = revocationLines(detail.grantId, twinId, { at: deps.clock.now().toISOString(), eventId, request: detail });
     return commit(outbox, (receipt) =>
       deps.store.commitRevocation({
         grantId: detail.grantId,
@@ -24,7 +26,7 @@ export async function revokeConsent(deps: Deps, detail: ConsentRevoked, eventId:
         reason: detail.reason,
         previous,
         receipt,
-        audit: [{ twinId, at: deps.clock.now().toISOString(), recordId: detail.grantId, kind: 'revocation', outcome: 'revoked', request: detail, eventId }],
+        audit,
       }),
     );
   });
