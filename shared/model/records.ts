@@ -24,12 +24,15 @@ export interface GrantState {
   revokedAt?: string;
 }
 
+export type AuditKind = 'grant' | 'revocation' | 'render-decision' | 'publication-decision' | 'placement' | 'takedown';
+
 /** One line of the append-only audit trail of a twin. */
 export interface AuditRecord {
   twinId: string;
   at: string;
+  /** `<kind>:<business id>`: the fact the line records, unique per twin and time (scheme in use-cases/audit-lines.ts). */
   recordId: string;
-  kind: 'grant' | 'revocation' | 'render-decision' | 'publication-decision' | 'placement' | 'takedown' | 'rejection';
+  kind: AuditKind;
   outcome: string;
   reasons?: Reason[];
   grants?: GrantRef[];

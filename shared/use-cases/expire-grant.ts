@@ -1,5 +1,5 @@
 import type { Deps } from '../ports/deps.ts';
-import { once, type Outcome } from './once.ts';
+import { commit, noChange, once, type Outcome } from './once.ts';
 import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
 
 /**
@@ -8,11 +8,11 @@ import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
  */
 export async function expireGrant(deps: Deps, due: { grantId: string; twinId: string; version: number }): Promise<Outcome> {
   const jobId = jobIds.expired(due.grantId, due.version);
-  return once(deps, { kind: 'expiry', businessId: jobId, eventId: jobId }, async (receipt) => {
+  const { outcome } = await once(deps, { kind: 'expiry', businessId: jobId, eventId: jobId }, async () => {
     const state = await deps.store.grantState(due.grantId);
-    if (state?.version !== due.version || state.revokedAt !== undefined) return undefined;
-    const r = receipt([reevaluationRequested({ jobId, grantId: due.grantId, twinId: due.twinId, cause: 'CONSENT_EXPIRED' })]);
-    await deps.store.commitDecision({ receipt: r, audit: [], usage: [] });
-    return r.outbox;
+    if (state?.version !== due.version || state.revokedAt !== undefined) return noChange();
+    const outbox = [reevaluationRequested({ jobId, grantId: due.grantId, twinId: due.twinId, cause: 'CONSENT_EXPIRED' })];
+    return commit(outbox, (receipt) => deps.store.commitDecision({ receipt, audit: [], usage: [] }));
   });
+  return outcome;
 }

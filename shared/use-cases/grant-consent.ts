@@ -4,7 +4,8 @@ import type { OutboundEvent } from '../model/events/envelope.ts';
 import type { ConsentGranted } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
 import type { DueItem } from '../model/due-item.ts';
-import { once, type Outcome } from './once.ts';
+import { commit, noChange, once, type Outcome } from './once.ts';
+import { grantLines } from './audit-lines.ts';
 import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
 import { RejectedEventError } from '../model/rejected-event-error.ts';
 
@@ -17,10 +18,10 @@ import { RejectedEventError } from '../model/rejected-event-error.ts';
  */
 export async function grantConsent(deps: Deps, detail: ConsentGranted, eventId: string): Promise<Outcome> {
   const key = { kind: 'grant', businessId: `${detail.grantId}#${detail.version}`, eventId };
-  return once(deps, key, async (receipt) => {
+  const { outcome } = await once(deps, key, async () => {
     const previous = await deps.store.grantState(detail.grantId);
-    if (previous?.revokedAt !== undefined) return undefined;
-    if (previous?.version !== undefined && previous.version >= detail.version) return undefined;
+    if (previous?.revokedAt !== undefined) return noChange();
+    if (previous?.version !== undefined && previous.version >= detail.version) return noChange();
     if (previous?.twinId !== undefined && previous.twinId !== detail.twinId) {
       throw new RejectedEventError([
         { path: 'detail.twinId', message: `grant ${detail.grantId} belongs to twin ${previous.twinId}; an amendment cannot move it to another twin` },
@@ -34,16 +35,18 @@ export async function grantConsent(deps: Deps, detail: ConsentGranted, eventId: 
         outbox.push(reevaluationRequested({ jobId: jobIds.narrowed(grant.grantId, grant.version), grantId: grant.grantId, twinId: grant.twinId, cause: 'SCOPE_NARROWED' }));
       }
     }
-    const r = receipt(outbox);
-    await deps.store.commitGrant({
-      grant,
-      previous,
-      receipt: r,
-      audit: [{ twinId: grant.twinId, at: deps.clock.now().toISOString(), recordId: key.businessId, kind: 'grant', outcome: previous ? 'amended' : 'granted', request: detail, eventId }],
-      due: expiryOf(grant),
-    });
-    return r.outbox;
+    const audit = grantLines(grant, previous !== undefined, { at: deps.clock.now().toISOString(), eventId, request: detail });
+    return commit(outbox, (receipt) =>
+      deps.store.commitGrant({
+        grant,
+        previous,
+        receipt,
+        audit,
+        due: expiryOf(grant),
+      }),
+    );
   });
+  return outcome;
 }
 
 /** The expiry is checked against the version when it fires, so an amended or revoked grant's old expiry does nothing. */

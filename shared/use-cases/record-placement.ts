@@ -5,7 +5,8 @@ import type { AssetPublished } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
 import type { DueItem } from '../model/due-item.ts';
 import type { PlacementRecord, PublicationRecord } from '../model/records.ts';
-import { once, type Outcome } from './once.ts';
+import { placementLines } from './audit-lines.ts';
+import { commit, once, type Outcome } from './once.ts';
 import { openTakedown } from './takedown.ts';
 import { usageEvents, usageOf } from './usage.ts';
 
@@ -19,7 +20,7 @@ import { usageEvents, usageOf } from './usage.ts';
  */
 export async function recordPlacement(deps: Deps, detail: AssetPublished, eventId: string): Promise<Outcome> {
   const businessId = `${detail.channel}#${detail.placementId}`;
-  return once(deps, { kind: 'placement', businessId, eventId }, async (receipt) => {
+  const { outcome } = await once(deps, { kind: 'placement', businessId, eventId }, async () => {
     const publications = await approvedPublicationsFor(deps, detail);
     const twinIds = unique([...detail.twinIds, ...publications.flatMap((p) => p.twinIds)]);
     const grants = await deps.store.grantsOfTwins(twinIds);
@@ -51,25 +52,17 @@ export async function recordPlacement(deps: Deps, detail: AssetPublished, eventI
       outbox.push(opened.event);
       due.push(opened.due);
     }
-    const r = receipt(outbox);
-    await deps.store.commitPlacement({
-      placement,
-      receipt: r,
-      usage,
-      due,
-      audit: twinIds.map((twinId) => ({
-        twinId,
-        at,
-        recordId: `placement#${businessId}`,
-        kind: 'placement',
-        outcome: verdict.covered ? 'live' : `takedown-requested:${verdict.reason}`,
-        ...(verdict.covered ? { grants: placement.reliesOn } : { reasons: verdict.reasons }),
-        request: detail,
-        eventId,
-      })),
-    });
-    return r.outbox;
+    return commit(outbox, (receipt) =>
+      deps.store.commitPlacement({
+        placement,
+        receipt,
+        usage,
+        due,
+        audit: placementLines(placement, verdict, { at, eventId, request: detail }),
+      }),
+    );
   });
+  return outcome;
 }
 
 /** The publication named by the event, if it approved this very asset and channel; else any approval of them. */

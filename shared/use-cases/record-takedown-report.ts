@@ -1,6 +1,7 @@
 import type { Deps } from '../ports/deps.ts';
 import type { PlacementRecord } from '../model/records.ts';
-import { once, type Outcome } from './once.ts';
+import { takedownLines } from './audit-lines.ts';
+import { commit, noChange, once, type Outcome } from './once.ts';
 import { RejectedEventError } from '../model/rejected-event-error.ts';
 import { placementByTakedown } from './takedown.ts';
 
@@ -16,10 +17,10 @@ export type TakedownReport =
 export async function recordTakedownReport(deps: Deps, report: TakedownReport, eventId: string): Promise<Outcome> {
   // Every failed attempt is its own fact; a completion happens once.
   const businessId = report.kind === 'completed' ? `${report.takedownId}#completed` : `${report.takedownId}#failed#${eventId}`;
-  return once(deps, { kind: 'takedown-report', businessId, eventId }, async (receipt) => {
+  const { outcome } = await once(deps, { kind: 'takedown-report', businessId, eventId }, async () => {
     const placement = await placementOf(deps, report);
     const takedown = placement.takedown!;
-    if (placement.status === 'taken-down') return undefined;
+    if (placement.status === 'taken-down') return noChange();
     const at = deps.clock.now().toISOString();
     const next: PlacementRecord =
       report.kind === 'completed'
@@ -29,22 +30,15 @@ export async function recordTakedownReport(deps: Deps, report: TakedownReport, e
             status: report.final ? 'takedown-failed' : placement.status,
             takedown: { ...takedown, lastError: report.error, final: report.final, attempts: report.attempts ?? takedown.attempts + 1 },
           };
-    const r = receipt([]);
-    await deps.store.commitPlacementUpdate({
-      placement: next,
-      receipt: r,
-      audit: placement.twinIds.map((twinId) => ({
-        twinId,
-        at,
-        recordId: `${report.takedownId}#${report.kind}#${eventId}`,
-        kind: 'takedown',
-        outcome: report.kind === 'completed' ? 'completed' : report.final ? 'failed-final' : 'failed',
-        request: report,
-        eventId,
-      })),
-    });
-    return r.outbox;
+    return commit([], (receipt) =>
+      deps.store.commitPlacementUpdate({
+        placement: next,
+        receipt,
+        audit: takedownLines(report.takedownId, placement.twinIds, { step: 'reported', report }, { at, eventId, request: report }),
+      }),
+    );
   });
+  return outcome;
 }
 
 async function placementOf(deps: Deps, report: TakedownReport): Promise<PlacementRecord> {

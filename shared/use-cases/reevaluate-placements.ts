@@ -5,6 +5,7 @@ import type { Deps } from '../ports/deps.ts';
 import type { AuditRecord, PlacementRecord, PublicationRecord, ReevaluationJob } from '../model/records.ts';
 import type { DueItem } from '../model/due-item.ts';
 import { StaleReadError } from '../ports/errors.ts';
+import { takedownLines } from './audit-lines.ts';
 import { reevaluationRequested, type ReevaluationRequest } from './reevaluation-requested.ts';
 import { deadlineOf, openTakedown, takedownRequested } from './takedown.ts';
 
@@ -121,9 +122,8 @@ async function commitAndSend(deps: Deps, job: ReevaluationJob, chunk: PlacementR
   for (const p of chunk) {
     const t = p.takedown!;
     due.push(deadlineOf(t));
-    for (const twinId of p.twinIds) {
-      audit.push({ twinId, at: t.requestedAt, recordId: t.takedownId, kind: 'takedown', outcome: `requested:${t.reason}`, grants: p.reliesOn, request: { jobId: job.jobId, channel: p.channel, placementId: p.placementId }, eventId: job.jobId });
-    }
+    const request = { jobId: job.jobId, channel: p.channel, placementId: p.placementId };
+    audit.push(...takedownLines(t.takedownId, p.twinIds, { step: 'requested', reason: t.reason, grants: p.reliesOn }, { at: t.requestedAt, eventId: job.jobId, request }));
   }
   try {
     await deps.fanout.commitTakedowns(chunk, due, audit);

@@ -1,21 +1,16 @@
 import type { EventEnvelope } from '../model/events/envelope.ts';
 import type { FieldError } from '../model/events/validation.ts';
 import type { Deps } from '../ports/deps.ts';
-import { once, type Outcome } from './once.ts';
+import { commit, once, type Outcome } from './once.ts';
 
 /**
  * Answers a malformed event, or one from the wrong role, with `Event Rejected`, once per
  * event id, changing no state. It returns normally: a bad event must not be retried.
  */
 export async function rejectEvent(deps: Deps, envelope: EventEnvelope, errors: FieldError[]): Promise<Outcome> {
-  return once(deps, { kind: 'rejection', businessId: envelope.id, eventId: envelope.id }, async (receipt) => {
-    const r = receipt([
-      {
-        detailType: 'Event Rejected',
-        detail: { eventId: envelope.id, source: envelope.source, detailType: envelope['detail-type'], errors },
-      },
-    ]);
-    await deps.store.commitDecision({ receipt: r, audit: [], usage: [] });
-    return r.outbox;
+  const { outcome } = await once(deps, { kind: 'rejection', businessId: envelope.id, eventId: envelope.id }, async () => {
+    const rejected = { eventId: envelope.id, source: envelope.source, detailType: envelope['detail-type'], errors };
+    return commit([{ detailType: 'Event Rejected', detail: rejected }], (receipt) => deps.store.commitDecision({ receipt, audit: [], usage: [] }));
   });
+  return outcome;
 }

@@ -2,9 +2,9 @@ import { decide, unique } from '../model/consent/decide.ts';
 import type { PublicationRequested } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
 import type { PublicationRecord } from '../model/records.ts';
-import { decisionAudit } from './decision-audit.ts';
+import { decisionLines } from './audit-lines.ts';
 import { useOfPublication } from '../model/consent/use.ts';
-import { once, type Outcome } from './once.ts';
+import { commit, once, type Outcome } from './once.ts';
 
 /**
  * `Publication Requested`: may the publisher put this asset on this channel in these
@@ -13,7 +13,7 @@ import { once, type Outcome } from './once.ts';
  * Publishing is not a paid use yet: the placement, once live, is.
  */
 export async function requestPublication(deps: Deps, detail: PublicationRequested, eventId: string): Promise<Outcome> {
-  return once(deps, { kind: 'publication', businessId: detail.publicationId, eventId }, async (receipt) => {
+  const { outcome } = await once(deps, { kind: 'publication', businessId: detail.publicationId, eventId }, async () => {
     const grants = await deps.store.grantsOfTwins(detail.twinIds);
     const now = deps.clock.now();
     const at = now.toISOString();
@@ -36,15 +36,16 @@ export async function requestPublication(deps: Deps, detail: PublicationRequeste
     const outbox = decision.approved
       ? [{ detailType: 'Publication Approved' as const, detail: { ...common, grants: decision.grants } }]
       : [{ detailType: 'Publication Denied' as const, detail: { ...common, reasons: decision.reasons } }];
-    const audit = decisionAudit('publication-decision', decision, twinIds, at, publication.decisionId, detail, eventId);
-    const r = receipt(outbox);
-    await deps.store.commitDecision({
-      receipt: r,
-      audit,
-      usage: [],
-      publication: { ...publication, approved: decision.approved, grants: decision.approved ? decision.grants : [] },
-    });
-    return r.outbox;
+    const audit = decisionLines('publication-decision', publication.decisionId, twinIds, decision, { at, eventId, request: detail });
+    return commit(outbox, (receipt) =>
+      deps.store.commitDecision({
+        receipt,
+        audit,
+        usage: [],
+        publication: { ...publication, approved: decision.approved, grants: decision.approved ? decision.grants : [] },
+      }),
+    );
   });
+  return outcome;
 }
 

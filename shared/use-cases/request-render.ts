@@ -1,8 +1,8 @@
 import { decide, unique } from '../model/consent/decide.ts';
 import type { RenderRequested } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
-import { decisionAudit } from './decision-audit.ts';
-import { once, type Outcome } from './once.ts';
+import { decisionLines } from './audit-lines.ts';
+import { commit, once, type Outcome } from './once.ts';
 import { usageEvents, usageOf } from './usage.ts';
 
 /**
@@ -13,7 +13,7 @@ import { usageEvents, usageOf } from './usage.ts';
  * 4. emit `Render Approved` and `Usage Recorded`, or `Render Denied`.
  */
 export async function requestRender(deps: Deps, detail: RenderRequested, eventId: string): Promise<Outcome> {
-  return once(deps, { kind: 'render', businessId: detail.requestId, eventId }, async (receipt) => {
+  const { outcome } = await once(deps, { kind: 'render', businessId: detail.requestId, eventId }, async () => {
     const grants = await deps.store.grantsOfTwins(detail.twinIds);
     const now = deps.clock.now();
     const at = now.toISOString();
@@ -26,9 +26,8 @@ export async function requestRender(deps: Deps, detail: RenderRequested, eventId
     const outbox = decision.approved
       ? [{ detailType: 'Render Approved' as const, detail: { ...common, grants: decision.grants } }, ...usageEvents(usage)]
       : [{ detailType: 'Render Denied' as const, detail: { ...common, reasons: decision.reasons } }];
-    const audit = decisionAudit('render-decision', decision, twinIds, at, decisionId, detail, eventId);
-    const r = receipt(outbox);
-    await deps.store.commitDecision({ receipt: r, audit, usage });
-    return r.outbox;
+    const audit = decisionLines('render-decision', decisionId, twinIds, decision, { at, eventId, request: detail });
+    return commit(outbox, (receipt) => deps.store.commitDecision({ receipt, audit, usage }));
   });
+  return outcome;
 }

@@ -1,6 +1,7 @@
 import type { ConsentRevoked } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
-import { once, type Outcome } from './once.ts';
+import { commit, noChange, once, type Outcome } from './once.ts';
+import { revocationLines } from './audit-lines.ts';
 import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
 
 /**
@@ -9,22 +10,25 @@ import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
  * 3. audit it; 4. re-evaluate the placements that relied on it. A later `Consent Granted` for the id, of any version, is then ignored.
  */
 export async function revokeConsent(deps: Deps, detail: ConsentRevoked, eventId: string): Promise<Outcome> {
-  return once(deps, { kind: 'revocation', businessId: detail.grantId, eventId }, async (receipt) => {
+  const { outcome } = await once(deps, { kind: 'revocation', businessId: detail.grantId, eventId }, async () => {
     const previous = await deps.store.grantState(detail.grantId);
-    if (previous?.revokedAt !== undefined) return undefined;
+    if (previous?.revokedAt !== undefined) return noChange();
     // The stored grant knows its twin; the event's twinId serves when the grant is not here yet.
     const twinId = previous?.twinId ?? detail.twinId;
     // Every placement that relied on the grant is checked again against the twin's other grants.
-    const r = receipt([reevaluationRequested({ jobId: jobIds.revoked(detail.grantId), grantId: detail.grantId, twinId, cause: 'CONSENT_REVOKED' })]);
-    await deps.store.commitRevocation({
-      grantId: detail.grantId,
-      twinId,
-      revokedAt: detail.revokedAt,
-      reason: detail.reason,
-      previous,
-      receipt: r,
-      audit: [{ twinId, at: deps.clock.now().toISOString(), recordId: detail.grantId, kind: 'revocation', outcome: 'revoked', request: detail, eventId }],
-    });
-    return r.outbox;
+    const outbox = [reevaluationRequested({ jobId: jobIds.revoked(detail.grantId), grantId: detail.grantId, twinId, cause: 'CONSENT_REVOKED' })];
+    const audit = revocationLines(detail.grantId, twinId, { at: deps.clock.now().toISOString(), eventId, request: detail });
+    return commit(outbox, (receipt) =>
+      deps.store.commitRevocation({
+        grantId: detail.grantId,
+        twinId,
+        revokedAt: detail.revokedAt,
+        reason: detail.reason,
+        previous,
+        receipt,
+        audit,
+      }),
+    );
   });
+  return outcome;
 }

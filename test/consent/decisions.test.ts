@@ -23,7 +23,7 @@ describe('Render Requested', () => {
     ]);
     expect(await usageOf(id.talent)).toMatchObject([{ kind: 'render', amount: 50, refId: render.requestId }]);
     expect(await auditOf(id.twin)).toContainEqual(
-      expect.objectContaining({ kind: 'render-decision', outcome: 'approved', recordId: approved[0]!.decisionId, grants: [{ twinId: id.twin, grantId: id.grant, version: 1 }] }),
+      expect.objectContaining({ kind: 'render-decision', outcome: 'approved', recordId: `render-decision:${approved[0]!.decisionId}`, grants: [{ twinId: id.twin, grantId: id.grant, version: 1 }] }),
     );
   });
 

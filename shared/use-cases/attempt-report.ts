@@ -1,0 +1,32 @@
+import type { OutboundEvent } from '../model/events/envelope.ts';
+import { RejectedEventError } from '../model/rejected-event-error.ts';
+import type { Deps } from '../ports/deps.ts';
+import { recordTakedownReport, type TakedownReport } from './record-takedown-report.ts';
+
+/**
+ * What a webhook attempt reports: the same `Takedown Completed` / `Takedown Failed` a
+ * channel connector would send, so the placement records it the same way.
+ */
+export function reportEvent(report: TakedownReport): OutboundEvent {
+  const { kind, ...detail } = report;
+  return { detailType: kind === 'completed' ? 'Takedown Completed' : 'Takedown Failed', detail };
+}
+
+/** Back from the event a receipt kept: only a redelivery after a crash needs this. */
+export function reportOfEvent(event: OutboundEvent): TakedownReport {
+  const d = event.detail as Record<string, any>;
+  const facts = { takedownId: d.takedownId, assetId: d.assetId, channel: d.channel, placementId: d.placementId };
+  return event.detailType === 'Takedown Completed'
+    ? { kind: 'completed', ...facts, completedAt: d.completedAt }
+    : { kind: 'failed', ...facts, error: d.error, final: d.final, attempts: d.attempts };
+}
+
+/** Records the attempt on the placement as a channel's report would be; idempotent per attempt. */
+export async function recordOnPlacement(deps: Deps, report: TakedownReport, eventId: string): Promise<void> {
+  try {
+    await recordTakedownReport(deps, report, eventId);
+  } catch (error) {
+    // The placement's takedown changed meanwhile (replaced): nothing of this one to record.
+    if (!(error instanceof RejectedEventError)) throw error;
+  }
+}

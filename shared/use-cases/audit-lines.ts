@@ -1,0 +1,85 @@
+import type { Decision } from '../model/consent/decide.ts';
+import type { Grant, GrantRef } from '../model/consent/grant.ts';
+import type { PlacementVerdict } from '../model/consent/placement-coverage.ts';
+import type { ReasonCode } from '../model/consent/reason-codes.ts';
+import type { AuditKind, AuditRecord, PlacementRecord } from '../model/records.ts';
+import type { TakedownReport } from './record-takedown-report.ts';
+
+/**
+ * The lines of a twin's audit trail, one builder per kind. Every line's `recordId` is
+ * `<kind>:<business id>`, the business id naming the fact the line records:
+ *
+ * | kind                   | business id                                                          |
+ * |------------------------|----------------------------------------------------------------------|
+ * | `grant`                | `<grantId>#<version>`                                                |
+ * | `revocation`           | `<grantId>`                                                          |
+ * | `render-decision`      | `<decisionId>`                                                       |
+ * | `publication-decision` | `<decisionId>`                                                       |
+ * | `placement`            | `<channel>#<placementId>`                                            |
+ * | `takedown`             | `<takedownId>#requested`, `#overdue`, `#completed`, `#failed#<eventId>` |
+ *
+ * Each fact is committed once (its receipt or its conditional write sees to that) and
+ * gives each of its twins one line, so the audit key `AUDIT#<at>#<recordId>` is unique per
+ * line. The kind prefix keeps facts of different kinds apart even if their ids look alike
+ * (a grant id and a takedown id are both the sender's or our strings).
+ */
+
+/** The event a line answers: when it was recorded, its id, and what it asked. */
+export interface Occasion {
+  at: string;
+  eventId: string;
+  request: Record<string, unknown>;
+}
+
+/** A grant stored: its first version, or an amendment. */
+export function grantLines(grant: Grant, amended: boolean, on: Occasion): AuditRecord[] {
+  return lines('grant', `${grant.grantId}#${grant.version}`, [grant.twinId], on, { outcome: amended ? 'amended' : 'granted' });
+}
+
+/** A grant id revoked, forever. */
+export function revocationLines(grantId: string, twinId: string, on: Occasion): AuditRecord[] {
+  return lines('revocation', grantId, [twinId], on, { outcome: 'revoked' });
+}
+
+/** A render or publication decision, per twin: what was asked, the outcome, and why. */
+export function decisionLines(
+  kind: 'render-decision' | 'publication-decision',
+  decisionId: string,
+  twinIds: readonly string[],
+  decision: Decision,
+  on: Occasion,
+): AuditRecord[] {
+  return lines(kind, decisionId, twinIds, on, {
+    outcome: decision.approved ? 'approved' : 'denied',
+    ...(decision.approved ? { grants: decision.grants } : { reasons: decision.reasons }),
+  });
+}
+
+/** A placement recorded: live on the grants it relies on, or taken down at once, and why. */
+export function placementLines(placement: PlacementRecord, verdict: PlacementVerdict, on: Occasion): AuditRecord[] {
+  return lines('placement', `${placement.channel}#${placement.placementId}`, placement.twinIds, on, {
+    outcome: verdict.covered ? 'live' : `takedown-requested:${verdict.reason}`,
+    ...(verdict.covered ? { grants: placement.reliesOn } : { reasons: verdict.reasons }),
+  });
+}
+
+/** A step of a takedown: opened (because a grant it relied on was lost), overdue, or reported by its channel. */
+export type TakedownStep =
+  | { step: 'requested'; reason: ReasonCode; grants: GrantRef[] }
+  | { step: 'overdue' }
+  | { step: 'reported'; report: TakedownReport };
+
+export function takedownLines(takedownId: string, twinIds: readonly string[], s: TakedownStep, on: Occasion): AuditRecord[] {
+  if (s.step === 'requested') return lines('takedown', `${takedownId}#requested`, twinIds, on, { outcome: `requested:${s.reason}`, grants: s.grants });
+  if (s.step === 'overdue') return lines('takedown', `${takedownId}#overdue`, twinIds, on, { outcome: 'overdue' });
+  const { report } = s;
+  // A completion happens once; every failed attempt is its own fact.
+  if (report.kind === 'completed') return lines('takedown', `${takedownId}#completed`, twinIds, on, { outcome: 'completed' });
+  return lines('takedown', `${takedownId}#failed#${on.eventId}`, twinIds, on, { outcome: report.final ? 'failed-final' : 'failed' });
+}
+
+type Finding = Pick<AuditRecord, 'outcome' | 'reasons' | 'grants'>;
+
+function lines(kind: AuditKind, businessId: string, twinIds: readonly string[], on: Occasion, finding: Finding): AuditRecord[] {
+  return twinIds.map((twinId) => ({ twinId, at: on.at, recordId: `${kind}:${businessId}`, kind, ...finding, request: on.request, eventId: on.eventId }));
+}
