@@ -10,7 +10,8 @@ import { TWINGUARD_SOURCE, type EventEnvelope } from '../shared/model/events/env
 import { documentClient } from '../shared/adapters/dynamodb/dynamo-client.ts';
 import { DynamoDeliveryStore } from '../shared/adapters/dynamodb/dynamo-delivery-store.ts';
 import { deliverTakedown, type DeliveryInput, type DeliveryResult, type WebhookDeps } from '../shared/use-cases/deliver-takedown.ts';
-import { ENV, requiredEnv } from './commons/config.ts';
+import { ENV } from '../shared/adapters/env-names.ts';
+import { requiredEnv } from './commons/config.ts';
 import { depsFromEnv } from './commons/deps-from-env.ts';
 import { logger, metrics, tracer } from './commons/powertools.ts';
 import { webhookConfigFromEnv, type WebhookConfig } from './commons/webhook-config.ts';

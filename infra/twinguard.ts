@@ -8,7 +8,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Role as IamRole, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV } from '../functions/commons/config.ts';
+import { ENV } from '../shared/adapters/env-names.ts';
 import { TWINGUARD_SOURCE } from '../shared/model/events/envelope.ts';
 import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type Role, type RoleSources } from '../shared/model/events/roles.ts';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.ts';
@@ -118,7 +118,7 @@ export class TwinGuard extends Construct {
 
     const webhook = this.handlerFunction('takedown-webhook', environment, { timeout: Duration.minutes(1), reservedConcurrency: props.webhookInstances });
     if (props.channelsSecret !== undefined) {
-      webhook.function.addEnvironment('CHANNELS_SECRET_ARN', props.channelsSecret.secretArn);
+      webhook.function.addEnvironment(ENV.channelsSecret, props.channelsSecret.secretArn);
       props.channelsSecret.grantRead(webhook.function);
     }
     this.route('TakedownDeliveryRule', { source: [TWINGUARD_SOURCE], detailType: ['Takedown Requested', 'Takedown Delivery Due'] }, webhook);

@@ -6,7 +6,8 @@ import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts'
 import { DynamoConsentStore } from '../../shared/adapters/dynamodb/dynamo-consent-store.ts';
 import { DynamoFanoutStore } from '../../shared/adapters/dynamodb/dynamo-fanout-store.ts';
 import { DynamoDueQueue } from '../../shared/adapters/dynamodb/due-queue.ts';
-import { ENV, requiredEnv, settingsFromEnv } from './config.ts';
+import { ENV } from '../../shared/adapters/env-names.ts';
+import { requiredEnv, settingsFromEnv } from './config.ts';
 
 /** Wires the real adapters from the environment, once per cold start. */
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env, db = documentClient()): Deps {

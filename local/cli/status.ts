@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { DynamoStatusStore } from '../../shared/adapters/dynamodb/dynamo-status-store.ts';
+import { ENV } from '../../shared/adapters/env-names.ts';
 import { statusOfGrant, statusOfTwin, type PlacementCounts } from '../../shared/use-cases/placement-status.ts';
 
 export const USAGE = `Usage:
@@ -16,7 +17,7 @@ Options:
   --dynamodb-endpoint URL  DynamoDB endpoint, e.g. the local runtime's DynamoDB Local
                            (http://127.0.0.1:<port>); --endpoint is the same. Without it,
                            the AWS account of the usual credentials.
-  --table NAME             the consent table (default: $CONSENT_TABLE_NAME, else the one
+  --table NAME             the consent table (default: $${ENV.consentTable}, else the one
                            table whose name contains "ConsentTable")
   --region REGION          default $AWS_REGION, else us-east-1
   --json                   the counts as one JSON object`;
@@ -55,7 +56,7 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo, env: 
     endpoint === undefined ? { region } : { endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
   );
   try {
-    const table = values.table ?? (env.CONSENT_TABLE_NAME || undefined) ?? (await findConsentTable(client));
+    const table = values.table ?? (env[ENV.consentTable] || undefined) ?? (await findConsentTable(client));
     if (table === undefined) {
       io.err(`found no single table whose name contains "ConsentTable"${endpoint === undefined ? '' : ` at ${endpoint}`}: give --table`);
       return 1;
