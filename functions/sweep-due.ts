@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Deps } from '../shared/ports/deps.ts';
 import { sweepDue } from '../shared/use-cases/sweep-due.ts';
-import { depsFromEnv } from './commons/deps-from-env.ts';
+import { adaptersFromEnv } from './commons/adapters-from-env.ts';
 import { logger, metrics, tracer } from './commons/powertools.ts';
 
 /** Leaves room to finish the item at hand before Lambda's timeout. */
@@ -16,7 +16,7 @@ let deps: Deps | undefined;
 
 /** Runs on a schedule: fires everything due (expiries, deadlines, retries) until none is left or time runs short. */
 export const handler = middy(async (_event: unknown, context: Context) => {
-  deps ??= depsFromEnv();
+  deps ??= adaptersFromEnv().deps;
   let fired = 0;
   let overdue = 0;
   for (;;) {

@@ -7,12 +7,8 @@ import { channelDirectoryFromEnv, type ChannelDirectory } from '../shared/adapte
 import { KeyedLimiter } from '../shared/adapters/webhook/concurrency-limiter.ts';
 import { httpWebhookSender } from '../shared/adapters/webhook/webhook-delivery.ts';
 import { TWINGUARD_SOURCE, type EventEnvelope } from '../shared/model/events/envelope.ts';
-import { documentClient } from '../shared/adapters/dynamodb/dynamo-client.ts';
-import { DynamoDeliveryStore } from '../shared/adapters/dynamodb/dynamo-delivery-store.ts';
 import { deliverTakedown, type DeliveryInput, type DeliveryResult, type WebhookDeps } from '../shared/use-cases/deliver-takedown.ts';
-import { ENV } from '../shared/adapters/env-names.ts';
-import { requiredEnv } from './commons/config.ts';
-import { depsFromEnv } from './commons/deps-from-env.ts';
+import { adaptersFromEnv } from './commons/adapters-from-env.ts';
 import { logger, metrics, tracer } from './commons/powertools.ts';
 import { webhookConfigFromEnv, type WebhookConfig } from './commons/webhook-config.ts';
 
@@ -32,11 +28,9 @@ export interface WebhookWiring {
 let limiter: KeyedLimiter | undefined;
 
 function wireFromEnv(): WebhookWiring {
-  // One client for every store: one connection pool per instance.
-  const db = documentClient();
-  const deps = depsFromEnv(process.env, db);
+  const { deps, deliveries } = adaptersFromEnv();
   return {
-    deps: { ...deps, deliveries: new DynamoDeliveryStore(db, requiredEnv(ENV.consentTable)) },
+    deps: { ...deps, deliveries },
     channels: channelDirectoryFromEnv(),
     config: webhookConfigFromEnv(),
   };

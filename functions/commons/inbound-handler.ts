@@ -8,7 +8,7 @@ import type { InboundDetailType } from '../../shared/model/events/roles.ts';
 import { handleInbound } from '../../shared/use-cases/handle-inbound.ts';
 import type { Deps } from '../../shared/ports/deps.ts';
 import type { Outcome } from '../../shared/use-cases/once.ts';
-import { depsFromEnv } from './deps-from-env.ts';
+import { adaptersFromEnv } from './adapters-from-env.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 
 /**
@@ -20,7 +20,7 @@ import { logger, metrics, tracer } from './powertools.ts';
 export function inboundHandler(accepts: readonly InboundDetailType[] | 'any', deps?: () => Deps) {
   let wired: Deps | undefined;
   const base = async (event: EventEnvelope): Promise<{ outcome: Outcome }> => {
-    wired ??= deps ? deps() : depsFromEnv();
+    wired ??= deps ? deps() : adaptersFromEnv().deps;
     const detailType = event['detail-type'];
     if (accepts !== 'any' && !(accepts as readonly string[]).includes(detailType)) {
       // A rule routed something here that this function does not own: a deployment bug, not bad input.

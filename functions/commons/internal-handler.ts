@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { TWINGUARD_SOURCE, type EventEnvelope, type InternalDetailType } from '../../shared/model/events/envelope.ts';
 import type { Deps } from '../../shared/ports/deps.ts';
-import { depsFromEnv } from './deps-from-env.ts';
+import { adaptersFromEnv } from './adapters-from-env.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 
 /**
@@ -21,7 +21,7 @@ export function internalHandler<T>(
 ) {
   let wired: Deps | undefined;
   const base = async (event: EventEnvelope, context: Context) => {
-    wired ??= deps ? deps() : depsFromEnv();
+    wired ??= deps ? deps() : adaptersFromEnv().deps;
     if (event.source !== TWINGUARD_SOURCE || event['detail-type'] !== detailType) {
       throw new Error(`expected "${detailType}" from ${TWINGUARD_SOURCE}, got "${event['detail-type']}" from ${event.source}`);
     }

@@ -3,8 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
-import { DynamoStatusStore } from '../../shared/adapters/dynamodb/dynamo-status-store.ts';
 import { ENV } from '../../shared/adapters/env-names.ts';
+import { wireReadOnly } from '../../shared/adapters/wire.ts';
 import { statusOfGrant, statusOfTwin, type PlacementCounts } from '../../shared/use-cases/placement-status.ts';
 
 export const USAGE = `Usage:
@@ -61,7 +61,7 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo, env: 
       io.err(`found no single table whose name contains "ConsentTable"${endpoint === undefined ? '' : ` at ${endpoint}`}: give --table`);
       return 1;
     }
-    const deps = { status: new DynamoStatusStore(documentClient(client), table) };
+    const deps = wireReadOnly({ db: documentClient(client), tables: { consent: table } });
     const counts = values.twin !== undefined ? await statusOfTwin(deps, values.twin) : await statusOfGrant(deps, values.grant!);
     const who = values.twin !== undefined ? `twin ${values.twin}` : `grant ${values.grant}`;
     if (values.json) io.out(JSON.stringify(counts));
