@@ -9,14 +9,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { parseArgs } from 'node:util';
-import { EventBridgePublisher } from '../shared/adapters/eventbridge/eventbridge-publisher.ts';
 import { DEFAULT_SOURCES } from '../shared/model/events/roles.ts';
-import type { Deps } from '../shared/ports/deps.ts';
-import { randomIds, systemClock } from '../shared/adapters/system.ts';
 import { documentClient } from '../shared/adapters/dynamodb/dynamo-client.ts';
-import { DynamoConsentStore } from '../shared/adapters/dynamodb/dynamo-consent-store.ts';
-import { DynamoDueQueue } from '../shared/adapters/dynamodb/due-queue.ts';
-import { DynamoFanoutStore } from '../shared/adapters/dynamodb/dynamo-fanout-store.ts';
+import { wireAdapters } from '../shared/adapters/wire.ts';
 import type { PublicationRecord } from '../shared/model/records.ts';
 import { grantConsent } from '../shared/use-cases/grant-consent.ts';
 import { reevaluatePlacements } from '../shared/use-cases/reevaluate-placements.ts';
@@ -52,18 +47,15 @@ try {
     },
   });
   const bus = new EventBridgeClient({ endpoint: server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  const deps: Deps = {
-    store: new DynamoConsentStore(db, { consent, audit }),
-    fanout: new DynamoFanoutStore(db, { consent, audit }),
-    due: new DynamoDueQueue(db, consent),
+  const { deps } = wireAdapters({
+    db,
+    tables: { consent, audit },
     // --in-process-bus skips HTTP, to tell the store's share of the time from the bus's.
     publisher: values['in-process-bus']
       ? { publish: async (events) => events.forEach((e) => (e.detailType === 'Takedown Requested' ? tally(e.detail as never) : e.detailType === 'Reevaluation Requested' && continuations.push(e.detail as never))) }
-      : new EventBridgePublisher(bus, 'twinguard'),
-    clock: systemClock,
-    ids: randomIds,
+      : { eventBridge: bus, busName: 'twinguard' },
     settings: { sources: DEFAULT_SOURCES, takedownSlaSeconds: 3600, reevaluationBudget: Number(values.budget) },
-  };
+  });
 
   const grant = { grantId: 'grant-bench', version: 1, twinId: 'twin-bench', talentId: 'talent-bench', licensee: 'brand', validFrom: '2026-01-01T00:00:00Z', scope: { media: ['image'], channels: ['*'], territories: ['*'], modifications: [] }, aiDisclosureRequired: false, evidence: { documentId: 'doc', signedAt: '2025-12-01T00:00:00Z' } };
   await grantConsent(deps, grant, 'evt-grant');

@@ -1,13 +1,10 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Deps } from '../shared/ports/deps.ts';
 import { sweepDue } from '../shared/use-cases/sweep-due.ts';
-import { depsFromEnv } from './commons/deps-from-env.ts';
-import { logger, metrics, tracer } from './commons/powertools.ts';
+import { adaptersFromEnv } from './commons/adapters-from-env.ts';
+import { lambdaHandler } from './commons/lambda-handler.ts';
+import { logger, metrics } from './commons/powertools.ts';
 
 /** Leaves room to finish the item at hand before Lambda's timeout. */
 const SAFETY_MARGIN_MS = 15_000;
@@ -15,8 +12,8 @@ const SAFETY_MARGIN_MS = 15_000;
 let deps: Deps | undefined;
 
 /** Runs on a schedule: fires everything due (expiries, deadlines, retries) until none is left or time runs short. */
-export const handler = middy(async (_event: unknown, context: Context) => {
-  deps ??= depsFromEnv();
+export const handler = lambdaHandler(async (_event: unknown, context: Context) => {
+  deps ??= adaptersFromEnv().deps;
   let fired = 0;
   let overdue = 0;
   for (;;) {
@@ -28,6 +25,4 @@ export const handler = middy(async (_event: unknown, context: Context) => {
   metrics.addMetric('TakedownsOverdue', MetricUnit.Count, overdue);
   if (fired > 0) logger.info('swept', { fired, overdue });
   return { fired, overdue };
-})
-  .use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+});

@@ -1,18 +1,12 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import { channelDirectoryFromEnv, type ChannelDirectory } from '../shared/adapters/webhook/channel-directory.ts';
 import { KeyedLimiter } from '../shared/adapters/webhook/concurrency-limiter.ts';
 import { httpWebhookSender } from '../shared/adapters/webhook/webhook-delivery.ts';
 import { TWINGUARD_SOURCE, type EventEnvelope } from '../shared/model/events/envelope.ts';
-import { documentClient } from '../shared/adapters/dynamodb/dynamo-client.ts';
-import { DynamoDeliveryStore } from '../shared/adapters/dynamodb/dynamo-delivery-store.ts';
 import { deliverTakedown, type DeliveryInput, type DeliveryResult, type WebhookDeps } from '../shared/use-cases/deliver-takedown.ts';
-import { ENV, requiredEnv } from './commons/config.ts';
-import { depsFromEnv } from './commons/deps-from-env.ts';
-import { logger, metrics, tracer } from './commons/powertools.ts';
+import { adaptersFromEnv } from './commons/adapters-from-env.ts';
+import { lambdaHandler } from './commons/lambda-handler.ts';
+import { logger, metrics } from './commons/powertools.ts';
 import { webhookConfigFromEnv, type WebhookConfig } from './commons/webhook-config.ts';
 
 /** TwinGuard's own events this function delivers: the first attempt, and each retry. */
@@ -31,11 +25,9 @@ export interface WebhookWiring {
 let limiter: KeyedLimiter | undefined;
 
 function wireFromEnv(): WebhookWiring {
-  // One client for every store: one connection pool per instance.
-  const db = documentClient();
-  const deps = depsFromEnv(process.env, db);
+  const { deps, deliveries } = adaptersFromEnv();
   return {
-    deps: { ...deps, deliveries: new DynamoDeliveryStore(db, requiredEnv(ENV.consentTable)) },
+    deps: { ...deps, deliveries },
     channels: channelDirectoryFromEnv(),
     config: webhookConfigFromEnv(),
   };
@@ -69,7 +61,7 @@ export function takedownWebhookHandler(wire: () => WebhookWiring = wireFromEnv) 
     metrics.addMetric(METRIC[result.kind], MetricUnit.Count, 1);
     return { result: result.kind };
   };
-  return middy(base).use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+  return lambdaHandler(base);
 }
 
 export const handler = takedownWebhookHandler();

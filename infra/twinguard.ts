@@ -8,7 +8,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Role as IamRole, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV } from '../functions/commons/config.ts';
+import { ENV } from '../shared/adapters/env-names.ts';
 import { TWINGUARD_SOURCE } from '../shared/model/events/envelope.ts';
 import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type Role, type RoleSources } from '../shared/model/events/roles.ts';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.ts';
@@ -17,11 +17,12 @@ import { twinGuardTable } from './tables.ts';
 export interface TwinGuardProps {
   /**
    * An existing bus to attach to. When absent, a bus named `eventBusName` is created.
+   * Excludes `eventBusName` and `archiveRetention`, which describe the bus TwinGuard creates.
    * @default a new bus
    */
   readonly eventBus?: IEventBus;
   /**
-   * Name of the bus to create; ignored when `eventBus` is given.
+   * Name of the bus to create; not allowed together with `eventBus`.
    * @default 'twinguard'
    */
   readonly eventBusName?: string;
@@ -36,7 +37,8 @@ export interface TwinGuardProps {
    */
   readonly takedownSla?: Duration;
   /**
-   * How long the bus archive keeps every event for replay.
+   * How long the archive of the bus TwinGuard creates keeps every event for replay; not
+   * allowed together with `eventBus` (archive your own bus yourself).
    * @default Duration.days(365)
    */
   readonly archiveRetention?: Duration;
@@ -90,6 +92,7 @@ export class TwinGuard extends Construct {
 
   constructor(scope: Construct, id: string, props: TwinGuardProps = {}) {
     super(scope, id);
+    rejectExclusiveProps(this, props);
     this.sources = { ...DEFAULT_SOURCES, ...props.sources };
     const created = props.eventBus === undefined ? new EventBus(this, 'Bus', { eventBusName: props.eventBusName ?? 'twinguard' }) : undefined;
     this.eventBus = props.eventBus ?? created!;
@@ -118,7 +121,7 @@ export class TwinGuard extends Construct {
 
     const webhook = this.handlerFunction('takedown-webhook', environment, { timeout: Duration.minutes(1), reservedConcurrency: props.webhookInstances });
     if (props.channelsSecret !== undefined) {
-      webhook.function.addEnvironment('CHANNELS_SECRET_ARN', props.channelsSecret.secretArn);
+      webhook.function.addEnvironment(ENV.channelsSecret, props.channelsSecret.secretArn);
       props.channelsSecret.grantRead(webhook.function);
     }
     this.route('TakedownDeliveryRule', { source: [TWINGUARD_SOURCE], detailType: ['Takedown Requested', 'Takedown Delivery Due'] }, webhook);
@@ -191,6 +194,24 @@ export class TwinGuard extends Construct {
       );
     }
   }
+}
+
+/**
+ * Props that only describe the bus TwinGuard creates. Given with an existing `eventBus` they
+ * would have no effect, and a brand would believe its bus is named or archived as asked.
+ */
+const CREATED_BUS_PROPS = {
+  eventBusName: 'it names the bus TwinGuard creates, and eventBus is one that exists',
+  archiveRetention: 'TwinGuard archives only the bus it creates, so an existing eventBus would not be archived',
+} as const satisfies Partial<Record<keyof TwinGuardProps, string>>;
+
+/** Fails synth at once, naming every conflicting pair, rather than ignoring a prop. */
+function rejectExclusiveProps(scope: Construct, props: TwinGuardProps): void {
+  if (props.eventBus === undefined) return;
+  const problems = (Object.keys(CREATED_BUS_PROPS) as (keyof typeof CREATED_BUS_PROPS)[])
+    .filter((name) => props[name] !== undefined)
+    .map((name) => `Providing both eventBus and ${name} is not supported: ${CREATED_BUS_PROPS[name]}; pass one.`);
+  if (problems.length > 0) throw new Error(`TwinGuard ${scope.node.path}: ${problems.join(' ')}`);
 }
 
 function pascal(text: string): string {

@@ -1,15 +1,6 @@
 import { DEFAULT_SOURCES, type RoleSources } from '../../shared/model/events/roles.ts';
+import { ENV } from '../../shared/adapters/env-names.ts';
 import type { Settings } from '../../shared/ports/deps.ts';
-
-/** Names of the environment variables the construct sets on every function. */
-export const ENV = {
-  consentTable: 'CONSENT_TABLE_NAME',
-  auditTable: 'AUDIT_TABLE_NAME',
-  eventBus: 'EVENT_BUS_NAME',
-  takedownSla: 'TAKEDOWN_SLA_SECONDS',
-  reevaluationBudget: 'REEVALUATION_BUDGET',
-  sources: { consent: 'SOURCE_CONSENT', studio: 'SOURCE_STUDIO', publisher: 'SOURCE_PUBLISHER', channel: 'SOURCE_CHANNEL' },
-} as const;
 
 export class ConfigurationError extends Error {
   constructor(message: string) {

@@ -1,15 +1,12 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { EventEnvelope } from '../../shared/model/events/envelope.ts';
 import type { InboundDetailType } from '../../shared/model/events/roles.ts';
 import { handleInbound } from '../../shared/use-cases/handle-inbound.ts';
 import type { Deps } from '../../shared/ports/deps.ts';
 import type { Outcome } from '../../shared/use-cases/once.ts';
-import { depsFromEnv } from './deps-from-env.ts';
-import { logger, metrics, tracer } from './powertools.ts';
+import { adaptersFromEnv } from './adapters-from-env.ts';
+import { lambdaHandler } from './lambda-handler.ts';
+import { logger, metrics } from './powertools.ts';
 
 /**
  * The Lambda handler for the detail-types routed to one function. Whatever arrives goes
@@ -20,7 +17,7 @@ import { logger, metrics, tracer } from './powertools.ts';
 export function inboundHandler(accepts: readonly InboundDetailType[] | 'any', deps?: () => Deps) {
   let wired: Deps | undefined;
   const base = async (event: EventEnvelope): Promise<{ outcome: Outcome }> => {
-    wired ??= deps ? deps() : depsFromEnv();
+    wired ??= deps ? deps() : adaptersFromEnv().deps;
     const detailType = event['detail-type'];
     if (accepts !== 'any' && !(accepts as readonly string[]).includes(detailType)) {
       // A rule routed something here that this function does not own: a deployment bug, not bad input.
@@ -32,5 +29,5 @@ export function inboundHandler(accepts: readonly InboundDetailType[] | 'any', de
     metrics.addMetric(`${outcome === 'processed' ? 'Processed' : outcome === 'duplicate' ? 'Duplicate' : 'Ignored'}Events`, MetricUnit.Count, 1);
     return { outcome };
   };
-  return middy(base).use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+  return lambdaHandler(base);
 }

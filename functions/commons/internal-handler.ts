@@ -1,12 +1,9 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { TWINGUARD_SOURCE, type EventEnvelope, type InternalDetailType } from '../../shared/model/events/envelope.ts';
 import type { Deps } from '../../shared/ports/deps.ts';
-import { depsFromEnv } from './deps-from-env.ts';
-import { logger, metrics, tracer } from './powertools.ts';
+import { adaptersFromEnv } from './adapters-from-env.ts';
+import { lambdaHandler } from './lambda-handler.ts';
+import { logger } from './powertools.ts';
 
 /**
  * A handler for TwinGuard's own internal events (source `twinguard`). They are not part of
@@ -21,7 +18,7 @@ export function internalHandler<T>(
 ) {
   let wired: Deps | undefined;
   const base = async (event: EventEnvelope, context: Context) => {
-    wired ??= deps ? deps() : depsFromEnv();
+    wired ??= deps ? deps() : adaptersFromEnv().deps;
     if (event.source !== TWINGUARD_SOURCE || event['detail-type'] !== detailType) {
       throw new Error(`expected "${detailType}" from ${TWINGUARD_SOURCE}, got "${event['detail-type']}" from ${event.source}`);
     }
@@ -30,5 +27,5 @@ export function internalHandler<T>(
     logger.info('event handled', { outcome });
     return { outcome };
   };
-  return middy(base).use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+  return lambdaHandler(base);
 }

@@ -1,14 +1,8 @@
 import { DEPLOYED_RETRY_POLICY, type RetryPolicy } from '../../shared/model/delivery/retry-policy.ts';
+import { ENV } from '../../shared/adapters/env-names.ts';
 import { ConfigurationError } from './config.ts';
 
-/** The webhook connector's variables; the local runtime sets the first and third to its own budget. */
-export const WEBHOOK_ENV = {
-  baseDelayMs: 'WEBHOOK_BASE_DELAY_MS',
-  maxDelayMs: 'WEBHOOK_MAX_DELAY_MS',
-  maxAttempts: 'WEBHOOK_MAX_ATTEMPTS',
-  timeoutMs: 'WEBHOOK_TIMEOUT_MS',
-  concurrencyPerChannel: 'WEBHOOK_CONCURRENCY_PER_CHANNEL',
-} as const;
+const WEBHOOK_ENV = ENV.webhook;
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 export const DEFAULT_CONCURRENCY_PER_CHANNEL = 4;

@@ -3,7 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
-import { DynamoStatusStore } from '../../shared/adapters/dynamodb/dynamo-status-store.ts';
+import { ENV } from '../../shared/adapters/env-names.ts';
+import { wireReadOnly } from '../../shared/adapters/wire.ts';
 import { statusOfGrant, statusOfTwin, type PlacementCounts } from '../../shared/use-cases/placement-status.ts';
 
 export const USAGE = `Usage:
@@ -16,7 +17,7 @@ Options:
   --dynamodb-endpoint URL  DynamoDB endpoint, e.g. the local runtime's DynamoDB Local
                            (http://127.0.0.1:<port>); --endpoint is the same. Without it,
                            the AWS account of the usual credentials.
-  --table NAME             the consent table (default: $CONSENT_TABLE_NAME, else the one
+  --table NAME             the consent table (default: $${ENV.consentTable}, else the one
                            table whose name contains "ConsentTable")
   --region REGION          default $AWS_REGION, else us-east-1
   --json                   the counts as one JSON object`;
@@ -55,12 +56,12 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo, env: 
     endpoint === undefined ? { region } : { endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
   );
   try {
-    const table = values.table ?? (env.CONSENT_TABLE_NAME || undefined) ?? (await findConsentTable(client));
+    const table = values.table ?? (env[ENV.consentTable] || undefined) ?? (await findConsentTable(client));
     if (table === undefined) {
       io.err(`found no single table whose name contains "ConsentTable"${endpoint === undefined ? '' : ` at ${endpoint}`}: give --table`);
       return 1;
     }
-    const deps = { status: new DynamoStatusStore(documentClient(client), table) };
+    const deps = wireReadOnly({ db: documentClient(client), tables: { consent: table } });
     const counts = values.twin !== undefined ? await statusOfTwin(deps, values.twin) : await statusOfGrant(deps, values.grant!);
     const who = values.twin !== undefined ? `twin ${values.twin}` : `grant ${values.grant}`;
     if (values.json) io.out(JSON.stringify(counts));

@@ -1,14 +1,12 @@
-import { ENV } from '../../functions/commons/config.ts';
-import { WEBHOOK_ENV } from '../../functions/commons/webhook-config.ts';
-import { CHANNELS_FILE_ENV, CHANNELS_SECRET_ENV } from '../../shared/adapters/webhook/channel-directory.ts';
+import { ENV } from '../../shared/adapters/env-names.ts';
 import { LOCAL_RETRY_POLICY } from '../../shared/model/delivery/retry-policy.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../dynamodb/dynamodb-local.ts';
 import type { FunctionSpec } from './template-routing.ts';
 
 /** Read by the webhook connector: the channels file and its local retry budget. */
-const CHANNELS_FILE = CHANNELS_FILE_ENV;
-const WEBHOOK_BASE_DELAY_MS = WEBHOOK_ENV.baseDelayMs;
-const WEBHOOK_MAX_ATTEMPTS = WEBHOOK_ENV.maxAttempts;
+const CHANNELS_FILE = ENV.channelsFile;
+const WEBHOOK_BASE_DELAY_MS = ENV.webhook.baseDelayMs;
+const WEBHOOK_MAX_ATTEMPTS = ENV.webhook.maxAttempts;
 
 /**
  * Variables a function's template sets that cannot be shared by handlers running in one
@@ -18,7 +16,7 @@ const NOT_SHARED: Record<string, string | undefined> = {
   NODE_OPTIONS: undefined,
   POWERTOOLS_SERVICE_NAME: 'twinguard-local',
   // Locally the webhook channels come from --channels only (EVENTS.md, "Local runtime").
-  [CHANNELS_SECRET_ENV]: undefined,
+  [ENV.channelsSecret]: undefined,
 };
 
 /**
@@ -26,7 +24,7 @@ const NOT_SHARED: Record<string, string | undefined> = {
  * from the environment, the others override or disable AWS_ENDPOINT_URL_<SERVICE>, and a
  * channels secret would be read from the real Secrets Manager.
  */
-const INTERFERING = ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', CHANNELS_SECRET_ENV];
+const INTERFERING = ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', ENV.channelsSecret];
 
 export interface LocalEnvironmentOptions {
   dynamoDbEndpoint: string;

@@ -5,6 +5,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
 import { TwinGuard } from '../../infra/twinguard.ts';
+import { ENV } from '../../shared/adapters/env-names.ts';
 import { INBOUND_ROLES } from '../../shared/model/events/roles.ts';
 
 // Bundling is skipped: these tests check the template, not the bundles.
@@ -84,6 +85,13 @@ describe('the TwinGuard stack', () => {
     });
   });
 
+  it('sets on every function the variables the functions read, by the names in env-names', () => {
+    const names = [ENV.consentTable, ENV.auditTable, ENV.eventBus, ENV.takedownSla, ...Object.values(ENV.sources)];
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(expect.arrayContaining(names));
+    }
+  });
+
   it('names the source file of each function for the local runtime', () => {
     const entries = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Metadata['TwinGuard:Handler']);
     expect(entries).toContain('functions/render-requested.ts');
@@ -117,6 +125,44 @@ describe('the construct in a brand’s own app', () => {
     expect(withSecret[0]!.Properties.ReservedConcurrentExecutions).toBe(5);
     const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('secretsmanager:GetSecretValue'));
     expect(readers).toHaveLength(1);
+  });
+
+  it('names the bus it creates when given eventBusName alone', () => {
+    const stack = new Stack(app(), 'NamedBusStack');
+    new TwinGuard(stack, 'Consent', { eventBusName: 'brand-consent', archiveRetention: Duration.days(30) });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'brand-consent' });
+    template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 30 });
+  });
+
+  it('rejects eventBus together with eventBusName, rather than ignoring the name', () => {
+    const stack = new Stack(app(), 'BothBusStack');
+    const bus = new EventBus(stack, 'BrandBus', { eventBusName: 'brand-bus' });
+    expect(() => new TwinGuard(stack, 'Consent', { eventBus: bus, eventBusName: 'twinguard' })).toThrow(
+      /Providing both eventBus and eventBusName is not supported: .*; pass one\./,
+    );
+  });
+
+  it('rejects eventBus together with archiveRetention: only a bus TwinGuard creates is archived', () => {
+    const stack = new Stack(app(), 'ArchiveStack');
+    const bus = new EventBus(stack, 'BrandBus', { eventBusName: 'brand-bus' });
+    expect(() => new TwinGuard(stack, 'Consent', { eventBus: bus, archiveRetention: Duration.days(30) })).toThrow(
+      /Providing both eventBus and archiveRetention is not supported: .*pass one\./,
+    );
+  });
+
+  it('names every conflicting pair at once, and the construct', () => {
+    const stack = new Stack(app(), 'AllStack');
+    const bus = new EventBus(stack, 'BrandBus', { eventBusName: 'brand-bus' });
+    let message = '';
+    try {
+      new TwinGuard(stack, 'Consent', { eventBus: bus, eventBusName: 'twinguard', archiveRetention: Duration.days(30) });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('AllStack/Consent');
+    expect(message).toContain('eventBus and eventBusName');
+    expect(message).toContain('eventBus and archiveRetention');
   });
 });
 

@@ -4,13 +4,9 @@ import { inject } from 'vitest';
 import type { EventEnvelope, OutboundEvent } from '../../shared/model/events/envelope.ts';
 import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType } from '../../shared/model/events/roles.ts';
 import { handleInbound } from '../../shared/use-cases/handle-inbound.ts';
-import type { Deps } from '../../shared/ports/deps.ts';
 import type { Clock, EventPublisher } from '../../shared/ports/ports.ts';
-import { randomIds } from '../../shared/adapters/system.ts';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
-import { DynamoConsentStore } from '../../shared/adapters/dynamodb/dynamo-consent-store.ts';
-import { DynamoFanoutStore } from '../../shared/adapters/dynamodb/dynamo-fanout-store.ts';
-import { DynamoDueQueue } from '../../shared/adapters/dynamodb/due-queue.ts';
+import { wireAdapters } from '../../shared/adapters/wire.ts';
 import { auditKeys, keys } from '../../shared/adapters/dynamodb/keys.ts';
 import type { Outcome } from '../../shared/use-cases/once.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb/dynamodb-local.ts';
@@ -52,19 +48,17 @@ export function world(now = '2026-03-01T12:00:00Z', slaSeconds = 3600) {
   const clock = new FixedClock(new Date(now));
   // Each world sweeps only its own due items: test files share one table and run in parallel.
   const isolated = { ...tables, dueNamespace: uid() };
-  const deps: Deps = {
-    store: new DynamoConsentStore(db, isolated),
-    fanout: new DynamoFanoutStore(db, isolated),
-    due: new DynamoDueQueue(db, tables.consent, isolated.dueNamespace),
+  const { deps, deliveries, status } = wireAdapters({
+    db,
+    tables: isolated,
     publisher,
     clock,
-    ids: randomIds,
     settings: { sources: DEFAULT_SOURCES, takedownSlaSeconds: slaSeconds, reevaluationBudget: 2000 },
-  };
+  });
   let seq = 0;
   const send = (detailType: string, detail: unknown, overrides: Partial<EventEnvelope> = {}): Promise<Outcome> =>
     handleInbound(deps, envelope(detailType, detail, { id: `evt-${uid()}-${++seq}`, ...overrides }));
-  return { deps, publisher, clock, send, tables: isolated };
+  return { deps, deliveries, status, publisher, clock, send, tables: isolated };
 }
 
 export function envelope(detailType: string, detail: unknown, overrides: Partial<EventEnvelope> = {}): EventEnvelope {

@@ -2,7 +2,7 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { main } from '../../local/cli/status.ts';
-import { DynamoStatusStore } from '../../shared/adapters/dynamodb/dynamo-status-store.ts';
+import { wireReadOnly } from '../../shared/adapters/wire.ts';
 import { placementItems } from '../../shared/adapters/dynamodb/placement-items.ts';
 import type { PlacementRecord, PlacementStatus } from '../../shared/model/records.ts';
 import { markOverdue } from '../../shared/use-cases/mark-overdue.ts';
@@ -11,7 +11,7 @@ import { grantDetail, ids, publicationDetail, publishedDetail } from '../support
 import { db, tables, world } from '../support/harness.ts';
 import { runReevaluations } from '../support/reevaluations.ts';
 
-const status = { status: new DynamoStatusStore(db, tables.consent) };
+const status = wireReadOnly({ db, tables });
 const none: PlacementCounts = { live: 0, takedownRequested: 0, takenDown: 0, failed: 0, overdue: 0, total: 0 };
 
 /**

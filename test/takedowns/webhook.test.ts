@@ -20,7 +20,6 @@ import { DEPLOYED_RETRY_POLICY, LOCAL_RETRY_POLICY, type RetryPolicy } from '../
 import { DELIVERY_HEADER } from '../../shared/adapters/webhook/signature.ts';
 import type { EventEnvelope, OutboundEvent } from '../../shared/model/events/envelope.ts';
 import type { EventPublisher } from '../../shared/ports/ports.ts';
-import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/dynamo-delivery-store.ts';
 import { dueKeys } from '../../shared/adapters/dynamodb/keys.ts';
 import { deliverTakedown, type DeliverOptions, type WebhookDeps } from '../../shared/use-cases/deliver-takedown.ts';
 import { httpWebhookSender } from '../../shared/adapters/webhook/webhook-delivery.ts';
@@ -66,7 +65,7 @@ async function takedownOn(channel: string) {
   const [detail] = w.publisher.ofType('Takedown Requested');
   expect(detail).toMatchObject({ channel, placementId: placement.placementId, reason: 'UNAPPROVED_PUBLICATION' });
   const requested: EventEnvelope = envelope('Takedown Requested', detail, { id: `evt-td-${id.u}`, source: 'twinguard' });
-  const deps: WebhookDeps = { ...w.deps, deliveries: new DynamoDeliveryStore(db, w.tables.consent, w.tables.dueNamespace) };
+  const deps: WebhookDeps = { ...w.deps, deliveries: w.deliveries };
   const takedownId: string = detail!.takedownId;
   const facts = { takedownId, assetId: placement.assetId, channel, placementId: placement.placementId };
   const placementNow = () => deps.store.getPlacement(channel, placement.placementId);

@@ -2,6 +2,7 @@ import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } 
 import type { DueItem } from '../../model/due-item.ts';
 import type { DueQueue } from '../../ports/due-queue.ts';
 import { DUE_SHARDS, dueKeys } from './keys.ts';
+import type { TableNames } from './table-names.ts';
 
 /** The due item as a DynamoDB Put, to go into a transaction with the change that makes it due. */
 export function duePut(table: string, item: DueItem, namespace = '') {
@@ -9,11 +10,16 @@ export function duePut(table: string, item: DueItem, namespace = '') {
 }
 
 export class DynamoDueQueue implements DueQueue {
+  private readonly table: string;
+  private readonly namespace: string;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
-    private readonly namespace = '',
-  ) {}
+    tables: Pick<TableNames, 'consent' | 'dueNamespace'>,
+  ) {
+    this.table = tables.consent;
+    this.namespace = tables.dueNamespace ?? '';
+  }
 
   async due(now: Date, limit: number): Promise<DueItem[]> {
     // `~` sorts after every character of an ISO time, so this takes all of `now`'s millisecond too.

@@ -8,13 +8,9 @@ import { receiptPut } from './receipt-put.ts';
 import { placementItems, takedownItem } from './placement-items.ts';
 import { auditPut } from './audit-put.ts';
 import { transactWithReceipt, type TransactItem } from './transactions.ts';
+import type { TableNames } from './table-names.ts';
 
-export interface TableNames {
-  consent: string;
-  audit: string;
-  /** Keeps due items apart per namespace (tests share one table); default none. */
-  dueNamespace?: string;
-}
+export type { TableNames };
 
 type Item = Record<string, unknown>;
 

@@ -3,16 +3,22 @@ import type { DeliveryAttempt, DeliveryRecord, DeliveryStore } from '../../ports
 import { duePut } from './due-queue.ts';
 import { dueKeys } from './keys.ts';
 import { receiptPut } from './receipt-put.ts';
+import type { TableNames } from './table-names.ts';
 import { transactWithReceipt } from './transactions.ts';
 
 /** Webhook deliveries in the consent table, written with the attempt's receipt. */
 export class DynamoDeliveryStore implements DeliveryStore {
+  private readonly table: string;
+  /** Keeps due items apart per namespace; see `dueKeys`. */
+  private readonly dueNamespace: string;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
-    /** Keeps due items apart per namespace; see `dueKeys`. */
-    private readonly dueNamespace = '',
-  ) {}
+    tables: Pick<TableNames, 'consent' | 'dueNamespace'>,
+  ) {
+    this.table = tables.consent;
+    this.dueNamespace = tables.dueNamespace ?? '';
+  }
 
   async get(takedownId: string): Promise<DeliveryRecord | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: dueKeys.delivery(takedownId), ConsistentRead: true }));

@@ -10,7 +10,7 @@ import { dueKeys, keys } from './keys.ts';
 import type { AuditRecord, PlacementRecord, PlacementRef, ReevaluationJob } from '../../model/records.ts';
 import { auditPut } from './audit-put.ts';
 import { takedownItem } from './placement-items.ts';
-import type { TableNames } from './dynamo-consent-store.ts';
+import type { TableNames } from './table-names.ts';
 
 type Item = Record<string, unknown>;
 

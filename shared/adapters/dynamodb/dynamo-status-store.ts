@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BATCH_GET_LIMIT, batchGetAll, placementRefsPage, realSleep } from './batch-reads.ts';
-
 import { keys } from './keys.ts';
+import type { TableNames } from './table-names.ts';
 import type { PlacementRef, PlacementStatus } from '../../model/records.ts';
 import type { PlacementOwner, PlacementState, StatusStore } from '../../ports/status-store.ts';
 
@@ -11,11 +11,16 @@ import type { PlacementOwner, PlacementState, StatusStore } from '../../ports/st
  * placement records themselves, projected to the two fields status needs.
  */
 export class DynamoStatusStore implements StatusStore {
+  private readonly table: string;
+
+  /** Reads the consent table only, so a read-only tool needs no audit table name. */
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
+    tables: Pick<TableNames, 'consent'>,
     private readonly sleep: (ms: number) => Promise<void> = realSleep,
-  ) {}
+  ) {
+    this.table = tables.consent;
+  }
 
   async placementPage(owner: PlacementOwner, cursor: string | undefined, limit: number): Promise<{ refs: PlacementRef[]; cursor?: string }> {
     const pk = 'twinId' in owner ? keys.twin(owner.twinId) : keys.grantPlacements(owner.grantId);

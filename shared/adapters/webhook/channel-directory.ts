@@ -12,12 +12,10 @@
 import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, SecretsManagerClient, type GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
 import type { ChannelDirectory } from '../../ports/channel-directory.ts';
+import { ENV } from '../env-names.ts';
 import { ChannelConfigError, parseChannelsFile, type WebhookChannel, type WebhookChannels } from './channel-config.ts';
 
 export type { ChannelDirectory };
-
-export const CHANNELS_FILE_ENV = 'CHANNELS_FILE';
-export const CHANNELS_SECRET_ENV = 'CHANNELS_SECRET_ARN';
 
 /** How long a secret read from Secrets Manager is used before it is read again. */
 export const SECRET_CACHE_MS = 5 * 60_000;
@@ -145,10 +143,10 @@ export function channelDirectoryFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   secrets: () => SecretsReader = () => new SecretsManagerClient({}),
 ): ChannelDirectory {
-  const secretArn = env[CHANNELS_SECRET_ENV] || undefined;
-  const file = env[CHANNELS_FILE_ENV] || undefined;
+  const secretArn = env[ENV.channelsSecret] || undefined;
+  const file = env[ENV.channelsFile] || undefined;
   if (secretArn !== undefined && file !== undefined) {
-    throw new Error(`set ${CHANNELS_SECRET_ENV} (deployed) or ${CHANNELS_FILE_ENV} (local runtime), not both`);
+    throw new Error(`set ${ENV.channelsSecret} (deployed) or ${ENV.channelsFile} (local runtime), not both`);
   }
   if (secretArn !== undefined) return new SecretChannelDirectory(secrets(), secretArn);
   if (file !== undefined) return new FileChannelDirectory(file);

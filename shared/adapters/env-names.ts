@@ -1,0 +1,25 @@
+/**
+ * Every environment variable the construct sets and the functions read, named once: the
+ * construct (infra/), the functions' configuration readers and the local runtime all import
+ * this, so a renamed variable cannot leave one side reading what the other no longer sets.
+ */
+export const ENV = {
+  consentTable: 'CONSENT_TABLE_NAME',
+  auditTable: 'AUDIT_TABLE_NAME',
+  eventBus: 'EVENT_BUS_NAME',
+  takedownSla: 'TAKEDOWN_SLA_SECONDS',
+  reevaluationBudget: 'REEVALUATION_BUDGET',
+  sources: { consent: 'SOURCE_CONSENT', studio: 'SOURCE_STUDIO', publisher: 'SOURCE_PUBLISHER', channel: 'SOURCE_CHANNEL' },
+  /** Deployed: the Secrets Manager secret holding the webhook channels. */
+  channelsSecret: 'CHANNELS_SECRET_ARN',
+  /** Local runtime: the `--channels` file. */
+  channelsFile: 'CHANNELS_FILE',
+  /** The webhook connector's retry budget and limits; the local runtime sets the first and third to its own budget. */
+  webhook: {
+    baseDelayMs: 'WEBHOOK_BASE_DELAY_MS',
+    maxDelayMs: 'WEBHOOK_MAX_DELAY_MS',
+    maxAttempts: 'WEBHOOK_MAX_ATTEMPTS',
+    timeoutMs: 'WEBHOOK_TIMEOUT_MS',
+    concurrencyPerChannel: 'WEBHOOK_CONCURRENCY_PER_CHANNEL',
+  },
+} as const;
