@@ -49,7 +49,7 @@ describe('Render Requested', () => {
 
   it('denies with NO_CONSENT for a twin nobody granted', async () => {
     const { send, publisher } = world();
-    await send('Render Requested', renderDetail({ twinIds: ['twin-nobody-' + ids().u] }));
+    await send('Render Requested', renderDetail({ twinIds: [`twin-nobody-${ids().u}`] }));
     expect(publisher.ofType('Render Denied')[0]!.reasons.map((r: any) => r.code)).toEqual(['NO_CONSENT']);
   });
 
@@ -79,8 +79,8 @@ describe('Render Requested', () => {
   it('a duplicate, by event id or by request id, changes nothing and emits nothing', async () => {
     const { send, publisher, id } = await granted();
     const render = renderDetail({ twinIds: [id.twin] });
-    await send('Render Requested', render, { id: 'same-event-' + id.u });
-    expect(await send('Render Requested', render, { id: 'same-event-' + id.u })).toBe('duplicate');
+    await send('Render Requested', render, { id: `same-event-${id.u}` });
+    expect(await send('Render Requested', render, { id: `same-event-${id.u}` })).toBe('duplicate');
     expect(await send('Render Requested', render)).toBe('duplicate');
     expect(publisher.ofType('Render Approved')).toHaveLength(1);
     expect(publisher.ofType('Usage Recorded')).toHaveLength(1);

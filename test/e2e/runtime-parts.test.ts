@@ -31,6 +31,7 @@ describe('routesFromTemplate', () => {
             BUS: { Ref: 'Bus' },
             TABLE_ARN: { 'Fn::GetAtt': ['Table', 'Arn'] },
             JOINED: { 'Fn::Join': ['/', [{ Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, 'x']] },
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
             SUBBED: { 'Fn::Sub': ['${Bus}:${Bus.Arn}:${Extra}:${!Literal}', { Extra: 'e' }] },
             PLAIN: 'plain',
           },
@@ -95,6 +96,7 @@ describe('routesFromTemplate', () => {
         BUS: 'twinguard',
         TABLE_ARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/local-table',
         JOINED: 'us-east-1/000000000000/x',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
         SUBBED: 'twinguard:arn:aws:events:us-east-1:000000000000:event-bus/twinguard:e:${Literal}',
         PLAIN: 'plain',
       },
