@@ -176,7 +176,9 @@ async function startDynamoWhile<T>(dataDir: string | undefined, work: () => Prom
   subscribe('child_process', onSpawn);
   const starting = startDynamo(dataDir);
   try {
-    await Promise.race([spawned, starting.then(() => undefined, (error: unknown) => void (failure = { error }))]);
+    await Promise.race([spawned, starting.then(() => undefined, (error: unknown) => {
+      failure = { error };
+    })]);
   } finally {
     unsubscribe('child_process', onSpawn);
   }

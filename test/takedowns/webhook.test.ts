@@ -297,7 +297,12 @@ describe('webhook connector: delivery', () => {
     const t = await takedownOn('web');
     const limiter = new KeyedLimiter(1);
     const seen: string[] = [];
-    const spy = { run: <T>(channel: string, task: () => Promise<T>) => (seen.push(channel), limiter.run(channel, task)) };
+    const spy = {
+      run: <T>(channel: string, task: () => Promise<T>) => {
+        seen.push(channel);
+        return limiter.run(channel, task);
+      },
+    };
     const result = await deliverTakedown(t.deps, directory('web', server.url('/status/200')), { envelope: t.requested, takedownId: t.takedownId, attempt: 1 }, POLICY, {
       ...OPTS,
       limiter: spy,
