@@ -58,7 +58,7 @@ try {
     due: new DynamoDueQueue(db, consent),
     // --in-process-bus skips HTTP, to tell the store's share of the time from the bus's.
     publisher: values['in-process-bus']
-      ? { publish: async (events) => events.forEach((e) => (e.detailType === 'Takedown Requested' ? tally(e.detail as never) : e.detailType === 'Reevaluation Requested' && continuations.push(e.detail as never))) }
+      ? { publish: async (events) => { for (const e of events) if (e.detailType === 'Takedown Requested') tally(e.detail as never); else if (e.detailType === 'Reevaluation Requested') continuations.push(e.detail as never); } }
       : new EventBridgePublisher(bus, 'twinguard'),
     clock: systemClock,
     ids: randomIds,
