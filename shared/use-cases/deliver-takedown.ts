@@ -8,7 +8,7 @@ import type { DeliveryRecord, DeliveryStatus, DeliveryStore } from '../ports/del
 import type { DueItem } from '../model/due-item.ts';
 import { once } from './once.ts';
 import { recordTakedownReport, type TakedownReport } from './record-takedown-report.ts';
-import { RejectedEventError } from '../model/rejected-event-error.ts';
+import { InvalidInternalEventError, RejectedEventError } from '../model/errors.ts';
 import { placementByTakedown } from './takedown.ts';
 
 /** The use case needs the delivery records besides the usual ports. */
@@ -177,15 +177,15 @@ type RequestedFacts = Pick<DeliveryRecord, 'takedownId' | 'channel' | 'assetId' 
 /** What the first attempt needs from the `Takedown Requested` envelope; its JSON is the body. */
 function requestedFacts(input: DeliveryInput): RequestedFacts {
   const envelope = input.envelope;
-  if (envelope === undefined) throw new Error(`takedown ${input.takedownId}: the first attempt needs the Takedown Requested envelope`);
+  if (envelope === undefined) throw new InvalidInternalEventError(`takedown ${input.takedownId}: the first attempt needs the Takedown Requested envelope`);
   const detail = (envelope.detail ?? {}) as Record<string, unknown>;
   const text = (field: string): string => {
     const value = detail[field];
-    if (typeof value !== 'string' || value === '') throw new Error(`Takedown Requested ${envelope.id}: detail.${field} must be a non-empty string`);
+    if (typeof value !== 'string' || value === '') throw new InvalidInternalEventError(`Takedown Requested ${envelope.id}: detail.${field} must be a non-empty string`);
     return value;
   };
   if (text('takedownId') !== input.takedownId) {
-    throw new Error(`Takedown Requested ${envelope.id} is for takedown ${String(detail.takedownId)}, not ${input.takedownId}`);
+    throw new InvalidInternalEventError(`Takedown Requested ${envelope.id} is for takedown ${String(detail.takedownId)}, not ${input.takedownId}`);
   }
   return { takedownId: input.takedownId, channel: text('channel'), assetId: text('assetId'), placementId: text('placementId'), body: JSON.stringify(envelope) };
 }

@@ -6,7 +6,7 @@ import type { Deps } from '../ports/deps.ts';
 import type { DueItem } from '../model/due-item.ts';
 import { once, type Outcome } from './once.ts';
 import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
-import { RejectedEventError } from '../model/rejected-event-error.ts';
+import { RejectedEventError } from '../model/errors.ts';
 
 /**
  * `Consent Granted`: create a grant, or amend it with a higher version.

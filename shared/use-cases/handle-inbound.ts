@@ -8,7 +8,7 @@ import { grantConsent } from './grant-consent.ts';
 import type { Outcome } from './once.ts';
 import { recordPlacement } from './record-placement.ts';
 import { rejectEvent } from './reject-event.ts';
-import { RejectedEventError } from '../model/rejected-event-error.ts';
+import { RejectedEventError } from '../model/errors.ts';
 import { requestPublication } from './request-publication.ts';
 import { requestRender } from './request-render.ts';
 import { revokeConsent } from './revoke-consent.ts';

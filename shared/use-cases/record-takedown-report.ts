@@ -1,7 +1,7 @@
 import type { Deps } from '../ports/deps.ts';
 import type { PlacementRecord } from '../model/records.ts';
 import { once, type Outcome } from './once.ts';
-import { RejectedEventError } from '../model/rejected-event-error.ts';
+import { RejectedEventError } from '../model/errors.ts';
 import { placementByTakedown } from './takedown.ts';
 
 export type TakedownReport =
