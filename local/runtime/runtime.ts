@@ -3,7 +3,8 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { appendFile, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
-import { ChannelConfigError, parseChannelsFile } from '../../shared/adapters/webhook/channel-config.ts';
+import { parseChannelsFile } from '../../shared/adapters/webhook/channel-config.ts';
+import { ChannelConfigError } from '../../shared/adapters/webhook/errors.ts';
 import type { EventEnvelope } from '../../shared/model/events/envelope.ts';
 import type { Template } from '../app/synthesize.ts';
 import { LocalEventBus, type RetryPolicy } from '../bus/event-router.ts';
@@ -231,7 +232,7 @@ async function checkChannelsFile(path: string): Promise<number> {
     return parseChannelsFile(text).size;
   } catch (error) {
     if (!(error instanceof ChannelConfigError)) throw error;
-    throw new StartupError(`${path}: ${error.message.replace(/\s*\n\s*/g, ' ')}`);
+    throw new StartupError(`${path}: ${error.message.replace(/\s*\n\s*/g, ' ')}`, { cause: error });
   }
 }
 

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ChannelConfigError,
-  parseChannels,
-  parseChannelsFile,
-  type ChannelConfigIssue,
-} from '../../shared/adapters/webhook/channel-config.ts';
+import { parseChannels, parseChannelsFile } from '../../shared/adapters/webhook/channel-config.ts';
+import { ChannelConfigError, type ChannelConfigIssue } from '../../shared/adapters/webhook/errors.ts';
 
 const secret = 'whsec-do-not-print-me';
 
