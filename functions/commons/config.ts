@@ -1,5 +1,6 @@
 import { DEFAULT_SOURCES, type RoleSources } from '../../shared/model/events/roles.ts';
 import type { Settings } from '../../shared/ports/deps.ts';
+import { ConfigurationError } from './errors.ts';
 
 /** Names of the environment variables the construct sets on every function. */
 export const ENV = {
@@ -10,13 +11,6 @@ export const ENV = {
   reevaluationBudget: 'REEVALUATION_BUDGET',
   sources: { consent: 'SOURCE_CONSENT', studio: 'SOURCE_STUDIO', publisher: 'SOURCE_PUBLISHER', channel: 'SOURCE_CHANNEL' },
 } as const;
-
-export class ConfigurationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigurationError';
-  }
-}
 
 /** Reads a required variable at cold start, failing loudly rather than on the first event. */
 export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {

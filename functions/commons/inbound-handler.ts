@@ -9,6 +9,7 @@ import { handleInbound } from '../../shared/use-cases/handle-inbound.ts';
 import type { Deps } from '../../shared/ports/deps.ts';
 import type { Outcome } from '../../shared/use-cases/once.ts';
 import { depsFromEnv } from './deps-from-env.ts';
+import { MisroutedEventError } from './errors.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 
 /**
@@ -24,7 +25,7 @@ export function inboundHandler(accepts: readonly InboundDetailType[] | 'any', de
     const detailType = event['detail-type'];
     if (accepts !== 'any' && !(accepts as readonly string[]).includes(detailType)) {
       // A rule routed something here that this function does not own: a deployment bug, not bad input.
-      throw new Error(`this function handles ${accepts.join(', ')}, not "${detailType}"`);
+      throw new MisroutedEventError(`this function handles ${accepts.join(', ')}, not "${detailType}"`);
     }
     logger.appendKeys({ eventId: event.id, detailType, source: event.source });
     const outcome = await handleInbound(wired, event);

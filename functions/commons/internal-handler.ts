@@ -6,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import { TWINGUARD_SOURCE, type EventEnvelope, type InternalDetailType } from '../../shared/model/events/envelope.ts';
 import type { Deps } from '../../shared/ports/deps.ts';
 import { depsFromEnv } from './deps-from-env.ts';
+import { MisroutedEventError } from './errors.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 
 /**
@@ -23,7 +24,7 @@ export function internalHandler<T>(
   const base = async (event: EventEnvelope, context: Context) => {
     wired ??= deps ? deps() : depsFromEnv();
     if (event.source !== TWINGUARD_SOURCE || event['detail-type'] !== detailType) {
-      throw new Error(`expected "${detailType}" from ${TWINGUARD_SOURCE}, got "${event['detail-type']}" from ${event.source}`);
+      throw new MisroutedEventError(`expected "${detailType}" from ${TWINGUARD_SOURCE}, got "${event['detail-type']}" from ${event.source}`);
     }
     logger.appendKeys({ eventId: event.id, detailType });
     const outcome = await run(wired, parse(event.detail), context);

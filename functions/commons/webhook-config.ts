@@ -1,5 +1,5 @@
 import { DEPLOYED_RETRY_POLICY, type RetryPolicy } from '../../shared/model/delivery/retry-policy.ts';
-import { ConfigurationError } from './config.ts';
+import { ConfigurationError } from './errors.ts';
 
 /** The webhook connector's variables; the local runtime sets the first and third to its own budget. */
 export const WEBHOOK_ENV = {
