@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { InvalidEventPatternError, matchesEventPattern, validateEventPattern } from '../local/bus/event-pattern.ts';
+import { InvalidEventPatternError } from '../local/bus/errors.ts';
+import { matchesEventPattern, validateEventPattern } from '../local/bus/event-pattern.ts';
 
 // Patterns and events are mostly taken from the EventBridge user guide's examples.
 

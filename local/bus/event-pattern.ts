@@ -21,18 +21,7 @@
  * Patterns are compiled once and cached per pattern object: treat a pattern as immutable
  * once it has been used.
  */
-
-/** A pattern that EventBridge would refuse; the message says what is wrong and where. */
-export class InvalidEventPatternError extends Error {
-  /** Dotted path of the offending field, such as `detail.price` or `$or[1].source`; '' for the whole pattern. */
-  readonly path: string;
-
-  constructor(path: string, reason: string) {
-    super(path === '' ? reason : `${path}: ${reason}`);
-    this.name = new.target.name;
-    this.path = path;
-  }
-}
+import { InvalidEventPatternError } from './errors.ts';
 
 /** Throws InvalidEventPatternError unless `pattern` is a valid EventBridge event pattern. */
 export function validateEventPattern(pattern: unknown): void {

@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../shared/model/events/envelope.ts';
-import { BusClosedError, DuplicateRuleError } from '../../local/bus/errors.ts';
+import { BusClosedError, DuplicateRuleError, InvalidEventPatternError } from '../../local/bus/errors.ts';
 import { LocalEventBus, type BusTarget } from '../../local/bus/event-router.ts';
-import { InvalidEventPatternError } from '../../local/bus/event-pattern.ts';
 import { BUS, entry, withTempDir } from './helpers.ts';
 import { busRuntime } from './runtime.ts';
 
