@@ -106,6 +106,8 @@ describe('prefix', () => {
     ['is case-sensitive', { region: [{ prefix: 'EU-' }] }, { region: 'eu-west-1' }, false],
     ['never matches a number', { n: [{ prefix: '12' }] }, { n: 123 }, false],
     ['matches one element of an array', { region: [{ prefix: 'eu-' }] }, { region: ['us-east-1', 'eu-west-1'] }, true],
+    // Only anything-but refuses an empty prefix; a plain one is accepted and matches every string.
+    ['an empty prefix matches every string', { region: [{ prefix: '' }] }, { region: 'eu-west-1' }, true],
     [
       'with equals-ignore-case matches any casing',
       { detail: { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] } },
@@ -406,6 +408,8 @@ describe('invalid patterns', () => {
     ['numeric "=" combined with a bound', { n: [{ numeric: ['=', 1, '<', 2] }] }, /"=" cannot be combined/],
     ['numeric with an empty range', { n: [{ numeric: ['>', 5, '<', 1] }] }, /numeric range is empty/],
     ['numeric with an open range of one value', { n: [{ numeric: ['>', 5, '<=', 5] }] }, /numeric range is empty/],
+    ['numeric with the upper bound below the lower', { n: [{ numeric: ['>', 10, '<', 5] }] }, /numeric range is empty: > 10 and < 5/],
+    ['numeric with an open upper bound on the lower one', { n: [{ numeric: ['>=', 5, '<', 5] }] }, /numeric range is empty/],
     ['numeric with an infinite bound', { n: [{ numeric: ['<', Number.POSITIVE_INFINITY] }] }, /needs a finite number/],
     ['cidr without a prefix length', { ip: [{ cidr: '10.0.0.0' }] }, /"cidr" needs an IPv4 or IPv6 block/],
     ['cidr with a too long IPv4 prefix', { ip: [{ cidr: '10.0.0.0/33' }] }, /at most 32/],
@@ -422,6 +426,10 @@ describe('invalid patterns', () => {
     ['anything-but with an unknown operator', { x: [{ 'anything-but': { regexp: 'a' } }] }, /"anything-but" takes one of/],
     ['anything-but with two operators', { x: [{ 'anything-but': { prefix: 'a', suffix: 'b' } }] }, /"anything-but" takes one of/],
     ['anything-but prefix with a number', { x: [{ 'anything-but': { prefix: 1 } }] }, /"anything-but prefix" needs a string/],
+    ['anything-but with an empty prefix', { x: [{ 'anything-but': { prefix: '' } }] }, /^x: "anything-but prefix" must not be an empty string/],
+    ['anything-but with an empty suffix', { x: [{ 'anything-but': { suffix: '' } }] }, /^x: "anything-but suffix" must not be an empty string/],
+    ['anything-but with an empty prefix in a list', { x: [{ 'anything-but': { prefix: ['a', ''] } }] }, /"anything-but prefix" must not be an empty string/],
+    ['anything-but with an empty suffix in a list', { x: [{ 'anything-but': { suffix: ['', '.png'] } }] }, /"anything-but suffix" must not be an empty string/],
     ['anything-but numeric', { x: [{ 'anything-but': { numeric: ['>', 1] } }] }, /"anything-but" takes one of/],
     ['wildcard with consecutive stars', { v: [{ wildcard: 'a**b' }] }, /consecutive "\*"/],
     ['wildcard escaping another character', { v: [{ wildcard: 'a\\b' }] }, /a backslash may only escape/],
@@ -510,7 +518,8 @@ describe('properties', () => {
 
   it('anything-but prefix is the negation of prefix for a present string field', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 3 }), fc.string({ maxLength: 6 }), (prefix, value) => {
+      // At least one character: EventBridge refuses an empty anything-but prefix (see the invalid patterns).
+      fc.property(fc.string({ minLength: 1, maxLength: 3 }), fc.string({ maxLength: 6 }), (prefix, value) => {
         const positive = matchesEventPattern({ detail: { field: [{ prefix }] } }, present(value));
         const negative = matchesEventPattern({ detail: { field: [{ 'anything-but': { prefix } }] } }, present(value));
         expect(positive).toBe(value.startsWith(prefix));

@@ -350,6 +350,10 @@ function anythingButOperator(operand: JsonRecord, path: string): ValueTest {
     fail(path, `"anything-but" takes one of prefix, suffix, equals-ignore-case, wildcard; got {${Object.keys(operand).join(', ')}}`);
   }
   const strings = stringOrStrings(operand[operator], path, `anything-but ${operator}`);
+  // EventBridge refuses these at PutRule (event-ruler: "Null prefix/suffix not allowed"), though a plain empty prefix is fine.
+  if ((operator === 'prefix' || operator === 'suffix') && strings.includes('')) {
+    fail(path, `"anything-but ${operator}" must not be an empty string`);
+  }
   if (operator === 'prefix') return (value) => typeof value === 'string' && strings.some((prefix) => value.startsWith(prefix));
   if (operator === 'suffix') return (value) => typeof value === 'string' && strings.some((suffix) => value.endsWith(suffix));
   if (operator === 'equals-ignore-case') return equalsIgnoreCase(strings);
