@@ -24,7 +24,13 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../local/dy
 import { seedPlacements, seedPublication } from '../test/support/seed.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-const { values } = parseArgs({ options: { placements: { type: 'string', default: '100000' }, budget: { type: 'string', default: '2000' }, 'in-process-bus': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    placements: { type: 'string', default: '100000' },
+    budget: { type: 'string', default: '2000' },
+    'in-process-bus': { type: 'boolean', default: false },
+  },
+});
 const count = Number(values.placements);
 
 const dynamo = await startDynamoDbLocal();
@@ -36,7 +42,8 @@ try {
   const db = documentClient(client);
 
   const takedowns = new Map<string, number>();
-  const tally = (d: Record<string, string>) => takedowns.set(`${d.channel}/${d.placementId}`, (takedowns.get(`${d.channel}/${d.placementId}`) ?? 0) + 1);
+  const tally = (d: Record<string, string>) =>
+    takedowns.set(`${d.channel}/${d.placementId}`, (takedowns.get(`${d.channel}/${d.placementId}`) ?? 0) + 1);
   const continuations: ReevaluationRequest[] = [];
   const server = await startPutEventsServer({
     eventBuses: ['twinguard'],
@@ -52,17 +59,54 @@ try {
     tables: { consent, audit },
     // --in-process-bus skips HTTP, to tell the store's share of the time from the bus's.
     publisher: values['in-process-bus']
-      ? { publish: async (events) => events.forEach((e) => (e.detailType === 'Takedown Requested' ? tally(e.detail as never) : e.detailType === 'Reevaluation Requested' && continuations.push(e.detail as never))) }
+      ? {
+          publish: async (events) => {
+            for (const e of events)
+              if (e.detailType === 'Takedown Requested') tally(e.detail as never);
+              else if (e.detailType === 'Reevaluation Requested') continuations.push(e.detail as never);
+          },
+        }
       : { eventBridge: bus, busName: 'twinguard' },
     settings: { sources: DEFAULT_SOURCES, takedownSlaSeconds: 3600, reevaluationBudget: Number(values.budget) },
   });
 
-  const grant = { grantId: 'grant-bench', version: 1, twinId: 'twin-bench', talentId: 'talent-bench', licensee: 'brand', validFrom: '2026-01-01T00:00:00Z', scope: { media: ['image'], channels: ['*'], territories: ['*'], modifications: [] }, aiDisclosureRequired: false, evidence: { documentId: 'doc', signedAt: '2025-12-01T00:00:00Z' } };
+  const grant = {
+    grantId: 'grant-bench',
+    version: 1,
+    twinId: 'twin-bench',
+    talentId: 'talent-bench',
+    licensee: 'brand',
+    validFrom: '2026-01-01T00:00:00Z',
+    scope: { media: ['image'], channels: ['*'], territories: ['*'], modifications: [] },
+    aiDisclosureRequired: false,
+    evidence: { documentId: 'doc', signedAt: '2025-12-01T00:00:00Z' },
+  };
   await grantConsent(deps, grant, 'evt-grant');
-  const publication: PublicationRecord = { publicationId: 'pub-bench', assetId: 'asset-bench', channel: 'instagram', twinIds: ['twin-bench'], licensee: 'brand', medium: 'image', modifications: [], territories: ['SE'], aiLabelled: true, approved: true, grants: [{ twinId: 'twin-bench', grantId: 'grant-bench', version: 1 }], decisionId: 'dec-bench', decidedAt: new Date().toISOString() };
+  const publication: PublicationRecord = {
+    publicationId: 'pub-bench',
+    assetId: 'asset-bench',
+    channel: 'instagram',
+    twinIds: ['twin-bench'],
+    licensee: 'brand',
+    medium: 'image',
+    modifications: [],
+    territories: ['SE'],
+    aiLabelled: true,
+    approved: true,
+    grants: [{ twinId: 'twin-bench', grantId: 'grant-bench', version: 1 }],
+    decisionId: 'dec-bench',
+    decidedAt: new Date().toISOString(),
+  };
   await seedPublication(db, consent, publication);
   let t = performance.now();
-  await seedPlacements(db, consent, { count, prefix: 'p', publication, reliesOn: publication.grants, channels: ['instagram', 'tiktok', 'web', 'ads'], concurrency: 16 });
+  await seedPlacements(db, consent, {
+    count,
+    prefix: 'p',
+    publication,
+    reliesOn: publication.grants,
+    channels: ['instagram', 'tiktok', 'web', 'ads'],
+    concurrency: 16,
+  });
   console.log(`seeded ${count} placements in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   let peakHeap = 0;
@@ -84,7 +128,9 @@ try {
   const seconds = (performance.now() - t) / 1000;
   clearInterval(sampler);
   const twice = [...takedowns.values()].filter((n) => n !== 1).length;
-  console.log(`revocation of a twin with ${count} placements: ${takedowns.size} takedowns dispatched in ${seconds.toFixed(1)} s (${Math.round(takedowns.size / seconds)} /s), ${invocations} invocations of budget ${values.budget}, peak heap ${(peakHeap / 2 ** 20).toFixed(0)} MiB, heap after GC between invocations ≤ ${(retainedMax / 2 ** 20).toFixed(0)} MiB (the tally of ${takedowns.size} keys included), sent more than once: ${twice}`);
+  console.log(
+    `revocation of a twin with ${count} placements: ${takedowns.size} takedowns dispatched in ${seconds.toFixed(1)} s (${Math.round(takedowns.size / seconds)} /s), ${invocations} invocations of budget ${values.budget}, peak heap ${(peakHeap / 2 ** 20).toFixed(0)} MiB, heap after GC between invocations ≤ ${(retainedMax / 2 ** 20).toFixed(0)} MiB (the tally of ${takedowns.size} keys included), sent more than once: ${twice}`,
+  );
   await server.close();
   if (takedowns.size !== count || twice > 0) process.exitCode = 1;
 } finally {

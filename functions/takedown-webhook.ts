@@ -2,11 +2,13 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { channelDirectoryFromEnv, type ChannelDirectory } from '../shared/adapters/webhook/channel-directory.ts';
 import { KeyedLimiter } from '../shared/adapters/webhook/concurrency-limiter.ts';
 import { httpWebhookSender } from '../shared/adapters/webhook/webhook-delivery.ts';
+import { InvalidInternalEventError } from '../shared/model/errors.ts';
 import { TWINGUARD_SOURCE, type EventEnvelope } from '../shared/model/events/envelope.ts';
 import { deliverTakedown, type DeliveryInput, type DeliveryResult, type WebhookDeps } from '../shared/use-cases/deliver-takedown.ts';
 import { adaptersFromEnv } from './commons/adapters-from-env.ts';
 import { lambdaHandler } from './commons/lambda-handler.ts';
 import { logger, metrics } from './commons/powertools.ts';
+import { MisroutedEventError } from './commons/errors.ts';
 import { webhookConfigFromEnv, type WebhookConfig } from './commons/webhook-config.ts';
 
 /** TwinGuard's own events this function delivers: the first attempt, and each retry. */
@@ -48,7 +50,9 @@ export function takedownWebhookHandler(wire: () => WebhookWiring = wireFromEnv) 
     limiter ??= new KeyedLimiter(wired.config.concurrencyPerChannel);
     const detailType = event['detail-type'];
     if (event.source !== TWINGUARD_SOURCE || !(WEBHOOK_DETAIL_TYPES as readonly string[]).includes(detailType)) {
-      throw new Error(`this function handles ${WEBHOOK_DETAIL_TYPES.join(', ')} from ${TWINGUARD_SOURCE}, not "${detailType}" from ${event.source}`);
+      throw new MisroutedEventError(
+        `this function handles ${WEBHOOK_DETAIL_TYPES.join(', ')} from ${TWINGUARD_SOURCE}, not "${detailType}" from ${event.source}`,
+      );
     }
     const input = inputOf(event);
     logger.appendKeys({ eventId: event.id, detailType, takedownId: input.takedownId, attempt: input.attempt });
@@ -80,10 +84,11 @@ const METRIC: Record<DeliveryResult['kind'], string> = {
 function inputOf(event: EventEnvelope): DeliveryInput {
   const detail = (typeof event.detail === 'object' && event.detail !== null ? event.detail : {}) as Record<string, unknown>;
   const { takedownId, attempt } = detail;
-  if (typeof takedownId !== 'string' || takedownId === '') throw new Error(`${event['detail-type']} ${event.id}: detail.takedownId is missing`);
+  if (typeof takedownId !== 'string' || takedownId === '')
+    throw new InvalidInternalEventError(`${event['detail-type']} ${event.id}: detail.takedownId is missing`);
   if (event['detail-type'] === 'Takedown Requested') return { envelope: event, takedownId, attempt: 1 };
   if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 2) {
-    throw new Error(`Takedown Delivery Due ${event.id}: detail.attempt must be an integer >= 2`);
+    throw new InvalidInternalEventError(`Takedown Delivery Due ${event.id}: detail.attempt must be an integer >= 2`);
   }
   return { takedownId, attempt };
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -94,7 +94,8 @@ export class TwinGuard extends Construct {
     super(scope, id);
     rejectExclusiveProps(this, props);
     this.sources = { ...DEFAULT_SOURCES, ...props.sources };
-    const created = props.eventBus === undefined ? new EventBus(this, 'Bus', { eventBusName: props.eventBusName ?? 'twinguard' }) : undefined;
+    const created =
+      props.eventBus === undefined ? new EventBus(this, 'Bus', { eventBusName: props.eventBusName ?? 'twinguard' }) : undefined;
     this.eventBus = props.eventBus ?? created!;
     created?.archive('Archive', {
       description: 'Every TwinGuard event, for replay',
@@ -119,12 +120,19 @@ export class TwinGuard extends Construct {
     const reevaluate = this.handlerFunction('reevaluate-placements', environment, { timeout: Duration.minutes(5), memorySize: 512 });
     this.route('ReevaluationRequestedRule', { source: [TWINGUARD_SOURCE], detailType: ['Reevaluation Requested'] }, reevaluate);
 
-    const webhook = this.handlerFunction('takedown-webhook', environment, { timeout: Duration.minutes(1), reservedConcurrency: props.webhookInstances });
+    const webhook = this.handlerFunction('takedown-webhook', environment, {
+      timeout: Duration.minutes(1),
+      reservedConcurrency: props.webhookInstances,
+    });
     if (props.channelsSecret !== undefined) {
       webhook.function.addEnvironment(ENV.channelsSecret, props.channelsSecret.secretArn);
       props.channelsSecret.grantRead(webhook.function);
     }
-    this.route('TakedownDeliveryRule', { source: [TWINGUARD_SOURCE], detailType: ['Takedown Requested', 'Takedown Delivery Due'] }, webhook);
+    this.route(
+      'TakedownDeliveryRule',
+      { source: [TWINGUARD_SOURCE], detailType: ['Takedown Requested', 'Takedown Delivery Due'] },
+      webhook,
+    );
 
     const sweeper = this.handlerFunction('sweep-due', environment, { timeout: Duration.minutes(2) }).allowDueRemoval(this.consentTable);
     new Schedule(this, 'SweepSchedule', {
@@ -153,7 +161,11 @@ export class TwinGuard extends Construct {
     return [...Object.values(this.functions).map((f) => f.deadLetterAlarm), this.overdueAlarm];
   }
 
-  private handlerFunction(name: string, environment: Record<string, string>, sizing: Pick<HandlerFunctionProps, 'timeout' | 'memorySize' | 'reservedConcurrency'> = {}): HandlerFunction {
+  private handlerFunction(
+    name: string,
+    environment: Record<string, string>,
+    sizing: Pick<HandlerFunctionProps, 'timeout' | 'memorySize' | 'reservedConcurrency'> = {},
+  ): HandlerFunction {
     const fn = new HandlerFunction(this, pascal(name), { handler: name, environment, ...sizing })
       .bindConsentTable(this.consentTable, ENV.consentTable)
       .bindAuditTable(this.auditTable, ENV.auditTable)

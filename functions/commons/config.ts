@@ -1,13 +1,7 @@
 import { DEFAULT_SOURCES, type RoleSources } from '../../shared/model/events/roles.ts';
 import { ENV } from '../../shared/adapters/env-names.ts';
 import type { Settings } from '../../shared/ports/deps.ts';
-
-export class ConfigurationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigurationError';
-  }
-}
+import { ConfigurationError } from './errors.ts';
 
 /** Reads a required variable at cold start, failing loudly rather than on the first event. */
 export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -7,6 +7,7 @@ import type { Outcome } from '../../shared/use-cases/once.ts';
 import { adaptersFromEnv } from './adapters-from-env.ts';
 import { lambdaHandler } from './lambda-handler.ts';
 import { logger, metrics } from './powertools.ts';
+import { MisroutedEventError } from './errors.ts';
 
 /**
  * The Lambda handler for the detail-types routed to one function. Whatever arrives goes
@@ -21,12 +22,16 @@ export function inboundHandler(accepts: readonly InboundDetailType[] | 'any', de
     const detailType = event['detail-type'];
     if (accepts !== 'any' && !(accepts as readonly string[]).includes(detailType)) {
       // A rule routed something here that this function does not own: a deployment bug, not bad input.
-      throw new Error(`this function handles ${accepts.join(', ')}, not "${detailType}"`);
+      throw new MisroutedEventError(`this function handles ${accepts.join(', ')}, not "${detailType}"`);
     }
     logger.appendKeys({ eventId: event.id, detailType, source: event.source });
     const outcome = await handleInbound(wired, event);
     logger.info('event handled', { outcome });
-    metrics.addMetric(`${outcome === 'processed' ? 'Processed' : outcome === 'duplicate' ? 'Duplicate' : 'Ignored'}Events`, MetricUnit.Count, 1);
+    metrics.addMetric(
+      `${outcome === 'processed' ? 'Processed' : outcome === 'duplicate' ? 'Duplicate' : 'Ignored'}Events`,
+      MetricUnit.Count,
+      1,
+    );
     return { outcome };
   };
   return lambdaHandler(base);

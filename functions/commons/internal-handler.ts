@@ -4,6 +4,7 @@ import type { Deps } from '../../shared/ports/deps.ts';
 import { adaptersFromEnv } from './adapters-from-env.ts';
 import { lambdaHandler } from './lambda-handler.ts';
 import { logger } from './powertools.ts';
+import { MisroutedEventError } from './errors.ts';
 
 /**
  * A handler for TwinGuard's own internal events (source `twinguard`). They are not part of
@@ -20,7 +21,9 @@ export function internalHandler<T>(
   const base = async (event: EventEnvelope, context: Context) => {
     wired ??= deps ? deps() : adaptersFromEnv().deps;
     if (event.source !== TWINGUARD_SOURCE || event['detail-type'] !== detailType) {
-      throw new Error(`expected "${detailType}" from ${TWINGUARD_SOURCE}, got "${event['detail-type']}" from ${event.source}`);
+      throw new MisroutedEventError(
+        `expected "${detailType}" from ${TWINGUARD_SOURCE}, got "${event['detail-type']}" from ${event.source}`,
+      );
     }
     logger.appendKeys({ eventId: event.id, detailType });
     const outcome = await run(wired, parse(event.detail), context);

@@ -11,5 +11,8 @@ import { logger, metrics, tracer } from './powertools.ts';
  * flushed at the end of each invocation.
  */
 export function lambdaHandler<TEvent, TResult>(base: (event: TEvent, context: Context) => Promise<TResult>) {
-  return middy(base).use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+  return middy(base)
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 }

@@ -1,6 +1,6 @@
 import { DEPLOYED_RETRY_POLICY, type RetryPolicy } from '../../shared/model/delivery/retry-policy.ts';
 import { ENV } from '../../shared/adapters/env-names.ts';
-import { ConfigurationError } from './config.ts';
+import { ConfigurationError } from './errors.ts';
 
 const WEBHOOK_ENV = ENV.webhook;
 

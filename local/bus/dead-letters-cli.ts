@@ -78,7 +78,7 @@ async function replayOne(store: DirectoryDeadLetterStore, client: EventBridgeCli
 
 async function replayAll(store: DirectoryDeadLetterStore, client: EventBridgeClient, io: CliIo) {
   const outcomes = await replayAllDeadLetters(store, client);
-  for (const o of outcomes) ('eventId' in o ? io.out(`${o.id} replayed as ${o.eventId}`) : io.err(o.error));
+  for (const o of outcomes) 'eventId' in o ? io.out(`${o.id} replayed as ${o.eventId}`) : io.err(o.error);
   return outcomes.some((o) => 'error' in o) ? 1 : 0;
 }
 

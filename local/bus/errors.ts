@@ -13,29 +13,46 @@ export class AwsJsonProtocolError extends LocalBusError {
     readonly awsType: string,
     message: string,
     readonly statusCode = 400,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
+  }
+}
+
+/** A pattern that EventBridge would refuse; the message says what is wrong and where. */
+export class InvalidEventPatternError extends LocalBusError {
+  override name = 'InvalidEventPatternError';
+  constructor(
+    /** Dotted path of the offending field, such as `detail.price` or `$or[1].source`; '' for the whole pattern. */
+    readonly path: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(path === '' ? reason : `${path}: ${reason}`, options);
   }
 }
 
 export class BusClosedError extends LocalBusError {
   override name = 'BusClosedError';
-  constructor() {
-    super('the local event bus is closed');
+  constructor(options?: ErrorOptions) {
+    super('the local event bus is closed', options);
   }
 }
 
 export class DuplicateRuleError extends LocalBusError {
   override name = 'DuplicateRuleError';
-  constructor(ruleName: string, eventBusName: string) {
-    super(`rule ${ruleName} already exists on event bus ${eventBusName}`);
+  constructor(ruleName: string, eventBusName: string, options?: ErrorOptions) {
+    super(`rule ${ruleName} already exists on event bus ${eventBusName}`, options);
   }
 }
 
 export class UnknownDeadLetterError extends LocalBusError {
   override name = 'UnknownDeadLetterError';
-  constructor(readonly deadLetterId: string) {
-    super(`no dead letter with id ${deadLetterId}`);
+  constructor(
+    readonly deadLetterId: string,
+    options?: ErrorOptions,
+  ) {
+    super(`no dead letter with id ${deadLetterId}`, options);
   }
 }
 

@@ -21,18 +21,7 @@
  * Patterns are compiled once and cached per pattern object: treat a pattern as immutable
  * once it has been used.
  */
-
-/** A pattern that EventBridge would refuse; the message says what is wrong and where. */
-export class InvalidEventPatternError extends Error {
-  /** Dotted path of the offending field, such as `detail.price` or `$or[1].source`; '' for the whole pattern. */
-  readonly path: string;
-
-  constructor(path: string, reason: string) {
-    super(path === '' ? reason : `${path}: ${reason}`);
-    this.name = new.target.name;
-    this.path = path;
-  }
-}
+import { InvalidEventPatternError } from './errors.ts';
 
 /** Throws InvalidEventPatternError unless `pattern` is a valid EventBridge event pattern. */
 export function validateEventPattern(pattern: unknown): void {
@@ -256,7 +245,8 @@ function compileLeaf(key: string, matchers: readonly unknown[], path: string): L
 
 function compileMatcher(matcher: unknown, path: string): ValueTest | 'absent' {
   if (isScalar(matcher)) return exactMatch(matcher, path);
-  if (!isRecord(matcher)) fail(path, `a value to match must be a string, number, boolean, null or operator object, got ${describeValue(matcher)}`);
+  if (!isRecord(matcher))
+    fail(path, `a value to match must be a string, number, boolean, null or operator object, got ${describeValue(matcher)}`);
 
   const [operator, ...others] = Object.keys(matcher);
   if (operator === undefined) fail(path, 'an operator object must not be empty');
@@ -341,7 +331,10 @@ function anythingButExclusion(operand: unknown, path: string): ValueTest {
   if (typeof operand === 'number') return exactMatch(operand, path);
   if (Array.isArray(operand)) return anythingButList(operand, path);
   if (isRecord(operand)) return anythingButOperator(operand, path);
-  return fail(path, `"anything-but" needs a string, a number, a list of strings or of numbers, or an operator object, got ${describeValue(operand)}`);
+  return fail(
+    path,
+    `"anything-but" needs a string, a number, a list of strings or of numbers, or an operator object, got ${describeValue(operand)}`,
+  );
 }
 
 function anythingButList(values: readonly unknown[], path: string): ValueTest {
@@ -361,6 +354,10 @@ function anythingButOperator(operand: JsonRecord, path: string): ValueTest {
     fail(path, `"anything-but" takes one of prefix, suffix, equals-ignore-case, wildcard; got {${Object.keys(operand).join(', ')}}`);
   }
   const strings = stringOrStrings(operand[operator], path, `anything-but ${operator}`);
+  // EventBridge refuses these at PutRule (event-ruler: "Null prefix/suffix not allowed"), though a plain empty prefix is fine.
+  if ((operator === 'prefix' || operator === 'suffix') && strings.includes('')) {
+    fail(path, `"anything-but ${operator}" must not be an empty string`);
+  }
   if (operator === 'prefix') return (value) => typeof value === 'string' && strings.some((prefix) => value.startsWith(prefix));
   if (operator === 'suffix') return (value) => typeof value === 'string' && strings.some((suffix) => value.endsWith(suffix));
   if (operator === 'equals-ignore-case') return equalsIgnoreCase(strings);
@@ -459,7 +456,8 @@ function cidrMatch(operand: unknown, path: string): ValueTest {
   }
   const width = network.family === 4 ? 32 : 128;
   const prefixLength = Number(maskText);
-  if (prefixLength > width) fail(path, `"cidr" prefix length of an IPv${network.family} block must be at most ${width}, got ${prefixLength}`);
+  if (prefixLength > width)
+    fail(path, `"cidr" prefix length of an IPv${network.family} block must be at most ${width}, got ${prefixLength}`);
 
   const shift = BigInt(width - prefixLength);
   const prefix = network.bits >> shift;

@@ -6,6 +6,7 @@ import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts'
 import { ENV } from '../../shared/adapters/env-names.ts';
 import { wireReadOnly } from '../../shared/adapters/wire.ts';
 import { statusOfGrant, statusOfTwin, type PlacementCounts } from '../../shared/use-cases/placement-status.ts';
+import { CliUsageError, LocalCliError, TableUnavailableError } from './errors.ts';
 
 export const USAGE = `Usage:
   status (--twin <twinId> | --grant <grantId>) [--dynamodb-endpoint URL] [--table NAME] [--region REGION] [--json]
@@ -31,6 +32,18 @@ const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error
 
 /** Exit codes: 0 done, 1 the table cannot be found or read, 2 bad arguments. */
 export async function main(argv: readonly string[], io: CliIo = consoleIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  try {
+    await run(argv, io, env);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof LocalCliError)) throw error;
+    io.err(error.message);
+    if (error instanceof CliUsageError) io.err(USAGE);
+    return error.exitCode;
+  }
+}
+
+async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<void> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -46,9 +59,9 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo, env: 
       },
     }));
   } catch (error) {
-    return usage(io, error instanceof Error ? error.message : undefined);
+    throw new CliUsageError(error instanceof Error ? error.message : String(error), { cause: error });
   }
-  if ((values.twin === undefined) === (values.grant === undefined)) return usage(io, 'give exactly one of --twin and --grant');
+  if ((values.twin === undefined) === (values.grant === undefined)) throw new CliUsageError('give exactly one of --twin and --grant');
   const endpoint = values['dynamodb-endpoint'] ?? values.endpoint;
   const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
   // DynamoDB Local accepts any credentials; the real service gets the usual chain.
@@ -58,18 +71,19 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo, env: 
   try {
     const table = values.table ?? (env[ENV.consentTable] || undefined) ?? (await findConsentTable(client));
     if (table === undefined) {
-      io.err(`found no single table whose name contains "ConsentTable"${endpoint === undefined ? '' : ` at ${endpoint}`}: give --table`);
-      return 1;
+      throw new TableUnavailableError(
+        `found no single table whose name contains "ConsentTable"${endpoint === undefined ? '' : ` at ${endpoint}`}: give --table`,
+      );
     }
     const deps = wireReadOnly({ db: documentClient(client), tables: { consent: table } });
     const counts = values.twin !== undefined ? await statusOfTwin(deps, values.twin) : await statusOfGrant(deps, values.grant!);
     const who = values.twin !== undefined ? `twin ${values.twin}` : `grant ${values.grant}`;
     if (values.json) io.out(JSON.stringify(counts));
     else for (const line of formatCounts(who, counts)) io.out(line);
-    return 0;
   } catch (error) {
-    io.err(`cannot read the placements: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
-    return 1;
+    if (error instanceof LocalCliError) throw error;
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new TableUnavailableError(`cannot read the placements: ${what}`, { cause: error });
   } finally {
     client.destroy();
   }
@@ -99,12 +113,6 @@ async function findConsentTable(client: DynamoDBClient): Promise<string | undefi
   } while (start !== undefined);
   const matches = names.filter((n) => n.includes('ConsentTable'));
   return matches.length === 1 ? matches[0] : undefined;
-}
-
-function usage(io: CliIo, problem?: string): number {
-  if (problem) io.err(problem);
-  io.err(USAGE);
-  return 2;
 }
 
 function isEntryPoint(): boolean {

@@ -33,7 +33,12 @@ export async function startDynamoDbLocal(options: { dataDir?: string; readyTimeo
   const port = await freePort();
   const path = options.dataDir === undefined ? undefined : resolve(options.dataDir);
   if (path !== undefined) mkdirSync(path, { recursive: true });
-  const child = spawnDynamoDbLocal({ port, sharedDb: true, ...(path ? { path } : {}), stdio: ['ignore', 'ignore', 'pipe'] } as never) as ChildProcess;
+  const child = spawnDynamoDbLocal({
+    port,
+    sharedDb: true,
+    ...(path ? { path } : {}),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  } as never) as ChildProcess;
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const killOnExit = () => child.kill('SIGKILL');

@@ -24,7 +24,7 @@ export class TemplateError extends LocalRuntimeError {
 /** A handler did not answer within its function's timeout; counts as a failed invocation. */
 export class HandlerTimeoutError extends LocalRuntimeError {
   override name = 'HandlerTimeoutError';
-  constructor(functionName: string, timeoutSeconds: number) {
-    super(`${functionName}: Task timed out after ${timeoutSeconds.toFixed(2)} seconds`);
+  constructor(functionName: string, timeoutSeconds: number, options?: ErrorOptions) {
+    super(`${functionName}: Task timed out after ${timeoutSeconds.toFixed(2)} seconds`, options);
   }
 }

@@ -71,8 +71,7 @@ export function parseFlags(argv: readonly string[], cwd = process.cwd()): Runtim
     port: values.port === undefined ? DEFAULT_PORT : parsePort(values.port),
     ...(values.channels !== undefined && { channelsFile: path(values.channels) }),
     ...(values.tap !== undefined && { tapFile: path(values.tap) }),
-    takedownSlaSeconds:
-      values['takedown-sla'] === undefined ? DEFAULT_TAKEDOWN_SLA_SECONDS : parseSeconds(values['takedown-sla']),
+    takedownSlaSeconds: values['takedown-sla'] === undefined ? DEFAULT_TAKEDOWN_SLA_SECONDS : parseSeconds(values['takedown-sla']),
     ...(!values['in-memory'] && { dataDir: path(values.data ?? DEFAULT_DATA_DIR) }),
     verbose: values.verbose,
     help: values.help,

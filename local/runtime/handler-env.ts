@@ -60,7 +60,9 @@ export function handlerEnvironment(functions: Iterable<FunctionSpec>, options: L
         set[name] = value;
         setBy[name] = fn.logicalId;
       } else if (set[name] !== value) {
-        warnings.push(`${name} is "${set[name]}" in ${setBy[name]} but "${value}" in ${fn.logicalId}; locally every handler sees the first`);
+        warnings.push(
+          `${name} is "${set[name]}" in ${setBy[name]} but "${value}" in ${fn.logicalId}; locally every handler sees the first`,
+        );
       }
     }
   }

@@ -3,7 +3,8 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { appendFile, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
-import { ChannelConfigError, parseChannelsFile } from '../../shared/adapters/webhook/channel-config.ts';
+import { parseChannelsFile } from '../../shared/adapters/webhook/channel-config.ts';
+import { ChannelConfigError } from '../../shared/adapters/webhook/errors.ts';
 import type { EventEnvelope } from '../../shared/model/events/envelope.ts';
 import type { Template } from '../app/synthesize.ts';
 import { LocalEventBus, type RetryPolicy } from '../bus/event-router.ts';
@@ -65,10 +66,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const dynamoDir = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
     // Loading and synthesizing the CDK app keeps this thread busy for seconds: Java boots
     // meanwhile. Imported here, not above, so that a taken port or missing Java is told at once.
-    const [dynamo, template] = await startDynamoWhile(
-      dynamoDir,
-      async () => options.template ?? (await synthesizeForRouting()),
-    );
+    const [dynamo, template] = await startDynamoWhile(dynamoDir, async () => options.template ?? (await synthesizeForRouting()));
     cleanups.push(() => dynamo.stop());
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const tables = await createTablesFromTemplate(client, template).finally(() => client.destroy());
@@ -83,7 +81,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(options.retry !== undefined && { retry: options.retry }),
       onError: (error) => log(`a dead letter could not be stored: ${messageOf(error)}`),
     });
-    const serverOptions = { region: LOCAL_REGION, eventBuses: routes.eventBuses, onEvent: (busName: string, e: EventEnvelope) => bus.publish(busName, e) };
+    const serverOptions = {
+      region: LOCAL_REGION,
+      eventBuses: routes.eventBuses,
+      onEvent: (busName: string, e: EventEnvelope) => bus.publish(busName, e),
+    };
     // Handlers publish through an endpoint of their own, so that on stop the public one can
     // refuse new events while the deliveries under way still emit theirs.
     const internal = await startPutEventsServer({ ...serverOptions, port: 0 });
@@ -176,7 +178,15 @@ async function startDynamoWhile<T>(dataDir: string | undefined, work: () => Prom
   subscribe('child_process', onSpawn);
   const starting = startDynamo(dataDir);
   try {
-    await Promise.race([spawned, starting.then(() => undefined, (error: unknown) => void (failure = { error }))]);
+    await Promise.race([
+      spawned,
+      starting.then(
+        () => undefined,
+        (error: unknown) => {
+          failure = { error };
+        },
+      ),
+    ]);
   } finally {
     unsubscribe('child_process', onSpawn);
   }
@@ -229,7 +239,7 @@ async function checkChannelsFile(path: string): Promise<number> {
     return parseChannelsFile(text).size;
   } catch (error) {
     if (!(error instanceof ChannelConfigError)) throw error;
-    throw new StartupError(`${path}: ${error.message.replace(/\s*\n\s*/g, ' ')}`);
+    throw new StartupError(`${path}: ${error.message.replace(/\s*\n\s*/g, ' ')}`, { cause: error });
   }
 }
 
@@ -237,7 +247,9 @@ async function checkTapFile(path: string): Promise<void> {
   try {
     await appendFile(path, '');
   } catch (error) {
-    throw new StartupError(`cannot write the tap file ${path} (${codeOf(error)}): give --tap a path in a folder that exists and is writable`);
+    throw new StartupError(
+      `cannot write the tap file ${path} (${codeOf(error)}): give --tap a path in a folder that exists and is writable`,
+    );
   }
 }
 

@@ -41,7 +41,8 @@ export interface Adapters {
  */
 export function wireAdapters(options: WireOptions): Adapters {
   const { db, tables } = options;
-  const publisher = 'publish' in options.publisher ? options.publisher : new EventBridgePublisher(options.publisher.eventBridge, options.publisher.busName);
+  const publisher =
+    'publish' in options.publisher ? options.publisher : new EventBridgePublisher(options.publisher.eventBridge, options.publisher.busName);
   return {
     deps: {
       store: new DynamoConsentStore(db, tables),
@@ -61,6 +62,12 @@ export function wireAdapters(options: WireOptions): Adapters {
  * The read-only part, for tools that know the consent table only and publish nothing (the
  * status CLI); `wireAdapters` builds its status store here too.
  */
-export function wireReadOnly({ db, tables }: { db: DynamoDBDocumentClient; tables: Pick<TableNames, 'consent'> }): Pick<Adapters, 'status'> {
+export function wireReadOnly({
+  db,
+  tables,
+}: {
+  db: DynamoDBDocumentClient;
+  tables: Pick<TableNames, 'consent'>;
+}): Pick<Adapters, 'status'> {
   return { status: new DynamoStatusStore(db, tables) };
 }

@@ -16,7 +16,13 @@ export interface ConsentStore {
   grantState(grantId: string): Promise<GrantState | undefined>;
 
   /** Stores a new grant version; `previous` is the state it was decided on. */
-  commitGrant(change: { grant: Grant; previous: GrantState | undefined; receipt: Receipt; audit: AuditRecord[]; due: DueItem[] }): Promise<void>;
+  commitGrant(change: {
+    grant: Grant;
+    previous: GrantState | undefined;
+    receipt: Receipt;
+    audit: AuditRecord[];
+    due: DueItem[];
+  }): Promise<void>;
   /** Marks a grant id revoked forever (also before its grant arrived). */
   commitRevocation(change: {
     grantId: string;
@@ -40,5 +46,11 @@ export interface ConsentStore {
   commitPlacementUpdate(change: { placement: PlacementRecord; receipt: Receipt; audit: AuditRecord[] }): Promise<void>;
   /** Where a takedown id points. */
   getTakedownRef(takedownId: string): Promise<{ channel: string; placementId: string } | undefined>;
-  commitPlacement(change: { placement: PlacementRecord; receipt: Receipt; audit: AuditRecord[]; usage: UsageRecord[]; due: DueItem[] }): Promise<void>;
+  commitPlacement(change: {
+    placement: PlacementRecord;
+    receipt: Receipt;
+    audit: AuditRecord[];
+    usage: UsageRecord[];
+    due: DueItem[];
+  }): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import type { OutboundEvent } from '../model/events/envelope.ts';
-import { RejectedEventError } from '../model/rejected-event-error.ts';
+import { RejectedEventError } from '../model/errors.ts';
 import type { Deps } from '../ports/deps.ts';
-import { recordTakedownReport, type TakedownReport } from './record-takedown-report.ts';
+import type { TakedownReport } from '../model/takedown-report.ts';
+import { recordTakedownReport } from './record-takedown-report.ts';
 
 /**
  * What a webhook attempt reports: the same `Takedown Completed` / `Takedown Failed` a

@@ -3,7 +3,7 @@ import type { Grant, GrantRef } from '../model/consent/grant.ts';
 import type { PlacementVerdict } from '../model/consent/placement-coverage.ts';
 import type { ReasonCode } from '../model/consent/reason-codes.ts';
 import type { AuditKind, AuditRecord, PlacementRecord } from '../model/records.ts';
-import type { TakedownReport } from './record-takedown-report.ts';
+import type { TakedownReport } from '../model/takedown-report.ts';
 
 /**
  * The lines of a twin's audit trail, one builder per kind. Every line's `recordId` is
@@ -70,7 +70,8 @@ export type TakedownStep =
   | { step: 'reported'; report: TakedownReport };
 
 export function takedownLines(takedownId: string, twinIds: readonly string[], s: TakedownStep, on: Occasion): AuditRecord[] {
-  if (s.step === 'requested') return lines('takedown', `${takedownId}#requested`, twinIds, on, { outcome: `requested:${s.reason}`, grants: s.grants });
+  if (s.step === 'requested')
+    return lines('takedown', `${takedownId}#requested`, twinIds, on, { outcome: `requested:${s.reason}`, grants: s.grants });
   if (s.step === 'overdue') return lines('takedown', `${takedownId}#overdue`, twinIds, on, { outcome: 'overdue' });
   const { report } = s;
   // A completion happens once; every failed attempt is its own fact.
@@ -81,5 +82,13 @@ export function takedownLines(takedownId: string, twinIds: readonly string[], s:
 type Finding = Pick<AuditRecord, 'outcome' | 'reasons' | 'grants'>;
 
 function lines(kind: AuditKind, businessId: string, twinIds: readonly string[], on: Occasion, finding: Finding): AuditRecord[] {
-  return twinIds.map((twinId) => ({ twinId, at: on.at, recordId: `${kind}:${businessId}`, kind, ...finding, request: on.request, eventId: on.eventId }));
+  return twinIds.map((twinId) => ({
+    twinId,
+    at: on.at,
+    recordId: `${kind}:${businessId}`,
+    kind,
+    ...finding,
+    request: on.request,
+    eventId: on.eventId,
+  }));
 }

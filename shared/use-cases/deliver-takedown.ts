@@ -2,48 +2,13 @@ import type { RetryPolicy } from '../model/delivery/retry-policy.ts';
 import type { EventEnvelope } from '../model/events/envelope.ts';
 import type { ChannelDirectory } from '../ports/channel-directory.ts';
 import type { Deps } from '../ports/deps.ts';
-import type { DeliveryStatus, DeliveryStore } from '../ports/delivery-store.ts';
-import type { ChannelLimiter, WebhookSender } from '../ports/webhook-sender.ts';
+import type { DeliverOptions, DeliveryInput, DeliveryResult, WebhookDeps } from './delivery-types.ts';
 import { recordOnPlacement, reportOfEvent } from './attempt-report.ts';
 import { decideAttempt, type RequestedFacts } from './delivery-attempt.ts';
+import { InvalidInternalEventError } from '../model/errors.ts';
 import { once } from './once.ts';
 
-/** The use case needs the delivery records besides the usual ports. */
-export type WebhookDeps = Deps & { deliveries: DeliveryStore };
-
-export interface DeliveryInput {
-  /** The `Takedown Requested` envelope: required for the first attempt, whose body it is. */
-  envelope?: EventEnvelope;
-  takedownId: string;
-  /** 1 = the first delivery; n = retry n - 1 (the `Takedown Delivery Due` event's `attempt`). */
-  attempt: number;
-}
-
-export interface DeliverOptions {
-  /** Makes the POST (the HTTP adapter deployed and locally). */
-  sender: WebhookSender;
-  /** Budget of one POST until the response headers arrive. */
-  timeoutMs: number;
-  /** Jitter source of the retry delay. @default Math.random */
-  random?: () => number;
-  /** Bounds the POSTs in flight per channel; only the POST waits for a slot, not the reads. */
-  limiter?: ChannelLimiter;
-}
-
-export type DeliveryResult =
-  /** An event channel: its connector answers `Takedown Requested` on the bus itself. */
-  | { kind: 'not-webhook' }
-  /** A retry of a delivery that was never recorded: nothing to do. */
-  | { kind: 'unknown' }
-  /** This attempt was made before (a redelivered event): nothing was sent again. */
-  | { kind: 'duplicate' }
-  /** The delivery is no longer pending, or this is not its next attempt (a stale retry). */
-  | { kind: 'settled'; status: DeliveryStatus; attempts: number }
-  /** Not sent: the placement was already taken down, or its takedown was replaced or finally failed. */
-  | { kind: 'cancelled'; reason: string }
-  | { kind: 'delivered'; httpStatus: number }
-  | { kind: 'retry'; error: string; dueAt: string }
-  | { kind: 'failed'; error: string };
+export type { DeliverOptions, DeliveryInput, DeliveryResult, WebhookDeps };
 
 /** The receipt kind of one delivery attempt; its business id is `<takedownId>#<attempt>`. */
 export const DELIVERY_RECEIPT_KIND = 'delivery';
@@ -104,15 +69,25 @@ export function attemptEventId(takedownId: string, attempt: number): string {
 /** What the first attempt needs from the `Takedown Requested` envelope; its JSON is the body. */
 function requestedFacts(input: DeliveryInput): RequestedFacts {
   const envelope = input.envelope;
-  if (envelope === undefined) throw new Error(`takedown ${input.takedownId}: the first attempt needs the Takedown Requested envelope`);
+  if (envelope === undefined)
+    throw new InvalidInternalEventError(`takedown ${input.takedownId}: the first attempt needs the Takedown Requested envelope`);
   const detail = (envelope.detail ?? {}) as Record<string, unknown>;
   const text = (field: string): string => {
     const value = detail[field];
-    if (typeof value !== 'string' || value === '') throw new Error(`Takedown Requested ${envelope.id}: detail.${field} must be a non-empty string`);
+    if (typeof value !== 'string' || value === '')
+      throw new InvalidInternalEventError(`Takedown Requested ${envelope.id}: detail.${field} must be a non-empty string`);
     return value;
   };
   if (text('takedownId') !== input.takedownId) {
-    throw new Error(`Takedown Requested ${envelope.id} is for takedown ${String(detail.takedownId)}, not ${input.takedownId}`);
+    throw new InvalidInternalEventError(
+      `Takedown Requested ${envelope.id} is for takedown ${String(detail.takedownId)}, not ${input.takedownId}`,
+    );
   }
-  return { takedownId: input.takedownId, channel: text('channel'), assetId: text('assetId'), placementId: text('placementId'), body: JSON.stringify(envelope) };
+  return {
+    takedownId: input.takedownId,
+    channel: text('channel'),
+    assetId: text('assetId'),
+    placementId: text('placementId'),
+    body: JSON.stringify(envelope),
+  };
 }

@@ -6,9 +6,9 @@ import type { Deps } from '../ports/deps.ts';
 import type { DeliveryRecord } from '../ports/delivery-store.ts';
 import type { ChannelLimiter } from '../ports/webhook-sender.ts';
 import { recordOnPlacement, reportEvent } from './attempt-report.ts';
-import type { DeliverOptions, DeliveryResult, WebhookDeps } from './deliver-takedown.ts';
+import type { DeliverOptions, DeliveryResult, WebhookDeps } from './delivery-types.ts';
 import { noChange, type Decided } from './once.ts';
-import type { TakedownReport } from './record-takedown-report.ts';
+import type { TakedownReport } from '../model/takedown-report.ts';
 import { placementByTakedown } from './takedown.ts';
 
 export interface Attempt {
@@ -44,14 +44,24 @@ export async function decideAttempt(
   const cancelled = await whyNotSend(deps, base);
   if (cancelled !== undefined) {
     const delivery: DeliveryRecord = { ...base, status: 'cancelled', lastError: cancelled, updatedAt: now };
-    return { outbox: [], write: (receipt) => deps.deliveries.commitAttempt({ delivery, previous, receipt }), result: { kind: 'cancelled', reason: cancelled } };
+    return {
+      outbox: [],
+      write: (receipt) => deps.deliveries.commitAttempt({ delivery, previous, receipt }),
+      result: { kind: 'cancelled', reason: cancelled },
+    };
   }
 
   const sent = await send(channels, base, opts);
   const settled = settle(base, a.attempt, sent, nextStep(a.attempt, sent, policy, opts.random), deps.clock.now());
   return {
     outbox: [reportEvent(settled.report)],
-    write: (receipt) => deps.deliveries.commitAttempt({ delivery: settled.delivery, previous, receipt, ...(settled.due === undefined ? {} : { due: settled.due }) }),
+    write: (receipt) =>
+      deps.deliveries.commitAttempt({
+        delivery: settled.delivery,
+        previous,
+        receipt,
+        ...(settled.due === undefined ? {} : { due: settled.due }),
+      }),
     // Recorded on the placement before the event goes out, so whoever reacts to the event
     // reads a placement that already says so.
     afterCommit: async () => {
@@ -78,8 +88,11 @@ async function whyNotSend(deps: Deps, delivery: DeliveryRecord): Promise<string 
 async function send(channels: ChannelDirectory, delivery: DeliveryRecord, opts: DeliverOptions): Promise<WebhookOutcome> {
   const webhook = await channels.webhook(delivery.channel);
   // Removed from the configuration since the first attempt: sending again cannot help.
-  if (webhook === undefined) return { kind: 'rejected', status: 0, error: `channel "${delivery.channel}" is no longer configured as a webhook` };
-  return limited(opts.limiter, delivery.channel, () => opts.sender.send(delivery.body, webhook, { deliveryId: delivery.takedownId, timeoutMs: opts.timeoutMs }));
+  if (webhook === undefined)
+    return { kind: 'rejected', status: 0, error: `channel "${delivery.channel}" is no longer configured as a webhook` };
+  return limited(opts.limiter, delivery.channel, () =>
+    opts.sender.send(delivery.body, webhook, { deliveryId: delivery.takedownId, timeoutMs: opts.timeoutMs }),
+  );
 }
 
 interface Settled {

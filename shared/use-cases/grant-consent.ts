@@ -7,7 +7,7 @@ import type { DueItem } from '../model/due-item.ts';
 import { commit, noChange, once, type Outcome } from './once.ts';
 import { grantLines } from './audit-lines.ts';
 import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
-import { RejectedEventError } from '../model/rejected-event-error.ts';
+import { RejectedEventError } from '../model/errors.ts';
 
 /**
  * `Consent Granted`: create a grant, or amend it with a higher version.
@@ -24,7 +24,10 @@ export async function grantConsent(deps: Deps, detail: ConsentGranted, eventId: 
     if (previous?.version !== undefined && previous.version >= detail.version) return noChange();
     if (previous?.twinId !== undefined && previous.twinId !== detail.twinId) {
       throw new RejectedEventError([
-        { path: 'detail.twinId', message: `grant ${detail.grantId} belongs to twin ${previous.twinId}; an amendment cannot move it to another twin` },
+        {
+          path: 'detail.twinId',
+          message: `grant ${detail.grantId} belongs to twin ${previous.twinId}; an amendment cannot move it to another twin`,
+        },
       ]);
     }
     const grant: Grant = { ...detail, scope: { ...detail.scope } };
@@ -32,7 +35,14 @@ export async function grantConsent(deps: Deps, detail: ConsentGranted, eventId: 
     if (previous?.version !== undefined) {
       const before = (await deps.store.grantsOfTwins([grant.twinId])).get(grant.twinId)?.find((g) => g.grantId === grant.grantId);
       if (before === undefined || narrows(before, grant)) {
-        outbox.push(reevaluationRequested({ jobId: jobIds.narrowed(grant.grantId, grant.version), grantId: grant.grantId, twinId: grant.twinId, cause: 'SCOPE_NARROWED' }));
+        outbox.push(
+          reevaluationRequested({
+            jobId: jobIds.narrowed(grant.grantId, grant.version),
+            grantId: grant.grantId,
+            twinId: grant.twinId,
+            cause: 'SCOPE_NARROWED',
+          }),
+        );
       }
     }
     const audit = grantLines(grant, previous !== undefined, { at: deps.clock.now().toISOString(), eventId, request: detail });

@@ -8,7 +8,7 @@ import { grantConsent } from './grant-consent.ts';
 import type { Outcome } from './once.ts';
 import { recordPlacement } from './record-placement.ts';
 import { rejectEvent } from './reject-event.ts';
-import { RejectedEventError } from '../model/rejected-event-error.ts';
+import { RejectedEventError } from '../model/errors.ts';
 import { requestPublication } from './request-publication.ts';
 import { requestRender } from './request-render.ts';
 import { revokeConsent } from './revoke-consent.ts';
@@ -30,8 +30,12 @@ export const ROUTES: Record<InboundDetailType, Route<z.ZodMiniType>> = {
   'Render Requested': route(schemas.renderRequested, requestRender),
   'Publication Requested': route(schemas.publicationRequested, requestPublication),
   'Asset Published': route(schemas.assetPublished, recordPlacement),
-  'Takedown Completed': route(schemas.takedownCompleted, (deps, detail, eventId) => recordTakedownReport(deps, { kind: 'completed', ...detail }, eventId)),
-  'Takedown Failed': route(schemas.takedownFailed, (deps, detail, eventId) => recordTakedownReport(deps, { kind: 'failed', ...detail }, eventId)),
+  'Takedown Completed': route(schemas.takedownCompleted, (deps, detail, eventId) =>
+    recordTakedownReport(deps, { kind: 'completed', ...detail }, eventId),
+  ),
+  'Takedown Failed': route(schemas.takedownFailed, (deps, detail, eventId) =>
+    recordTakedownReport(deps, { kind: 'failed', ...detail }, eventId),
+  ),
 };
 
 /**
@@ -48,7 +52,10 @@ export async function handleInbound(deps: Deps, envelope: EventEnvelope): Promis
   const expected = deps.settings.sources[role];
   if (envelope.source !== expected) {
     return rejectEvent(deps, envelope, [
-      { path: 'source', message: `"${detailType}" is accepted only from the ${role} role (source "${expected}"), not "${envelope.source}"` },
+      {
+        path: 'source',
+        message: `"${detailType}" is accepted only from the ${role} role (source "${expected}"), not "${envelope.source}"`,
+      },
     ]);
   }
   const { schema, run } = ROUTES[detailType];

@@ -16,7 +16,13 @@ export async function markOverdue(deps: Deps, takedownId: string): Promise<Outco
     if (!placement || takedown?.takedownId !== takedownId || placement.status === 'taken-down') return noChange();
     const overdue: OutboundEvent = {
       detailType: 'Takedown Overdue',
-      detail: { takedownId, assetId: placement.assetId, channel: placement.channel, placementId: placement.placementId, deadline: takedown.deadline },
+      detail: {
+        takedownId,
+        assetId: placement.assetId,
+        channel: placement.channel,
+        placementId: placement.placementId,
+        deadline: takedown.deadline,
+      },
     };
     const on = { at: deps.clock.now().toISOString(), eventId, request: { takedownId, deadline: takedown.deadline } };
     const audit = takedownLines(takedownId, placement.twinIds, { step: 'overdue' }, on);

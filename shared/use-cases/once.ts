@@ -83,7 +83,14 @@ export async function once<R>(deps: Deps, key: ReceiptKey, decide: () => Promise
 }
 
 function receiptOf(deps: Deps, key: ReceiptKey, outbox: OutboundEvent[]): Receipt {
-  return { kind: key.kind, businessId: key.businessId, eventId: key.eventId, outbox, published: false, createdAt: deps.clock.now().toISOString() };
+  return {
+    kind: key.kind,
+    businessId: key.businessId,
+    eventId: key.eventId,
+    outbox,
+    published: false,
+    createdAt: deps.clock.now().toISOString(),
+  };
 }
 
 async function emit(deps: Deps, receipt: Receipt): Promise<void> {

@@ -69,6 +69,6 @@ export async function recordPlacement(deps: Deps, detail: AssetPublished, eventI
 async function approvedPublicationsFor(deps: Deps, detail: AssetPublished): Promise<PublicationRecord[]> {
   if (detail.publicationId === undefined) return deps.store.approvedPublications(detail.assetId, detail.channel);
   const named = await deps.store.getPublication(detail.publicationId);
-  const matches = named !== undefined && named.approved && named.assetId === detail.assetId && named.channel === detail.channel;
+  const matches = named?.approved && named.assetId === detail.assetId && named.channel === detail.channel;
   return matches ? [named] : [];
 }

@@ -1,13 +1,12 @@
 import type { Deps } from '../ports/deps.ts';
 import type { PlacementRecord } from '../model/records.ts';
+import type { TakedownReport } from '../model/takedown-report.ts';
+
+export type { TakedownReport };
 import { takedownLines } from './audit-lines.ts';
 import { commit, noChange, once, type Outcome } from './once.ts';
-import { RejectedEventError } from '../model/rejected-event-error.ts';
+import { RejectedEventError } from '../model/errors.ts';
 import { placementByTakedown } from './takedown.ts';
-
-export type TakedownReport =
-  | { kind: 'completed'; takedownId: string; assetId: string; channel: string; placementId: string; completedAt: string }
-  | { kind: 'failed'; takedownId: string; assetId: string; channel: string; placementId: string; error: string; final: boolean; attempts?: number };
 
 /**
  * `Takedown Completed` / `Takedown Failed` from a channel connector (or TwinGuard's own
@@ -48,7 +47,10 @@ async function placementOf(deps: Deps, report: TakedownReport): Promise<Placemen
   }
   if (placement.channel !== report.channel || placement.placementId !== report.placementId) {
     throw new RejectedEventError([
-      { path: 'detail.placementId', message: `takedown ${report.takedownId} is for ${placement.channel} placement ${placement.placementId}` },
+      {
+        path: 'detail.placementId',
+        message: `takedown ${report.takedownId} is for ${placement.channel} placement ${placement.placementId}`,
+      },
     ]);
   }
   return placement;

@@ -34,7 +34,11 @@ export type Checkpoint = (step: 'page-committed' | 'page-saved') => Promise<void
  * After a crash the job resumes from its last cursor: placements already taken down by
  * this job are not taken down again, and those not noted as sent are sent.
  */
-export async function reevaluatePlacements(deps: Deps, request: ReevaluationRequest, checkpoint: Checkpoint = () => {}): Promise<ReevaluationOutcome> {
+export async function reevaluatePlacements(
+  deps: Deps,
+  request: ReevaluationRequest,
+  checkpoint: Checkpoint = () => {},
+): Promise<ReevaluationOutcome> {
   const job = await startJob(deps, request);
   if (job.status === 'done') return 'duplicate';
   for (let scanned = 0; scanned < deps.settings.reevaluationBudget; ) {
@@ -123,7 +127,14 @@ async function commitAndSend(deps: Deps, job: ReevaluationJob, chunk: PlacementR
     const t = p.takedown!;
     due.push(deadlineOf(t));
     const request = { jobId: job.jobId, channel: p.channel, placementId: p.placementId };
-    audit.push(...takedownLines(t.takedownId, p.twinIds, { step: 'requested', reason: t.reason, grants: p.reliesOn }, { at: t.requestedAt, eventId: job.jobId, request }));
+    audit.push(
+      ...takedownLines(
+        t.takedownId,
+        p.twinIds,
+        { step: 'requested', reason: t.reason, grants: p.reliesOn },
+        { at: t.requestedAt, eventId: job.jobId, request },
+      ),
+    );
   }
   try {
     await deps.fanout.commitTakedowns(chunk, due, audit);
@@ -136,7 +147,10 @@ async function commitAndSend(deps: Deps, job: ReevaluationJob, chunk: PlacementR
     return opened;
   }
   await deps.publisher.publish(chunk.map((p) => takedownRequested(p, p.takedown!)));
-  await deps.fanout.markSent(job.jobId, chunk.map((p) => p.takedown!.takedownId));
+  await deps.fanout.markSent(
+    job.jobId,
+    chunk.map((p) => p.takedown!.takedownId),
+  );
   return chunk.length;
 }
 
@@ -147,7 +161,9 @@ async function retryOne(deps: Deps, job: ReevaluationJob, stale: PlacementRecord
 }
 
 async function moveReliance(deps: Deps, placement: PlacementRecord, covering: GrantRef[]): Promise<void> {
-  const same = covering.length === placement.reliesOn.length && covering.every((g) => placement.reliesOn.some((o) => o.grantId === g.grantId && o.version === g.version));
+  const same =
+    covering.length === placement.reliesOn.length &&
+    covering.every((g) => placement.reliesOn.some((o) => o.grantId === g.grantId && o.version === g.version));
   if (same) return;
   try {
     await deps.fanout.commitReliance(placement, covering);
@@ -168,7 +184,10 @@ async function resendUnsent(deps: Deps, job: ReevaluationJob, placements: Placem
   for (let i = 0; i < unsent.length; i += TAKEDOWNS_PER_COMMIT) {
     const batch = unsent.slice(i, i + TAKEDOWNS_PER_COMMIT);
     await deps.publisher.publish(batch.map((p) => takedownRequested(p, p.takedown!)));
-    await deps.fanout.markSent(job.jobId, batch.map((p) => p.takedown!.takedownId));
+    await deps.fanout.markSent(
+      job.jobId,
+      batch.map((p) => p.takedown!.takedownId),
+    );
   }
 }
 

@@ -10,7 +10,9 @@ import { commit, once, type Outcome } from './once.ts';
 export async function rejectEvent(deps: Deps, envelope: EventEnvelope, errors: FieldError[]): Promise<Outcome> {
   const { outcome } = await once(deps, { kind: 'rejection', businessId: envelope.id, eventId: envelope.id }, async () => {
     const rejected = { eventId: envelope.id, source: envelope.source, detailType: envelope['detail-type'], errors };
-    return commit([{ detailType: 'Event Rejected', detail: rejected }], (receipt) => deps.store.commitDecision({ receipt, audit: [], usage: [] }));
+    return commit([{ detailType: 'Event Rejected', detail: rejected }], (receipt) =>
+      deps.store.commitDecision({ receipt, audit: [], usage: [] }),
+    );
   });
   return outcome;
 }

@@ -32,7 +32,13 @@ export async function requestPublication(deps: Deps, detail: PublicationRequeste
       decidedAt: at,
     };
     const decision = decide(twinIds, grants, useOfPublication(publication), now);
-    const common = { publicationId: detail.publicationId, assetId: detail.assetId, channel: detail.channel, twinIds, decisionId: publication.decisionId };
+    const common = {
+      publicationId: detail.publicationId,
+      assetId: detail.assetId,
+      channel: detail.channel,
+      twinIds,
+      decisionId: publication.decisionId,
+    };
     const outbox = decision.approved
       ? [{ detailType: 'Publication Approved' as const, detail: { ...common, grants: decision.grants } }]
       : [{ detailType: 'Publication Denied' as const, detail: { ...common, reasons: decision.reasons } }];
@@ -48,4 +54,3 @@ export async function requestPublication(deps: Deps, detail: PublicationRequeste
   });
   return outcome;
 }
-

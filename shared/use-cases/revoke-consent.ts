@@ -16,7 +16,9 @@ export async function revokeConsent(deps: Deps, detail: ConsentRevoked, eventId:
     // The stored grant knows its twin; the event's twinId serves when the grant is not here yet.
     const twinId = previous?.twinId ?? detail.twinId;
     // Every placement that relied on the grant is checked again against the twin's other grants.
-    const outbox = [reevaluationRequested({ jobId: jobIds.revoked(detail.grantId), grantId: detail.grantId, twinId, cause: 'CONSENT_REVOKED' })];
+    const outbox = [
+      reevaluationRequested({ jobId: jobIds.revoked(detail.grantId), grantId: detail.grantId, twinId, cause: 'CONSENT_REVOKED' }),
+    ];
     const audit = revocationLines(detail.grantId, twinId, { at: deps.clock.now().toISOString(), eventId, request: detail });
     return commit(outbox, (receipt) =>
       deps.store.commitRevocation({

@@ -7,7 +7,8 @@ import { markOverdue } from './mark-overdue.ts';
 const WORK: Record<DueKind, (deps: Deps, payload: Record<string, any>) => Promise<unknown>> = {
   'grant-expiry': (deps, p) => expireGrant(deps, { grantId: p.grantId, twinId: p.twinId, version: p.version }),
   'takedown-deadline': (deps, p) => markOverdue(deps, p.takedownId),
-  'webhook-retry': (deps, p) => deps.publisher.publish([{ detailType: 'Takedown Delivery Due', detail: { takedownId: p.takedownId, attempt: p.attempt } }]),
+  'webhook-retry': (deps, p) =>
+    deps.publisher.publish([{ detailType: 'Takedown Delivery Due', detail: { takedownId: p.takedownId, attempt: p.attempt } }]),
 };
 
 export interface SweepResult {

@@ -4,7 +4,8 @@ import { startPutEventsServer, type PutEventsServer } from '../../local/bus/put-
 import { EventBridgePublisher, PublishError } from '../../shared/adapters/eventbridge/eventbridge-publisher.ts';
 import type { EventEnvelope, OutboundEvent } from '../../shared/model/events/envelope.ts';
 
-const events = (n: number): OutboundEvent[] => Array.from({ length: n }, (_, i) => ({ detailType: 'Takedown Requested', detail: { takedownId: `td-${i}` } }));
+const events = (n: number): OutboundEvent[] =>
+  Array.from({ length: n }, (_, i) => ({ detailType: 'Takedown Requested', detail: { takedownId: `td-${i}` } }));
 
 describe('EventBridgePublisher against the local PutEvents endpoint', () => {
   let server: PutEventsServer | undefined;
@@ -12,7 +13,11 @@ describe('EventBridgePublisher against the local PutEvents endpoint', () => {
 
   async function bus(onEvent: (e: EventEnvelope) => void) {
     server = await startPutEventsServer({ eventBuses: ['twinguard'], onEvent: (_bus, e) => onEvent(e) });
-    const client = new EventBridgeClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const client = new EventBridgeClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     return new EventBridgePublisher(client, 'twinguard', async () => {});
   }
 
@@ -33,7 +38,11 @@ describe('EventBridgePublisher against the local PutEvents endpoint', () => {
       received.push(id);
     });
     await publisher.publish(events(10));
-    expect(received.sort()).toEqual(events(10).map((e) => e.detail.takedownId as string).sort());
+    expect(received.sort()).toEqual(
+      events(10)
+        .map((e) => e.detail.takedownId as string)
+        .sort(),
+    );
   });
 
   it('throws when entries keep failing, so the invocation is retried instead of an event lost', async () => {

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ChannelConfigError,
-  parseChannels,
-  parseChannelsFile,
-  type ChannelConfigIssue,
-} from '../../shared/adapters/webhook/channel-config.ts';
+import { parseChannels, parseChannelsFile } from '../../shared/adapters/webhook/channel-config.ts';
+import { ChannelConfigError, type ChannelConfigIssue } from '../../shared/adapters/webhook/errors.ts';
 
 const secret = 'whsec-do-not-print-me';
 
@@ -77,8 +73,16 @@ describe('parseChannelsFile', () => {
   });
 
   it.each([
-    ['an empty secret', { web: { url: 'https://a.example', secret: '' } }, { channel: 'web', field: 'secret', message: 'must not be empty' }],
-    ['an entry that is not an object', { web: 'https://a.example' }, { channel: 'web', message: 'must be an object like { "url": "https://...", "secret": "..." }' }],
+    [
+      'an empty secret',
+      { web: { url: 'https://a.example', secret: '' } },
+      { channel: 'web', field: 'secret', message: 'must not be empty' },
+    ],
+    [
+      'an entry that is not an object',
+      { web: 'https://a.example' },
+      { channel: 'web', message: 'must be an object like { "url": "https://...", "secret": "..." }' },
+    ],
     ['an empty channel name', { '': { url: 'https://a.example', secret } }, { channel: '', message: 'a channel name must not be empty' }],
     ['a file that is an array', [], { message: 'must be a JSON object mapping channel names to { "url": ..., "secret": ... }' }],
   ])('explains %s', (_, file, issue) => {

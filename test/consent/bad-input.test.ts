@@ -13,7 +13,12 @@ describe('bad input is answered with Event Rejected and changes nothing', () => 
     const eventId = `evt-${id.u}`;
     expect(await send('Consent Granted', unsigned, { id: eventId })).toBe('processed');
     expect(publisher.ofType('Event Rejected')).toEqual([
-      { eventId, source: 'twinguard.consent', detailType: 'Consent Granted', errors: [{ path: 'detail.evidence', message: 'is required' }] },
+      {
+        eventId,
+        source: 'twinguard.consent',
+        detailType: 'Consent Granted',
+        errors: [{ path: 'detail.evidence', message: 'is required' }],
+      },
     ]);
     expect(await deps.store.grantState(id.grant)).toBeUndefined();
   });
@@ -23,7 +28,11 @@ describe('bad input is answered with Event Rejected and changes nothing', () => 
     ['Consent Granted', { ...grantDetail(), validFrom: 'yesterday' }, 'detail.validFrom'],
     ['Consent Granted', { ...grantDetail(), validUntil: '2025-01-01T00:00:00Z' }, 'detail.validUntil'],
     ['Consent Granted', { ...grantDetail(), scope: { ...grantDetail().scope, media: [] } }, 'detail.scope.media'],
-    ['Consent Granted', { ...grantDetail(), compensation: { currency: 'euro', perRender: 1, perPlacement: 1 } }, 'detail.compensation.currency'],
+    [
+      'Consent Granted',
+      { ...grantDetail(), compensation: { currency: 'euro', perRender: 1, perPlacement: 1 } },
+      'detail.compensation.currency',
+    ],
     ['Consent Revoked', { grantId: 'g', revokedAt: '2026-01-01T00:00:00Z' }, 'detail.twinId'],
     ['Render Requested', renderDetail({ twinIds: [] }), 'detail.twinIds'],
     ['Render Requested', renderDetail({ requestId: 'x'.repeat(257) }), 'detail.requestId'],
@@ -49,7 +58,11 @@ describe('bad input is answered with Event Rejected and changes nothing', () => 
     const { send, publisher, deps } = world();
     const id = ids();
     await send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin }), { source: 'twinguard.studio' });
-    await send('Consent Revoked', { grantId: id.grant, twinId: id.twin, revokedAt: '2026-03-01T00:00:00Z' }, { source: 'twinguard.publisher' });
+    await send(
+      'Consent Revoked',
+      { grantId: id.grant, twinId: id.twin, revokedAt: '2026-03-01T00:00:00Z' },
+      { source: 'twinguard.publisher' },
+    );
     expect(publisher.ofType('Event Rejected').map((r) => [r.source, r.errors[0].path])).toEqual([
       ['twinguard.studio', 'source'],
       ['twinguard.publisher', 'source'],
@@ -83,7 +96,14 @@ describe('bad input is answered with Event Rejected and changes nothing', () => 
 
   it('an unreachable database throws, so that the platform retries and dead-letters', async () => {
     const { deps, send } = world();
-    const dead = documentClient(new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+    const dead = documentClient(
+      new DynamoDBClient({
+        endpoint: 'http://127.0.0.1:9',
+        region: 'us-east-1',
+        maxAttempts: 1,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      }),
+    );
     deps.store = new DynamoConsentStore(dead, tables);
     await expect(send('Render Requested', renderDetail())).rejects.toThrow();
   });

@@ -27,13 +27,12 @@ describe('gapsOf: the coverage rule of one grant', () => {
     ['channel', grant(), publish({ channel: 'billboard' }), ['CHANNEL_NOT_ALLOWED']],
     ['territory', grant(), publish({ territories: ['SE', 'FR'] }), ['TERRITORY_NOT_ALLOWED']],
     ['AI label missing', grant(), publish({ aiLabelled: false }), ['AI_DISCLOSURE_MISSING']],
-    ['every scope gap at once', grant(), publish({ channel: 'tv', territories: ['FR'], aiLabelled: false }, { medium: 'audio', modifications: ['age'] }), [
-      'MEDIUM_NOT_ALLOWED',
-      'MODIFICATION_NOT_ALLOWED',
-      'CHANNEL_NOT_ALLOWED',
-      'TERRITORY_NOT_ALLOWED',
-      'AI_DISCLOSURE_MISSING',
-    ]],
+    [
+      'every scope gap at once',
+      grant(),
+      publish({ channel: 'tv', territories: ['FR'], aiLabelled: false }, { medium: 'audio', modifications: ['age'] }),
+      ['MEDIUM_NOT_ALLOWED', 'MODIFICATION_NOT_ALLOWED', 'CHANNEL_NOT_ALLOWED', 'TERRITORY_NOT_ALLOWED', 'AI_DISCLOSURE_MISSING'],
+    ],
   ])('%s', (_name, g, use, codes) => {
     expect(gapsOf(g, use, now).map((x) => x.code)).toEqual(codes);
   });
@@ -63,15 +62,32 @@ describe('decide: every twin needs a covering grant', () => {
   it('approves when each twin has one, naming the grant used', () => {
     const a = grant({ twinId: 'a', grantId: 'ga' });
     const b = grant({ twinId: 'b', grantId: 'gb' });
-    const d = decide(['a', 'b'], new Map([['a', [a]], ['b', [b]]]), publish(), now);
-    expect(d).toMatchObject({ approved: true, grants: [{ twinId: 'a', grantId: 'ga', version: 1 }, { twinId: 'b', grantId: 'gb', version: 1 }] });
+    const d = decide(
+      ['a', 'b'],
+      new Map([
+        ['a', [a]],
+        ['b', [b]],
+      ]),
+      publish(),
+      now,
+    );
+    expect(d).toMatchObject({
+      approved: true,
+      grants: [
+        { twinId: 'a', grantId: 'ga', version: 1 },
+        { twinId: 'b', grantId: 'gb', version: 1 },
+      ],
+    });
   });
 
   it('denies with NO_CONSENT for a twin without grants and lists reasons for each uncovered twin', () => {
     const a = grant({ twinId: 'a', grantId: 'ga', revokedAt: '2026-02-01T00:00:00Z' });
     const d = decide(['a', 'b'], new Map([['a', [a]]]), publish(), now);
     expect(d.approved).toBe(false);
-    expect(!d.approved && d.reasons.map((r) => [r.twinId, r.code])).toEqual([['a', 'CONSENT_REVOKED'], ['b', 'NO_CONSENT']]);
+    expect(!d.approved && d.reasons.map((r) => [r.twinId, r.code])).toEqual([
+      ['a', 'CONSENT_REVOKED'],
+      ['b', 'NO_CONSENT'],
+    ]);
   });
 
   it('one covering grant is enough when another falls short', () => {

@@ -16,14 +16,23 @@ describe('Render Requested', () => {
     await send('Render Requested', render);
     const approved = publisher.ofType('Render Approved');
     expect(approved).toHaveLength(1);
-    expect(approved[0]).toMatchObject({ requestId: render.requestId, twinIds: [id.twin], grants: [{ twinId: id.twin, grantId: id.grant, version: 1 }] });
+    expect(approved[0]).toMatchObject({
+      requestId: render.requestId,
+      twinIds: [id.twin],
+      grants: [{ twinId: id.twin, grantId: id.grant, version: 1 }],
+    });
     expect(approved[0]!.decisionId).toMatch(/^dec-/);
     expect(publisher.ofType('Usage Recorded')).toEqual([
       { talentId: id.talent, twinId: id.twin, grantId: id.grant, kind: 'render', amount: 50, currency: 'EUR', refId: render.requestId },
     ]);
     expect(await usageOf(id.talent)).toMatchObject([{ kind: 'render', amount: 50, refId: render.requestId }]);
     expect(await auditOf(id.twin)).toContainEqual(
-      expect.objectContaining({ kind: 'render-decision', outcome: 'approved', recordId: `render-decision:${approved[0]!.decisionId}`, grants: [{ twinId: id.twin, grantId: id.grant, version: 1 }] }),
+      expect.objectContaining({
+        kind: 'render-decision',
+        outcome: 'approved',
+        recordId: `render-decision:${approved[0]!.decisionId}`,
+        grants: [{ twinId: id.twin, grantId: id.grant, version: 1 }],
+      }),
     );
   });
 
@@ -34,7 +43,9 @@ describe('Render Requested', () => {
   ])('denies with %s', async (code, over) => {
     const { send, publisher, id } = await granted();
     await send('Render Requested', renderDetail({ twinIds: [id.twin], ...over }));
-    expect(publisher.ofType('Render Denied')[0]!.reasons).toMatchObject([{ twinId: id.twin, code, grantId: id.grant, message: expect.any(String) }]);
+    expect(publisher.ofType('Render Denied')[0]!.reasons).toMatchObject([
+      { twinId: id.twin, code, grantId: id.grant, message: expect.any(String) },
+    ]);
     expect(publisher.ofType('Usage Recorded')).toEqual([]);
   });
 
@@ -49,7 +60,7 @@ describe('Render Requested', () => {
 
   it('denies with NO_CONSENT for a twin nobody granted', async () => {
     const { send, publisher } = world();
-    await send('Render Requested', renderDetail({ twinIds: ['twin-nobody-' + ids().u] }));
+    await send('Render Requested', renderDetail({ twinIds: [`twin-nobody-${ids().u}`] }));
     expect(publisher.ofType('Render Denied')[0]!.reasons.map((r: any) => r.code)).toEqual(['NO_CONSENT']);
   });
 
@@ -62,7 +73,15 @@ describe('Render Requested', () => {
 
   it('checks every twin of a multi-twin render and pays each talent for their own twin', async () => {
     const { send, publisher, id } = await granted();
-    await send('Consent Granted', grantDetail({ grantId: id.grant2, twinId: id.twin2, talentId: id.talent2, compensation: { currency: 'USD', perRender: 70, perPlacement: 1 } }));
+    await send(
+      'Consent Granted',
+      grantDetail({
+        grantId: id.grant2,
+        twinId: id.twin2,
+        talentId: id.talent2,
+        compensation: { currency: 'USD', perRender: 70, perPlacement: 1 },
+      }),
+    );
     await send('Render Requested', renderDetail({ twinIds: [id.twin, id.twin2] }));
     expect(publisher.ofType('Usage Recorded').map((u) => [u.talentId, u.amount, u.currency])).toEqual([
       [id.talent, 50, 'EUR'],
@@ -79,8 +98,8 @@ describe('Render Requested', () => {
   it('a duplicate, by event id or by request id, changes nothing and emits nothing', async () => {
     const { send, publisher, id } = await granted();
     const render = renderDetail({ twinIds: [id.twin] });
-    await send('Render Requested', render, { id: 'same-event-' + id.u });
-    expect(await send('Render Requested', render, { id: 'same-event-' + id.u })).toBe('duplicate');
+    await send('Render Requested', render, { id: `same-event-${id.u}` });
+    expect(await send('Render Requested', render, { id: `same-event-${id.u}` })).toBe('duplicate');
     expect(await send('Render Requested', render)).toBe('duplicate');
     expect(publisher.ofType('Render Approved')).toHaveLength(1);
     expect(publisher.ofType('Usage Recorded')).toHaveLength(1);
@@ -134,12 +153,19 @@ describe('Publication Requested', () => {
     const { send, publisher, id } = await granted();
     const pub = publicationDetail({ twinIds: [id.twin], ...over });
     await send('Publication Requested', pub);
-    expect(publisher.ofType('Publication Denied')[0]).toMatchObject({ publicationId: pub.publicationId, assetId: pub.assetId, reasons: [{ code, twinId: id.twin }] });
+    expect(publisher.ofType('Publication Denied')[0]).toMatchObject({
+      publicationId: pub.publicationId,
+      assetId: pub.assetId,
+      reasons: [{ code, twinId: id.twin }],
+    });
   });
 
   it('lists every reason of a request that is wrong in several ways', async () => {
     const { send, publisher, id } = await granted();
-    await send('Publication Requested', publicationDetail({ twinIds: [id.twin], channel: 'tv', territories: ['FR'], aiDisclosure: { labelled: false }, medium: 'audio' }));
+    await send(
+      'Publication Requested',
+      publicationDetail({ twinIds: [id.twin], channel: 'tv', territories: ['FR'], aiDisclosure: { labelled: false }, medium: 'audio' }),
+    );
     expect(publisher.ofType('Publication Denied')[0]!.reasons.map((r: any) => r.code)).toEqual([
       'MEDIUM_NOT_ALLOWED',
       'CHANNEL_NOT_ALLOWED',
@@ -149,8 +175,14 @@ describe('Publication Requested', () => {
   });
 
   it('wildcard channels and territories allow any', async () => {
-    const { send, publisher, id } = await granted({ scope: { media: ['image'], channels: ['*'], territories: ['*'], modifications: ['garment'] }, aiDisclosureRequired: false });
-    await send('Publication Requested', publicationDetail({ twinIds: [id.twin], channel: 'billboard', territories: ['JP', 'BR'], aiDisclosure: { labelled: false } }));
+    const { send, publisher, id } = await granted({
+      scope: { media: ['image'], channels: ['*'], territories: ['*'], modifications: ['garment'] },
+      aiDisclosureRequired: false,
+    });
+    await send(
+      'Publication Requested',
+      publicationDetail({ twinIds: [id.twin], channel: 'billboard', territories: ['JP', 'BR'], aiDisclosure: { labelled: false } }),
+    );
     expect(publisher.ofType('Publication Approved')).toHaveLength(1);
   });
 });

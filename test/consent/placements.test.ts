@@ -21,7 +21,15 @@ describe('Asset Published', () => {
     await send('Asset Published', placement);
     expect(publisher.ofType('Takedown Requested')).toEqual([]);
     expect(publisher.ofType('Usage Recorded')).toEqual([
-      { talentId: id.talent, twinId: id.twin, grantId: id.grant, kind: 'placement', amount: 200, currency: 'EUR', refId: placement.placementId },
+      {
+        talentId: id.talent,
+        twinId: id.twin,
+        grantId: id.grant,
+        kind: 'placement',
+        amount: 200,
+        currency: 'EUR',
+        refId: placement.placementId,
+      },
     ]);
     expect(await deps.store.getPlacement('instagram', placement.placementId)).toMatchObject({
       status: 'live',
@@ -72,7 +80,10 @@ describe('Asset Published', () => {
     await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin }));
     const pub = publicationDetail({ twinIds: [id.twin], ...pubOver });
     await w.send('Publication Requested', pub);
-    await w.send('Asset Published', publishedDetail({ assetId: pub.assetId, channel: pub.channel, twinIds: [id.twin], publicationId: pub.publicationId, ...liveOver }));
+    await w.send(
+      'Asset Published',
+      publishedDetail({ assetId: pub.assetId, channel: pub.channel, twinIds: [id.twin], publicationId: pub.publicationId, ...liveOver }),
+    );
     expect(w.publisher.ofType('Takedown Requested').map((t) => t.reason)).toEqual(['UNAPPROVED_PUBLICATION']);
   });
 
@@ -85,7 +96,15 @@ describe('Asset Published', () => {
 
   it('narrowed between approval and going live: SCOPE_NARROWED', async () => {
     const { send, publisher, id, live } = await approvedPublication();
-    await send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, version: 2, scope: { media: ['image'], channels: ['web'], territories: ['*'], modifications: ['garment'] } }));
+    await send(
+      'Consent Granted',
+      grantDetail({
+        grantId: id.grant,
+        twinId: id.twin,
+        version: 2,
+        scope: { media: ['image'], channels: ['web'], territories: ['*'], modifications: ['garment'] },
+      }),
+    );
     await send('Asset Published', live());
     expect(publisher.ofType('Takedown Requested')).toMatchObject([{ reason: 'SCOPE_NARROWED', grantIds: [id.grant] }]);
   });
@@ -103,7 +122,9 @@ describe('Asset Published', () => {
     const placement = live();
     await send('Asset Published', placement);
     expect(publisher.ofType('Takedown Requested')).toEqual([]);
-    expect((await deps.store.getPlacement('instagram', placement.placementId))?.reliesOn).toEqual([{ twinId: id.twin, grantId: id.grant, version: 2 }]);
+    expect((await deps.store.getPlacement('instagram', placement.placementId))?.reliesOn).toEqual([
+      { twinId: id.twin, grantId: id.grant, version: 2 },
+    ]);
   });
 
   it('a repeated Asset Published for the same channel placement is a duplicate', async () => {
@@ -123,8 +144,13 @@ describe('Asset Published', () => {
     const pub = publicationDetail({ twinIds: [id.twin, id.twin2] });
     await w.send('Publication Requested', pub);
     await w.send('Consent Revoked', { grantId: id.grant2, twinId: id.twin2, revokedAt: '2026-03-01T12:00:00Z' });
-    await w.send('Asset Published', publishedDetail({ assetId: pub.assetId, channel: pub.channel, twinIds: [id.twin, id.twin2], publicationId: pub.publicationId }));
-    expect(w.publisher.ofType('Takedown Requested')).toMatchObject([{ reason: 'CONSENT_REVOKED', twinIds: [id.twin, id.twin2], grantIds: [id.grant2] }]);
+    await w.send(
+      'Asset Published',
+      publishedDetail({ assetId: pub.assetId, channel: pub.channel, twinIds: [id.twin, id.twin2], publicationId: pub.publicationId }),
+    );
+    expect(w.publisher.ofType('Takedown Requested')).toMatchObject([
+      { reason: 'CONSENT_REVOKED', twinIds: [id.twin, id.twin2], grantIds: [id.grant2] },
+    ]);
     expect(w.publisher.ofType('Usage Recorded')).toEqual([]);
   });
 

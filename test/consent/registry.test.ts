@@ -15,7 +15,15 @@ describe('consent registry: grants, amendments, revocations', () => {
     const { send, publisher } = world();
     const id = ids();
     await send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin }));
-    await send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, version: 3, scope: { media: ['video'], channels: ['*'], territories: ['*'], modifications: [] } }));
+    await send(
+      'Consent Granted',
+      grantDetail({
+        grantId: id.grant,
+        twinId: id.twin,
+        version: 3,
+        scope: { media: ['video'], channels: ['*'], territories: ['*'], modifications: [] },
+      }),
+    );
     // A delayed version 2 arrives after version 3: stale.
     expect(await send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, version: 2 }))).toBe('ignored');
     expect(await send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, version: 3 }))).toBe('duplicate');
@@ -39,7 +47,12 @@ describe('consent registry: grants, amendments, revocations', () => {
     const { send, publisher } = world();
     const id = ids();
     await send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin }));
-    await send('Consent Revoked', { grantId: id.grant, twinId: id.twin, revokedAt: '2026-03-01T11:00:00Z', reason: 'talent withdrew consent' });
+    await send('Consent Revoked', {
+      grantId: id.grant,
+      twinId: id.twin,
+      revokedAt: '2026-03-01T11:00:00Z',
+      reason: 'talent withdrew consent',
+    });
     expect(await send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, version: 9 }))).toBe('ignored');
     await send('Render Requested', renderDetail({ twinIds: [id.twin] }));
     expect(publisher.ofType('Render Denied')[0]!.reasons).toMatchObject([{ twinId: id.twin, code: 'CONSENT_REVOKED', grantId: id.grant }]);

@@ -3,7 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/dynamodb/dynamodb-local.ts';
-import { eventBridge, grant, isRenderDecision, put, readTap, renderRequest, startTwinGuard, terminate, uid, waitForTap, type RunningTwinGuard } from './support.ts';
+import {
+  eventBridge,
+  grant,
+  isRenderDecision,
+  put,
+  readTap,
+  renderRequest,
+  startTwinGuard,
+  terminate,
+  uid,
+  waitForTap,
+  type RunningTwinGuard,
+} from './support.ts';
 
 describe('npm start --data DIR', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinguard-data-'));

@@ -18,7 +18,10 @@ const template: Template = {
     Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'fragment-bus' } },
     Table: {
       Type: 'AWS::DynamoDB::GlobalTable',
-      Properties: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }] },
+      Properties: {
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      },
     },
     TickFunction: {
       Type: 'AWS::Lambda::Function',
@@ -108,7 +111,9 @@ describe('the runtime on a hand-written template', () => {
   it('routes by the rule pattern; a handler that keeps failing is retried, then dead-lettered', async () => {
     const client = eventBridge(runtime.url);
     const out = await client.send(
-      new PutEventsCommand({ Entries: [{ EventBusName: 'fragment-bus', Source: 'fragment.test', DetailType: 'Doomed Event', Detail: '{"n":1}' }] }),
+      new PutEventsCommand({
+        Entries: [{ EventBusName: 'fragment-bus', Source: 'fragment.test', DetailType: 'Doomed Event', Detail: '{"n":1}' }],
+      }),
     );
     client.destroy();
     const eventId = out.Entries?.[0]?.EventId;

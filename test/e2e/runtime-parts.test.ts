@@ -31,6 +31,7 @@ describe('routesFromTemplate', () => {
             BUS: { Ref: 'Bus' },
             TABLE_ARN: { 'Fn::GetAtt': ['Table', 'Arn'] },
             JOINED: { 'Fn::Join': ['/', [{ Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, 'x']] },
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
             SUBBED: { 'Fn::Sub': ['${Bus}:${Bus.Arn}:${Extra}:${!Literal}', { Extra: 'e' }] },
             PLAIN: 'plain',
           },
@@ -51,7 +52,10 @@ describe('routesFromTemplate', () => {
         },
       },
       OnDefault: { Type: 'AWS::Events::Rule', Properties: { EventPattern: { source: ['c'] }, Targets: [target('Worker')] } },
-      Disabled: { Type: 'AWS::Events::Rule', Properties: { EventPattern: { source: ['d'] }, State: 'DISABLED', Targets: [target('Worker')] } },
+      Disabled: {
+        Type: 'AWS::Events::Rule',
+        Properties: { EventPattern: { source: ['d'] }, State: 'DISABLED', Targets: [target('Worker')] },
+      },
       Sweep: {
         Type: 'AWS::Scheduler::Schedule',
         Properties: { ScheduleExpression: 'rate(1 minute)', Target: { Arn: { 'Fn::GetAtt': ['Worker', 'Arn'] }, Input: '{"n":1}' } },
@@ -64,7 +68,12 @@ describe('routesFromTemplate', () => {
 
     expect(routes.rules).toEqual([
       { name: 'OnBus', eventBusName: 'twinguard', pattern: { source: ['a'] }, targets: [{ id: 'Target0', functionId: 'Worker' }] },
-      { name: 'named-rule', eventBusName: 'partner-bus', pattern: { source: ['b'] }, targets: [{ id: 'Target0', functionId: 'Worker', input: { fixed: true } }] },
+      {
+        name: 'named-rule',
+        eventBusName: 'partner-bus',
+        pattern: { source: ['b'] },
+        targets: [{ id: 'Target0', functionId: 'Worker', input: { fixed: true } }],
+      },
       { name: 'OnDefault', eventBusName: 'default', pattern: { source: ['c'] }, targets: [{ id: 'Target0', functionId: 'Worker' }] },
     ]);
     expect(routes.eventBuses.sort()).toEqual(['default', 'partner-bus', 'twinguard']);
@@ -95,6 +104,7 @@ describe('routesFromTemplate', () => {
         BUS: 'twinguard',
         TABLE_ARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/local-table',
         JOINED: 'us-east-1/000000000000/x',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
         SUBBED: 'twinguard:arn:aws:events:us-east-1:000000000000:event-bus/twinguard:e:${Literal}',
         PLAIN: 'plain',
       },
@@ -104,7 +114,10 @@ describe('routesFromTemplate', () => {
   it.each<[string, Template['Resources'], RegExp]>([
     [
       'a target that is not a function',
-      { Q: { Type: 'AWS::SQS::Queue' }, R: { Type: 'AWS::Events::Rule', Properties: { EventPattern: { source: ['a'] }, Targets: [target('Q')] } } },
+      {
+        Q: { Type: 'AWS::SQS::Queue' },
+        R: { Type: 'AWS::Events::Rule', Properties: { EventPattern: { source: ['a'] }, Targets: [target('Q')] } },
+      },
       /rule R target Target0: only Lambda functions of this template can be targets locally, found arn:aws:sqs:us-east-1:000000000000:Q/,
     ],
     [
@@ -117,12 +130,18 @@ describe('routesFromTemplate', () => {
     ],
     [
       'an input transformer',
-      { F: fn('f'), R: { Type: 'AWS::Events::Rule', Properties: { EventPattern: { source: ['a'] }, Targets: [target('F', { InputTransformer: {} })] } } },
+      {
+        F: fn('f'),
+        R: { Type: 'AWS::Events::Rule', Properties: { EventPattern: { source: ['a'] }, Targets: [target('F', { InputTransformer: {} })] } },
+      },
       /rule R target Target0: InputTransformer is not supported locally/,
     ],
     [
       'a one-time schedule',
-      { F: fn('f'), S: { Type: 'AWS::Scheduler::Schedule', Properties: { ScheduleExpression: 'at(2026-01-01T00:00:00)', Target: target('F') } } },
+      {
+        F: fn('f'),
+        S: { Type: 'AWS::Scheduler::Schedule', Properties: { ScheduleExpression: 'at(2026-01-01T00:00:00)', Target: target('F') } },
+      },
       /schedule S: only rate\(\) and cron\(\) schedules run locally/,
     ],
     [
@@ -218,11 +237,20 @@ describe('handlerEnvironment', () => {
 
 describe('parseFlags', () => {
   it('defaults to port 4010, a one-hour SLA and state in .twinguard/ of the working directory', () => {
-    expect(parseFlags([], '/work')).toEqual({ port: 4010, takedownSlaSeconds: 3600, dataDir: '/work/.twinguard', verbose: false, help: false });
+    expect(parseFlags([], '/work')).toEqual({
+      port: 4010,
+      takedownSlaSeconds: 3600,
+      dataDir: '/work/.twinguard',
+      verbose: false,
+      help: false,
+    });
   });
 
   it('resolves paths against the working directory; --in-memory keeps no data directory', () => {
-    const flags = parseFlags(['--port', '4999', '--tap', 'tap.jsonl', '--channels', '/etc/ch.json', '--takedown-sla', '2.5', '--in-memory'], '/work');
+    const flags = parseFlags(
+      ['--port', '4999', '--tap', 'tap.jsonl', '--channels', '/etc/ch.json', '--takedown-sla', '2.5', '--in-memory'],
+      '/work',
+    );
     expect(flags).toEqual({
       port: 4999,
       tapFile: resolve('/work', 'tap.jsonl'),
@@ -250,7 +278,12 @@ describe('ScheduleTicker', () => {
 
   it('fills in the scheduler context attributes and parses the Input; {} without one', () => {
     const at = new Date('2026-05-01T12:00:00.123Z');
-    expect(schedulePayload(spec('{"t":"<aws.scheduler.scheduled-time>","arn":"<aws.scheduler.schedule-arn>","n":<aws.scheduler.attempt-number>}'), at)).toEqual({
+    expect(
+      schedulePayload(
+        spec('{"t":"<aws.scheduler.scheduled-time>","arn":"<aws.scheduler.schedule-arn>","n":<aws.scheduler.attempt-number>}'),
+        at,
+      ),
+    ).toEqual({
       t: '2026-05-01T12:00:00Z',
       arn: 'arn:aws:scheduler:us-east-1:000000000000:schedule/default/Sweep',
       n: 1,
@@ -278,7 +311,11 @@ describe('ScheduleTicker', () => {
           },
         },
       ],
-      { tickMs: 5, onError: (name, error) => reports.push(`${name}: ${(error as Error).message}`), onRecovered: (name) => reports.push(`${name} ok`) },
+      {
+        tickMs: 5,
+        onError: (name, error) => reports.push(`${name}: ${(error as Error).message}`),
+        onRecovered: (name) => reports.push(`${name} ok`),
+      },
     );
     ticker.start();
     while (calls < 5) await sleep(10);

@@ -62,7 +62,14 @@ describe('npm start, end to end', () => {
     expect(approved.detail.grants).toEqual([{ twinId: g.twinId, grantId: g.grantId, version: 1 }]);
     expect(approved.detail.decisionId).toEqual(expect.any(String));
     const usage = await waitForTap(tap, (e) => e['detail-type'] === 'Usage Recorded' && e.detail.refId === requestId);
-    expect(usage.detail).toMatchObject({ talentId: g.talentId, twinId: g.twinId, grantId: g.grantId, kind: 'render', amount: 50, currency: 'EUR' });
+    expect(usage.detail).toMatchObject({
+      talentId: g.talentId,
+      twinId: g.twinId,
+      grantId: g.grantId,
+      kind: 'render',
+      amount: 50,
+      currency: 'EUR',
+    });
   });
 
   it('denies a render of a twin nobody granted', async () => {

@@ -122,7 +122,9 @@ export function eventBridge(url: string): EventBridgeClient {
 /** Puts one event on the `twinguard` bus and returns its EventId. */
 export async function put(client: EventBridgeClient, source: string, detailType: string, detail: unknown): Promise<string> {
   const out = await client.send(
-    new PutEventsCommand({ Entries: [{ EventBusName: 'twinguard', Source: source, DetailType: detailType, Detail: JSON.stringify(detail) }] }),
+    new PutEventsCommand({
+      Entries: [{ EventBusName: 'twinguard', Source: source, DetailType: detailType, Detail: JSON.stringify(detail) }],
+    }),
   );
   const eventId = out.Entries?.[0]?.EventId;
   if (out.FailedEntryCount !== 0 || eventId === undefined) throw new Error(`PutEvents failed: ${JSON.stringify(out.Entries)}`);

@@ -44,7 +44,12 @@ describe('npm start: takedowns end to end', () => {
     await put(client, 'twinguard.channel', 'Asset Published', { ...placementOf(publication, g.twinId), placementId });
     await waitForTap(tap, (e) => e['detail-type'] === 'Usage Recorded' && e.detail.refId === placementId);
 
-    await put(client, 'twinguard.consent', 'Consent Revoked', { grantId: g.grantId, twinId: g.twinId, revokedAt: new Date().toISOString(), reason: 'talent withdrew consent' });
+    await put(client, 'twinguard.consent', 'Consent Revoked', {
+      grantId: g.grantId,
+      twinId: g.twinId,
+      revokedAt: new Date().toISOString(),
+      reason: 'talent withdrew consent',
+    });
 
     const requested = await waitForTap(tap, (e) => e['detail-type'] === 'Takedown Requested' && e.detail.placementId === placementId);
     expect(requested.detail).toMatchObject({ reason: 'CONSENT_REVOKED', grantIds: [g.grantId], channel: 'web' });
@@ -70,7 +75,11 @@ describe('npm start: takedowns end to end', () => {
     const placementId = `ig-${id}`;
     await put(client, 'twinguard.channel', 'Asset Published', { ...placementOf(publication, g.twinId), placementId });
 
-    const requested = await waitForTap(tap, (e) => e['detail-type'] === 'Takedown Requested' && e.detail.placementId === placementId, 30_000);
+    const requested = await waitForTap(
+      tap,
+      (e) => e['detail-type'] === 'Takedown Requested' && e.detail.placementId === placementId,
+      30_000,
+    );
     expect(requested.detail).toMatchObject({ reason: 'CONSENT_EXPIRED', grantIds: [g.grantId], channel: 'instagram' });
     expect(Date.parse(requested.time)).toBeGreaterThanOrEqual(Date.parse(validUntil) - 1000);
   });
@@ -79,9 +88,23 @@ describe('npm start: takedowns end to end', () => {
 /** Sends publication requests (each its own id) until one is approved: the grant is processed asynchronously. */
 async function approvedPublication(client: EventBridgeClient, tap: string, twinId: string, channel: string) {
   for (let i = 0; i < 50; i++) {
-    const publication = { publicationId: `pub-${uid()}`, assetId: `asset-${uid()}`, twinIds: [twinId], licensee: 'brand-hm', medium: 'image', modifications: ['garment'], channel, territories: ['SE'], aiDisclosure: { labelled: true } };
+    const publication = {
+      publicationId: `pub-${uid()}`,
+      assetId: `asset-${uid()}`,
+      twinIds: [twinId],
+      licensee: 'brand-hm',
+      medium: 'image',
+      modifications: ['garment'],
+      channel,
+      territories: ['SE'],
+      aiDisclosure: { labelled: true },
+    };
     await put(client, 'twinguard.publisher', 'Publication Requested', publication);
-    const decision = await waitForTap(tap, (e) => ['Publication Approved', 'Publication Denied'].includes(e['detail-type']) && e.detail.publicationId === publication.publicationId);
+    const decision = await waitForTap(
+      tap,
+      (e) =>
+        ['Publication Approved', 'Publication Denied'].includes(e['detail-type']) && e.detail.publicationId === publication.publicationId,
+    );
     if (decision['detail-type'] === 'Publication Approved') return publication;
   }
   throw new Error(`no publication of ${twinId} was approved`);

@@ -27,13 +27,21 @@ describe('the TwinGuard stack', () => {
   it.each(Object.entries(INBOUND_ROLES))('routes %s only from its role’s source', (detailType, role) => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { 'detail-type': [detailType], source: [`twinguard.${role}`] },
-      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 } })],
+      Targets: [
+        Match.objectLike({
+          DeadLetterConfig: Match.anyValue(),
+          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+        }),
+      ],
     });
   });
 
   it('routes known detail-types from any other source to the rejecting function', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { 'detail-type': ['Consent Granted', 'Consent Revoked'], source: [{ 'anything-but': ['twinguard.consent', 'twinguard'] }] },
+      EventPattern: {
+        'detail-type': ['Consent Granted', 'Consent Revoked'],
+        source: [{ 'anything-but': ['twinguard.consent', 'twinguard'] }],
+      },
     });
   });
 
@@ -64,7 +72,9 @@ describe('the TwinGuard stack', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
     const dynamo = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
-    expect(dynamo.flatMap((s: any) => [s.Action].flat())).not.toEqual(expect.arrayContaining([expect.stringMatching(/Scan|BatchWriteItem|\*/)]));
+    expect(dynamo.flatMap((s: any) => [s.Action].flat())).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/Scan|BatchWriteItem|\*/)]),
+    );
     const deletes = dynamo.filter((s: any) => [s.Action].flat().includes('dynamodb:DeleteItem'));
     expect(deletes).toHaveLength(1);
     expect(deletes[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DUE#*'] } });
@@ -75,7 +85,9 @@ describe('the TwinGuard stack', () => {
   });
 
   it('re-evaluates lost grants from TwinGuard’s own events and sweeps due work every minute', () => {
-    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Reevaluation Requested'], source: ['twinguard'] } });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'detail-type': ['Reevaluation Requested'], source: ['twinguard'] },
+    });
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 minute)' });
   });
 
@@ -116,14 +128,20 @@ describe('the construct in a brand’s own app', () => {
     template.resourceCountIs('AWS::Events::EventBus', 1);
     template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Consent Granted'], source: ['brand.legal'] } });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ TAKEDOWN_SLA_SECONDS: '900', SOURCE_CONSENT: 'brand.legal', SOURCE_STUDIO: 'twinguard.studio' }) },
+      Environment: {
+        Variables: Match.objectLike({ TAKEDOWN_SLA_SECONDS: '900', SOURCE_CONSENT: 'brand.legal', SOURCE_STUDIO: 'twinguard.studio' }),
+      },
     });
     for (const table of Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))) expect(table.DeletionPolicy).toBe('Delete');
     // The channel secrets reach only the webhook function, by ARN, never in the template.
-    const withSecret = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Environment.Variables.CHANNELS_SECRET_ARN);
+    const withSecret = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Environment.Variables.CHANNELS_SECRET_ARN,
+    );
     expect(withSecret.map((f) => f.Metadata['TwinGuard:Handler'])).toEqual(['functions/takedown-webhook.ts']);
     expect(withSecret[0]!.Properties.ReservedConcurrentExecutions).toBe(5);
-    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('secretsmanager:GetSecretValue'));
+    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes('secretsmanager:GetSecretValue'),
+    );
     expect(readers).toHaveLength(1);
   });
 

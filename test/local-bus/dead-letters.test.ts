@@ -24,7 +24,10 @@ function switchable() {
   return { state, target };
 }
 
-async function withDeadLetters(count: number, use: (rt: Runtime, dir: string, state: { down: boolean; seen: EventEnvelope[] }) => Promise<void>) {
+async function withDeadLetters(
+  count: number,
+  use: (rt: Runtime, dir: string, state: { down: boolean; seen: EventEnvelope[] }) => Promise<void>,
+) {
   await withTempDir(async (dir) => {
     const deadLetterDir = join(dir, 'dead-letters');
     const { state, target } = switchable();
@@ -109,11 +112,7 @@ describe('dead letters', () => {
       expect(await main(['replay', '--all', '--dir', dir, '--endpoint', runtime.server.url], replayed.io)).toBe(0);
       await runtime.bus.drain();
       expect(replayed.out).toHaveLength(3);
-      expect(state.seen.map((e) => (e.detail as { requestId: string }).requestId).sort()).toEqual([
-        'render-0',
-        'render-1',
-        'render-2',
-      ]);
+      expect(state.seen.map((e) => (e.detail as { requestId: string }).requestId).sort()).toEqual(['render-0', 'render-1', 'render-2']);
       expect(await new DirectoryDeadLetterStore(dir).list()).toEqual([]);
     });
   });

@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../shared/model/events/envelope.ts';
-import { BusClosedError, DuplicateRuleError } from '../../local/bus/errors.ts';
+import { BusClosedError, DuplicateRuleError, InvalidEventPatternError } from '../../local/bus/errors.ts';
 import { LocalEventBus, type BusTarget } from '../../local/bus/event-router.ts';
-import { InvalidEventPatternError } from '../../local/bus/event-pattern.ts';
 import { BUS, entry, withTempDir } from './helpers.ts';
 import { busRuntime } from './runtime.ts';
 
@@ -41,7 +40,12 @@ describe('LocalEventBus', () => {
     const otherBus = recorder('other-bus');
     const runtime = await busRuntime({
       rules: [
-        { name: 'render', eventBusName: BUS, pattern: { 'detail-type': ['Render Requested'] }, targets: [renders.target, alsoRenders.target] },
+        {
+          name: 'render',
+          eventBusName: BUS,
+          pattern: { 'detail-type': ['Render Requested'] },
+          targets: [renders.target, alsoRenders.target],
+        },
         { name: 'grant', eventBusName: BUS, pattern: { 'detail-type': ['Consent Granted'] }, targets: [grants.target] },
         { name: 'render', eventBusName: 'default', pattern: { 'detail-type': ['Render Requested'] }, targets: [otherBus.target] },
       ],
@@ -137,9 +141,7 @@ describe('LocalEventBus', () => {
       try {
         const big = 'x'.repeat(20_000);
         const batches = Array.from({ length: 4 }, (_, b) =>
-          runtime.client.send(
-            new PutEventsCommand({ Entries: Array.from({ length: 10 }, (_, i) => entry({ b, i, big })) }),
-          ),
+          runtime.client.send(new PutEventsCommand({ Entries: Array.from({ length: 10 }, (_, i) => entry({ b, i, big })) })),
         );
         const ids = (await Promise.all(batches)).flatMap((r) => (r.Entries ?? []).map((e) => e.EventId));
         await runtime.bus.drain();

@@ -124,9 +124,10 @@ describe('PutEvents server', () => {
     const accepted = await client.send(new PutEventsCommand({ Entries: [{ ...atLimit, Detail: detail(room) }] }));
     expect(accepted.FailedEntryCount).toBe(0);
 
-    await expect(
-      client.send(new PutEventsCommand({ Entries: [{ ...atLimit, Detail: detail(room + 1) }] })),
-    ).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('over the limit') });
+    await expect(client.send(new PutEventsCommand({ Entries: [{ ...atLimit, Detail: detail(room + 1) }] }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('over the limit'),
+    });
 
     // The limit is on the request: two entries of half the limit each go over it together.
     const half = entry({ p: 'x'.repeat(128 * 1024) });

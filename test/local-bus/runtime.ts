@@ -30,4 +30,3 @@ export async function busRuntime(options: LocalEventBusOptions = {}): Promise<Ru
     },
   };
 }
-

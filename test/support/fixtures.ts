@@ -3,7 +3,15 @@ import { uid } from './harness.ts';
 /** A fresh set of ids per test, so tests share one DynamoDB Local without seeing each other. */
 export function ids() {
   const u = uid();
-  return { twin: `twin-${u}`, twin2: `twin2-${u}`, grant: `grant-${u}`, grant2: `grant2-${u}`, talent: `talent-${u}`, talent2: `talent2-${u}`, u };
+  return {
+    twin: `twin-${u}`,
+    twin2: `twin2-${u}`,
+    grant: `grant-${u}`,
+    grant2: `grant2-${u}`,
+    talent: `talent-${u}`,
+    talent2: `talent2-${u}`,
+    u,
+  };
 }
 
 export function grantDetail(over: Record<string, unknown> = {}) {
@@ -29,7 +37,15 @@ export function grantDetail(over: Record<string, unknown> = {}) {
 }
 
 export function renderDetail(over: Record<string, unknown> = {}) {
-  return { requestId: `render-${uid()}`, twinIds: ['twin-mathilda'], licensee: 'brand-hm', medium: 'image', modifications: ['garment', 'background'], campaignId: 'ss27', ...over };
+  return {
+    requestId: `render-${uid()}`,
+    twinIds: ['twin-mathilda'],
+    licensee: 'brand-hm',
+    medium: 'image',
+    modifications: ['garment', 'background'],
+    campaignId: 'ss27',
+    ...over,
+  };
 }
 
 export function publicationDetail(over: Record<string, unknown> = {}) {

@@ -28,7 +28,13 @@ async function twinWithPlacements(count: number) {
     decidedAt: '2026-03-01T08:00:00Z',
   };
   await seedPublication(db, tables.consent, publication);
-  const placements = await seedPlacements(db, tables.consent, { count, prefix: `p-${id.u}`, publication, reliesOn: publication.grants, channels: ['instagram', 'tiktok', 'web'] });
+  const placements = await seedPlacements(db, tables.consent, {
+    count,
+    prefix: `p-${id.u}`,
+    publication,
+    reliesOn: publication.grants,
+    channels: ['instagram', 'tiktok', 'web'],
+  });
   return { ...w, id, placements };
 }
 
@@ -66,7 +72,11 @@ describe('fan-out at scale', () => {
     expect(keys).toEqual(new Set(placements.map((p) => `${p.channel}/${p.placementId}`)));
     expect(new Set(sent.map((t) => t.takedownId)).size).toBe(20_000);
     const job = await deps.fanout.getJob(request.jobId);
-    expect({ status: job?.status, scanned: job?.scanned, takedowns: job?.takedowns }).toEqual({ status: 'done', scanned: 20_000, takedowns: 20_000 });
+    expect({ status: job?.status, scanned: job?.scanned, takedowns: job?.takedowns }).toEqual({
+      status: 'done',
+      scanned: 20_000,
+      takedowns: 20_000,
+    });
   }, 600_000);
 
   it('a crash after takedowns were stored but before they were sent: the resume sends them, once', async () => {

@@ -13,7 +13,13 @@ async function livePlacements(n: number, grantOver: Record<string, unknown> = {}
     const pub = publicationDetail({ twinIds: [id.twin], channel, assetId: `asset-${id.u}` });
     await w.send('Publication Requested', pub);
     for (let i = 0; i < n; i++) {
-      const p = publishedDetail({ assetId: pub.assetId, channel, twinIds: [id.twin], publicationId: pub.publicationId, placementId: `${channel}-${id.u}-${i}` });
+      const p = publishedDetail({
+        assetId: pub.assetId,
+        channel,
+        twinIds: [id.twin],
+        publicationId: pub.publicationId,
+        placementId: `${channel}-${id.u}-${i}`,
+      });
       await w.send('Asset Published', p);
       placements.push(p);
     }
@@ -22,7 +28,12 @@ async function livePlacements(n: number, grantOver: Record<string, unknown> = {}
   return { ...w, id, placements };
 }
 
-const revoke = (id: { grant: string; twin: string }) => ({ grantId: id.grant, twinId: id.twin, revokedAt: '2026-03-01T12:00:00Z', reason: 'talent withdrew consent' });
+const revoke = (id: { grant: string; twin: string }) => ({
+  grantId: id.grant,
+  twinId: id.twin,
+  revokedAt: '2026-03-01T12:00:00Z',
+  reason: 'talent withdrew consent',
+});
 
 describe('revocation pulls every placement that relied on the grant', () => {
   it('takes down each placement once, with CONSENT_REVOKED, the grant and a deadline', async () => {
@@ -30,9 +41,17 @@ describe('revocation pulls every placement that relied on the grant', () => {
     await send('Consent Revoked', revoke(id));
     await runReevaluations(deps, publisher);
     const takedowns = publisher.ofType('Takedown Requested');
-    expect(takedowns.map((t) => `${t.channel}/${t.placementId}`).sort()).toEqual(placements.map((p) => `${p.channel}/${p.placementId}`).sort());
+    expect(takedowns.map((t) => `${t.channel}/${t.placementId}`).sort()).toEqual(
+      placements.map((p) => `${p.channel}/${p.placementId}`).sort(),
+    );
     for (const t of takedowns) {
-      expect(t).toMatchObject({ reason: 'CONSENT_REVOKED', grantIds: [id.grant], twinIds: [id.twin], requestedAt: '2026-03-01T12:00:00.000Z', deadline: '2026-03-01T13:00:00.000Z' });
+      expect(t).toMatchObject({
+        reason: 'CONSENT_REVOKED',
+        grantIds: [id.grant],
+        twinIds: [id.twin],
+        requestedAt: '2026-03-01T12:00:00.000Z',
+        deadline: '2026-03-01T13:00:00.000Z',
+      });
       expect(t.url).toBe('https://example.invalid/p/17895');
     }
     expect(new Set(takedowns.map((t) => t.takedownId)).size).toBe(6);
@@ -58,7 +77,9 @@ describe('revocation pulls every placement that relied on the grant', () => {
     await send('Consent Revoked', revoke(id));
     await runReevaluations(deps, publisher);
     expect(publisher.ofType('Takedown Requested')).toEqual([]);
-    expect((await deps.store.getPlacement('instagram', placements[0]!.placementId))?.reliesOn).toEqual([{ twinId: id.twin, grantId: id.grant2, version: 1 }]);
+    expect((await deps.store.getPlacement('instagram', placements[0]!.placementId))?.reliesOn).toEqual([
+      { twinId: id.twin, grantId: id.grant2, version: 1 },
+    ]);
     // Now the other grant goes too: the placement is found through it.
     await send('Consent Revoked', { ...revoke(id), grantId: id.grant2 });
     await runReevaluations(deps, publisher);
@@ -84,11 +105,18 @@ describe('revocation pulls every placement that relied on the grant', () => {
     await w.send('Consent Granted', grantDetail({ grantId: id.grant2, twinId: id.twin2, talentId: id.talent2 }));
     const pub = publicationDetail({ twinIds: [id.twin, id.twin2] });
     await w.send('Publication Requested', pub);
-    const live = publishedDetail({ assetId: pub.assetId, channel: pub.channel, twinIds: [id.twin, id.twin2], publicationId: pub.publicationId });
+    const live = publishedDetail({
+      assetId: pub.assetId,
+      channel: pub.channel,
+      twinIds: [id.twin, id.twin2],
+      publicationId: pub.publicationId,
+    });
     await w.send('Asset Published', live);
     await w.send('Consent Revoked', { grantId: id.grant2, twinId: id.twin2, revokedAt: '2026-03-01T12:00:00Z' });
     await runReevaluations(w.deps, w.publisher);
-    expect(w.publisher.ofType('Takedown Requested')).toMatchObject([{ placementId: live.placementId, twinIds: [id.twin, id.twin2], grantIds: [id.grant2], reason: 'CONSENT_REVOKED' }]);
+    expect(w.publisher.ofType('Takedown Requested')).toMatchObject([
+      { placementId: live.placementId, twinIds: [id.twin, id.twin2], grantIds: [id.grant2], reason: 'CONSENT_REVOKED' },
+    ]);
     // The other twin's grant goes too while the takedown is open: no second takedown.
     await w.send('Consent Revoked', { grantId: id.grant, twinId: id.twin, revokedAt: '2026-03-01T12:00:00Z' });
     await runReevaluations(w.deps, w.publisher);
@@ -99,7 +127,16 @@ describe('revocation pulls every placement that relied on the grant', () => {
 describe('narrowing and expiry', () => {
   it('an amendment that drops a channel takes down only that channel, with SCOPE_NARROWED', async () => {
     const { send, publisher, deps, id } = await livePlacements(2, {}, ['instagram', 'web']);
-    await send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent, version: 2, scope: { ...grantDetail().scope, channels: ['web'] } }));
+    await send(
+      'Consent Granted',
+      grantDetail({
+        grantId: id.grant,
+        twinId: id.twin,
+        talentId: id.talent,
+        version: 2,
+        scope: { ...grantDetail().scope, channels: ['web'] },
+      }),
+    );
     await runReevaluations(deps, publisher);
     expect(publisher.ofType('Takedown Requested').map((t) => [t.channel, t.reason])).toEqual([
       ['instagram', 'SCOPE_NARROWED'],
@@ -109,7 +146,16 @@ describe('narrowing and expiry', () => {
 
   it('an amendment that only widens re-evaluates nothing', async () => {
     const { send, publisher, id } = await livePlacements(1);
-    await send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, version: 2, scope: { ...grantDetail().scope, channels: ['*'] }, validUntil: '2027-12-31T00:00:00Z' }));
+    await send(
+      'Consent Granted',
+      grantDetail({
+        grantId: id.grant,
+        twinId: id.twin,
+        version: 2,
+        scope: { ...grantDetail().scope, channels: ['*'] },
+        validUntil: '2027-12-31T00:00:00Z',
+      }),
+    );
     expect(publisher.ofType('Reevaluation Requested')).toEqual([]);
   });
 
@@ -127,7 +173,10 @@ describe('narrowing and expiry', () => {
 
   it('the expiry of an amended version does nothing; the new version’s expiry counts', async () => {
     const { send, publisher, deps, clock, id } = await livePlacements(1, { validUntil: '2026-03-01T12:30:00Z' });
-    await send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent, version: 2, validUntil: '2026-03-01T14:00:00Z' }));
+    await send(
+      'Consent Granted',
+      grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent, version: 2, validUntil: '2026-03-01T14:00:00Z' }),
+    );
     const { sweepDue } = await import('../../shared/use-cases/sweep-due.ts');
     clock.set('2026-03-01T13:00:00Z');
     await sweepUntilIdle(sweepDue, deps);
@@ -146,7 +195,13 @@ describe('deadlines', () => {
     await send('Consent Revoked', revoke(id));
     await runReevaluations(deps, publisher);
     const [first, second] = publisher.ofType('Takedown Requested');
-    await send('Takedown Completed', { takedownId: first!.takedownId, assetId: first!.assetId, channel: first!.channel, placementId: first!.placementId, completedAt: '2026-03-01T12:10:00Z' });
+    await send('Takedown Completed', {
+      takedownId: first!.takedownId,
+      assetId: first!.assetId,
+      channel: first!.channel,
+      placementId: first!.placementId,
+      completedAt: '2026-03-01T12:10:00Z',
+    });
     const { sweepDue } = await import('../../shared/use-cases/sweep-due.ts');
     clock.set('2026-03-01T12:59:59Z');
     await sweepUntilIdle(sweepDue, deps);
@@ -155,10 +210,22 @@ describe('deadlines', () => {
     await sweepUntilIdle(sweepDue, deps);
     await sweepUntilIdle(sweepDue, deps);
     expect(publisher.ofType('Takedown Overdue')).toEqual([
-      { takedownId: second!.takedownId, assetId: second!.assetId, channel: second!.channel, placementId: second!.placementId, deadline: '2026-03-01T13:00:00.000Z' },
+      {
+        takedownId: second!.takedownId,
+        assetId: second!.assetId,
+        channel: second!.channel,
+        placementId: second!.placementId,
+        deadline: '2026-03-01T13:00:00.000Z',
+      },
     ]);
-    expect(await deps.store.getPlacement(first!.channel, first!.placementId)).toMatchObject({ status: 'taken-down', takedown: { completedAt: '2026-03-01T12:10:00Z' } });
-    expect(await deps.store.getPlacement(second!.channel, second!.placementId)).toMatchObject({ status: 'takedown-requested', takedown: { overdue: true } });
+    expect(await deps.store.getPlacement(first!.channel, first!.placementId)).toMatchObject({
+      status: 'taken-down',
+      takedown: { completedAt: '2026-03-01T12:10:00Z' },
+    });
+    expect(await deps.store.getPlacement(second!.channel, second!.placementId)).toMatchObject({
+      status: 'takedown-requested',
+      takedown: { overdue: true },
+    });
   });
 
   it('a channel reports a failed takedown; a final failure is recorded on the placement', async () => {
@@ -170,16 +237,28 @@ describe('deadlines', () => {
     await send('Takedown Failed', { ...report, error: 'rate limited', final: false });
     expect((await deps.store.getPlacement(t!.channel, t!.placementId))?.status).toBe('takedown-requested');
     await send('Takedown Failed', { ...report, error: 'gone', final: true });
-    expect(await deps.store.getPlacement(t!.channel, t!.placementId)).toMatchObject({ status: 'takedown-failed', takedown: { lastError: 'gone', final: true, attempts: 2 } });
+    expect(await deps.store.getPlacement(t!.channel, t!.placementId)).toMatchObject({
+      status: 'takedown-failed',
+      takedown: { lastError: 'gone', final: true, attempts: 2 },
+    });
   });
 
   it('a report for an unknown takedown is rejected', async () => {
     const { send, publisher } = world();
-    await send('Takedown Completed', { takedownId: 'td-nope', assetId: 'a', channel: 'web', placementId: 'p', completedAt: '2026-03-01T12:00:00Z' });
+    await send('Takedown Completed', {
+      takedownId: 'td-nope',
+      assetId: 'a',
+      channel: 'web',
+      placementId: 'p',
+      completedAt: '2026-03-01T12:00:00Z',
+    });
     expect(publisher.ofType('Event Rejected')[0]!.errors[0].path).toBe('detail.takedownId');
   });
 });
 
-async function sweepUntilIdle(sweepDue: typeof import('../../shared/use-cases/sweep-due.ts').sweepDue, deps: Parameters<typeof sweepDue>[0]) {
+async function sweepUntilIdle(
+  sweepDue: typeof import('../../shared/use-cases/sweep-due.ts').sweepDue,
+  deps: Parameters<typeof sweepDue>[0],
+) {
   while ((await sweepDue(deps)).fired > 0);
 }

@@ -22,18 +22,38 @@ async function placementsInEveryState() {
   // Far from other files' clocks: their sweeps of the shared due queue must not mark these overdue.
   const w = world('2035-06-01T12:00:00Z', 600);
   const id = ids();
-  await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent, validUntil: '2040-01-01T00:00:00Z' }));
+  await w.send(
+    'Consent Granted',
+    grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent, validUntil: '2040-01-01T00:00:00Z' }),
+  );
   const pub = publicationDetail({ twinIds: [id.twin], assetId: `asset-${id.u}` });
   await w.send('Publication Requested', pub);
   for (let i = 0; i < 3; i++) {
-    await w.send('Asset Published', publishedDetail({ assetId: pub.assetId, channel: pub.channel, twinIds: [id.twin], publicationId: pub.publicationId, placementId: `live-${id.u}-${i}` }));
+    await w.send(
+      'Asset Published',
+      publishedDetail({
+        assetId: pub.assetId,
+        channel: pub.channel,
+        twinIds: [id.twin],
+        publicationId: pub.publicationId,
+        placementId: `live-${id.u}-${i}`,
+      }),
+    );
   }
   for (let i = 0; i < 4; i++) {
-    await w.send('Asset Published', publishedDetail({ assetId: `other-${id.u}`, channel: 'web', twinIds: [id.twin], placementId: `unapproved-${id.u}-${i}` }));
+    await w.send(
+      'Asset Published',
+      publishedDetail({ assetId: `other-${id.u}`, channel: 'web', twinIds: [id.twin], placementId: `unapproved-${id.u}-${i}` }),
+    );
   }
   const takedowns = w.publisher.ofType('Takedown Requested');
   expect(takedowns).toHaveLength(4);
-  const [completed, failed, overdue] = takedowns.map((t) => ({ takedownId: t.takedownId, assetId: t.assetId, channel: t.channel, placementId: t.placementId }));
+  const [completed, failed, overdue] = takedowns.map((t) => ({
+    takedownId: t.takedownId,
+    assetId: t.assetId,
+    channel: t.channel,
+    placementId: t.placementId,
+  }));
   await w.send('Takedown Completed', { ...completed!, completedAt: '2035-06-01T12:01:00Z' });
   await w.send('Takedown Failed', { ...failed!, error: 'gone', final: true });
   w.clock.set('2035-06-01T12:11:00Z');
@@ -60,7 +80,10 @@ describe('placement status', () => {
   it('a multi-twin placement counts for each of its twins', async () => {
     const w = world('2035-06-01T12:00:00Z');
     const id = ids();
-    await w.send('Asset Published', publishedDetail({ assetId: `asset-${id.u}`, twinIds: [id.twin, id.twin2], placementId: `both-${id.u}` }));
+    await w.send(
+      'Asset Published',
+      publishedDetail({ assetId: `asset-${id.u}`, twinIds: [id.twin, id.twin2], placementId: `both-${id.u}` }),
+    );
     const expected = { ...none, takedownRequested: 1, total: 1 };
     expect(await statusOfTwin(status, id.twin)).toEqual(expected);
     expect(await statusOfTwin(status, id.twin2)).toEqual(expected);
@@ -135,8 +158,17 @@ describe('status CLI', () => {
     const table = io();
     expect(await main(['--twin', id.twin, '--dynamodb-endpoint', endpoint, '--table', tables.consent], table.io, {})).toBe(0);
     expect(table.out[0]).toBe(`placements of twin ${id.twin}`);
-    const rows = Object.fromEntries(table.out.slice(1).map((line) => [line.trim().replace(/\s+\d+$/, ''), Number(/(\d+)$/.exec(line)![1])]));
-    expect(rows).toEqual({ live: 3, 'takedown requested': 2, 'taken down': 1, 'takedown failed': 1, 'overdue (of requested/failed)': 1, total: 7 });
+    const rows = Object.fromEntries(
+      table.out.slice(1).map((line) => [line.trim().replace(/\s+\d+$/, ''), Number(/(\d+)$/.exec(line)![1])]),
+    );
+    expect(rows).toEqual({
+      live: 3,
+      'takedown requested': 2,
+      'taken down': 1,
+      'takedown failed': 1,
+      'overdue (of requested/failed)': 1,
+      total: 7,
+    });
 
     const json = io();
     expect(await main(['--grant', id.grant, '--endpoint', endpoint, '--table', tables.consent, '--json'], json.io, {})).toBe(0);

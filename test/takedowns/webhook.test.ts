@@ -72,7 +72,8 @@ async function takedownOn(channel: string) {
   return { ...w, deps, id, requested, takedownId, facts, placementNow };
 }
 
-const directory = (channel: string, url: string): ChannelDirectory => new StaticChannelDirectory(new Map([[channel, { url, secret: SECRET }]]));
+const directory = (channel: string, url: string): ChannelDirectory =>
+  new StaticChannelDirectory(new Map([[channel, { url, secret: SECRET }]]));
 
 /** The retry the sweeper would fire, read by its exact key; removed as the sweeper does after firing it. */
 async function takeRetry(t: { takedownId: string; tables: { dueNamespace: string } }, attempt: number, dueAt: string) {
@@ -86,7 +87,13 @@ describe('webhook connector: delivery', () => {
   it('200: one signed POST of the exact envelope; Takedown Completed; the placement is taken down', async () => {
     const server = await partner();
     const t = await takedownOn('web');
-    const result = await deliverTakedown(t.deps, directory('web', server.url('/status/200')), { envelope: t.requested, takedownId: t.takedownId, attempt: 1 }, POLICY, OPTS);
+    const result = await deliverTakedown(
+      t.deps,
+      directory('web', server.url('/status/200')),
+      { envelope: t.requested, takedownId: t.takedownId, attempt: 1 },
+      POLICY,
+      OPTS,
+    );
 
     expect(result).toEqual({ kind: 'delivered', httpStatus: 200 });
     expect(server.received).toHaveLength(1);
@@ -101,7 +108,12 @@ describe('webhook connector: delivery', () => {
     expect(t.publisher.ofType('Takedown Completed')).toEqual([{ ...t.facts, completedAt: NOW }]);
     expect(t.publisher.ofType('Takedown Failed')).toEqual([]);
     expect(await t.placementNow()).toMatchObject({ status: 'taken-down', takedown: { takedownId: t.takedownId, completedAt: NOW } });
-    expect(await t.deps.deliveries.get(t.takedownId)).toMatchObject({ status: 'delivered', attempts: 1, channel: 'web', body: JSON.stringify(t.requested) });
+    expect(await t.deps.deliveries.get(t.takedownId)).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+      channel: 'web',
+      body: JSON.stringify(t.requested),
+    });
   });
 
   it('503 then 200: Failed (final: false) and a retry in the due queue; the retry POSTs the same bytes and completes', async () => {
@@ -112,7 +124,9 @@ describe('webhook connector: delivery', () => {
     const first = await deliverTakedown(t.deps, channels, { envelope: t.requested, takedownId: t.takedownId, attempt: 1 }, POLICY, OPTS);
     const dueAt = '2035-06-01T12:00:00.500Z';
     expect(first).toEqual({ kind: 'retry', error: 'HTTP 503 Service Unavailable', dueAt });
-    expect(t.publisher.ofType('Takedown Failed')).toEqual([{ ...t.facts, error: 'HTTP 503 Service Unavailable', final: false, attempts: 1 }]);
+    expect(t.publisher.ofType('Takedown Failed')).toEqual([
+      { ...t.facts, error: 'HTTP 503 Service Unavailable', final: false, attempts: 1 },
+    ]);
     expect(t.publisher.ofType('Takedown Completed')).toEqual([]);
     expect(await t.placementNow()).toMatchObject({
       status: 'takedown-requested',
@@ -137,7 +151,13 @@ describe('webhook connector: delivery', () => {
   it('410: Failed (final: true) at once, no retry, the placement records the final failure', async () => {
     const server = await partner();
     const t = await takedownOn('web');
-    const result = await deliverTakedown(t.deps, directory('web', server.url('/status/410')), { envelope: t.requested, takedownId: t.takedownId, attempt: 1 }, POLICY, OPTS);
+    const result = await deliverTakedown(
+      t.deps,
+      directory('web', server.url('/status/410')),
+      { envelope: t.requested, takedownId: t.takedownId, attempt: 1 },
+      POLICY,
+      OPTS,
+    );
 
     expect(result).toEqual({ kind: 'failed', error: 'HTTP 410 Gone' });
     expect(server.received).toHaveLength(1);
@@ -145,7 +165,10 @@ describe('webhook connector: delivery', () => {
     expect(t.publisher.ofType('Takedown Failed')).toEqual([{ ...t.facts, error: 'HTTP 410 Gone', final: true, attempts: 1 }]);
     expect(t.publisher.ofType('Takedown Completed')).toEqual([]);
     expect(await takeRetry(t, 2, '2035-06-01T12:00:00.500Z')).toBeUndefined();
-    expect(await t.placementNow()).toMatchObject({ status: 'takedown-failed', takedown: { final: true, lastError: 'HTTP 410 Gone', attempts: 1 } });
+    expect(await t.placementNow()).toMatchObject({
+      status: 'takedown-failed',
+      takedown: { final: true, lastError: 'HTTP 410 Gone', attempts: 1 },
+    });
     expect(await t.deps.deliveries.get(t.takedownId)).toMatchObject({ status: 'failed', attempts: 1 });
   });
 
@@ -203,7 +226,13 @@ describe('webhook connector: delivery', () => {
   it('an event channel: no POST, no record, nothing emitted (its connector answers on the bus)', async () => {
     const server = await partner();
     const t = await takedownOn('instagram');
-    const result = await deliverTakedown(t.deps, directory('web', server.url('/status/200')), { envelope: t.requested, takedownId: t.takedownId, attempt: 1 }, POLICY, OPTS);
+    const result = await deliverTakedown(
+      t.deps,
+      directory('web', server.url('/status/200')),
+      { envelope: t.requested, takedownId: t.takedownId, attempt: 1 },
+      POLICY,
+      OPTS,
+    );
 
     expect(result).toEqual({ kind: 'not-webhook' });
     expect(server.received).toEqual([]);
@@ -242,7 +271,11 @@ describe('webhook connector: delivery', () => {
   });
 
   it.each([
-    ['while recording it on the placement', (events: readonly OutboundEvent[]) => events.length === 0, /recording attempt 1 on the placement failed/],
+    [
+      'while recording it on the placement',
+      (events: readonly OutboundEvent[]) => events.length === 0,
+      /recording attempt 1 on the placement failed/,
+    ],
     ['while emitting Takedown Completed', (events: readonly OutboundEvent[]) => events.length > 0, /bus unavailable/],
   ])('a failure after the attempt is committed (%s): the redelivery finishes it without a second POST', async (_when, failsOn, thrown) => {
     const server = await partner();
@@ -276,7 +309,13 @@ describe('webhook connector: delivery', () => {
     await t.send('Takedown Completed', { ...t.facts, completedAt: '2035-06-01T12:00:01Z' });
     expect((await t.placementNow())?.status).toBe('taken-down');
 
-    const result = await deliverTakedown(t.deps, directory('web', server.url('/status/200')), { envelope: t.requested, takedownId: t.takedownId, attempt: 1 }, POLICY, OPTS);
+    const result = await deliverTakedown(
+      t.deps,
+      directory('web', server.url('/status/200')),
+      { envelope: t.requested, takedownId: t.takedownId, attempt: 1 },
+      POLICY,
+      OPTS,
+    );
     expect(result).toEqual({ kind: 'cancelled', reason: 'the placement is already taken down' });
     expect(server.received).toEqual([]);
     expect(t.publisher.ofType('Takedown Completed')).toEqual([]);
@@ -286,7 +325,13 @@ describe('webhook connector: delivery', () => {
   it('a retry for a takedown that was never delivered does nothing', async () => {
     const server = await partner();
     const t = await takedownOn('web');
-    const result = await deliverTakedown(t.deps, directory('web', server.url('/status/200')), { takedownId: t.takedownId, attempt: 2 }, POLICY, OPTS);
+    const result = await deliverTakedown(
+      t.deps,
+      directory('web', server.url('/status/200')),
+      { takedownId: t.takedownId, attempt: 2 },
+      POLICY,
+      OPTS,
+    );
     expect(result).toEqual({ kind: 'unknown' });
     expect(server.received).toEqual([]);
   });
@@ -296,11 +341,22 @@ describe('webhook connector: delivery', () => {
     const t = await takedownOn('web');
     const limiter = new KeyedLimiter(1);
     const seen: string[] = [];
-    const spy = { run: <T>(channel: string, task: () => Promise<T>) => (seen.push(channel), limiter.run(channel, task)) };
-    const result = await deliverTakedown(t.deps, directory('web', server.url('/status/200')), { envelope: t.requested, takedownId: t.takedownId, attempt: 1 }, POLICY, {
-      ...OPTS,
-      limiter: spy,
-    });
+    const spy = {
+      run: <T>(channel: string, task: () => Promise<T>) => {
+        seen.push(channel);
+        return limiter.run(channel, task);
+      },
+    };
+    const result = await deliverTakedown(
+      t.deps,
+      directory('web', server.url('/status/200')),
+      { envelope: t.requested, takedownId: t.takedownId, attempt: 1 },
+      POLICY,
+      {
+        ...OPTS,
+        limiter: spy,
+      },
+    );
     expect(result.kind).toBe('delivered');
     expect(seen).toEqual(['web']);
     expect(limiter.active('web')).toBe(0);
@@ -322,7 +378,9 @@ describe('webhook connector: Lambda handler', () => {
     expect(await handler(t.requested, context)).toEqual({ result: 'delivered' });
     expect(server.received).toHaveLength(1);
     expect(t.publisher.ofType('Takedown Completed')).toHaveLength(1);
-    await expect(handler({ ...t.requested, source: 'twinguard.channel' }, context)).rejects.toThrow(/handles Takedown Requested, Takedown Delivery Due from twinguard/);
+    await expect(handler({ ...t.requested, source: 'twinguard.channel' }, context)).rejects.toThrow(
+      /handles Takedown Requested, Takedown Delivery Due from twinguard/,
+    );
     await expect(handler({ ...t.requested, 'detail-type': 'Takedown Completed' }, context)).rejects.toThrow(/not "Takedown Completed"/);
     const due = envelope('Takedown Delivery Due', { takedownId: t.takedownId, attempt: 2 }, { source: 'twinguard' });
     expect(await handler(due, context)).toEqual({ result: 'settled' });
@@ -341,7 +399,10 @@ describe('channel directory', () => {
     const channels = new FileChannelDirectory(path);
     expect(await channels.webhook('web')).toEqual({ url: 'http://127.0.0.1:9/takedowns', secret: SECRET });
     expect(await channels.webhook('instagram')).toBeUndefined();
-    expect(await channelDirectoryFromEnv({ CHANNELS_FILE: path }).webhook('web')).toEqual({ url: 'http://127.0.0.1:9/takedowns', secret: SECRET });
+    expect(await channelDirectoryFromEnv({ CHANNELS_FILE: path }).webhook('web')).toEqual({
+      url: 'http://127.0.0.1:9/takedowns',
+      secret: SECRET,
+    });
   });
 
   it('from Secrets Manager: read once, cached for five minutes, read again after', async () => {
@@ -369,7 +430,10 @@ describe('channel directory', () => {
   it('an invalid secret fails without quoting the secret, and is read again at the next lookup', async () => {
     let calls = 0;
     const client: SecretsReader = {
-      send: async () => (++calls === 1 ? { SecretString: `{"web":{"url":"http://partner.example/x","secret":"${SECRET}"}` } : { SecretString: channelsJson('https://partner.example/ok') }),
+      send: async () =>
+        ++calls === 1
+          ? { SecretString: `{"web":{"url":"http://partner.example/x","secret":"${SECRET}"}` }
+          : { SecretString: channelsJson('https://partner.example/ok') },
     };
     const channels = new SecretChannelDirectory(client, 'channels-secret');
     const error = await channels.webhook('web').then(
@@ -383,7 +447,10 @@ describe('channel directory', () => {
 
   it('from the environment: the secret when deployed, none when neither is set, never both', async () => {
     const client: SecretsReader = { send: async () => ({ SecretString: channelsJson('https://partner.example/s') }) };
-    expect(await channelDirectoryFromEnv({ CHANNELS_SECRET_ARN: 'arn:secret' }, () => client).webhook('web')).toEqual({ url: 'https://partner.example/s', secret: SECRET });
+    expect(await channelDirectoryFromEnv({ CHANNELS_SECRET_ARN: 'arn:secret' }, () => client).webhook('web')).toEqual({
+      url: 'https://partner.example/s',
+      secret: SECRET,
+    });
     expect(channelDirectoryFromEnv({})).toBe(emptyChannelDirectory);
     expect(() => channelDirectoryFromEnv({ CHANNELS_SECRET_ARN: 'arn:secret', CHANNELS_FILE: '/tmp/x.json' })).toThrow(/not both/);
   });

@@ -148,9 +148,7 @@ export class DynamoConsentStore implements ConsentStore {
           ExpressionAttributeValues: { ':v': g.version },
         },
       })),
-      ...(placement.takedown
-        ? [{ Put: { TableName: this.tables.consent, Item: takedownItem(placement) } }]
-        : []),
+      ...(placement.takedown ? [{ Put: { TableName: this.tables.consent, Item: takedownItem(placement) } }] : []),
       ...this.auditPuts(audit),
       ...this.usagePuts(usage),
       ...due.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace)),

@@ -47,4 +47,3 @@ export class DynamoDeliveryStore implements DeliveryStore {
     ]);
   }
 }
-

@@ -45,7 +45,8 @@ export class DynamoFanoutStore implements FanoutStore {
       job.seq += 1;
       delete job.sentInPage;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new StaleReadError(`job ${job.jobId} was saved by another worker`, { cause: error });
+      if (error instanceof ConditionalCheckFailedException)
+        throw new StaleReadError(`job ${job.jobId} was saved by another worker`, { cause: error });
       throw error;
     }
   }
@@ -55,7 +56,12 @@ export class DynamoFanoutStore implements FanoutStore {
   }
 
   async getPlacements(refs: readonly PlacementRef[]): Promise<PlacementRecord[]> {
-    const items = await batchGetAll(this.db, this.table, refs.map((r) => keys.placement(r.channel, r.placementId)), { sleep: this.sleep });
+    const items = await batchGetAll(
+      this.db,
+      this.table,
+      refs.map((r) => keys.placement(r.channel, r.placementId)),
+      { sleep: this.sleep },
+    );
     return items.map((item) => strip(item) as unknown as PlacementRecord);
   }
 
@@ -96,7 +102,12 @@ export class DynamoFanoutStore implements FanoutStore {
       ...reliesOn
         .filter((g) => !placement.reliesOn.some((old) => old.grantId === g.grantId))
         .flatMap((g) => [
-          { Put: { TableName: this.table, Item: { pk: keys.grantPlacements(g.grantId), sk, channel, placementId, assetId: placement.assetId } } },
+          {
+            Put: {
+              TableName: this.table,
+              Item: { pk: keys.grantPlacements(g.grantId), sk, channel, placementId, assetId: placement.assetId },
+            },
+          },
           {
             ConditionCheck: {
               TableName: this.table,
@@ -124,7 +135,8 @@ export class DynamoFanoutStore implements FanoutStore {
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {
-      if (error instanceof TransactionCanceledException) throw new StaleReadError('placements changed while being re-evaluated', { cause: error });
+      if (error instanceof TransactionCanceledException)
+        throw new StaleReadError('placements changed while being re-evaluated', { cause: error });
       throw error;
     }
   }

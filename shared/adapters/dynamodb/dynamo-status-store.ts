@@ -22,18 +22,30 @@ export class DynamoStatusStore implements StatusStore {
     this.table = tables.consent;
   }
 
-  async placementPage(owner: PlacementOwner, cursor: string | undefined, limit: number): Promise<{ refs: PlacementRef[]; cursor?: string }> {
+  async placementPage(
+    owner: PlacementOwner,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ refs: PlacementRef[]; cursor?: string }> {
     const pk = 'twinId' in owner ? keys.twin(owner.twinId) : keys.grantPlacements(owner.grantId);
     return placementRefsPage(this.db, this.table, pk, cursor, limit);
   }
 
   async placementStates(refs: readonly PlacementRef[]): Promise<PlacementState[]> {
     if (refs.length > BATCH_GET_LIMIT) throw new RangeError(`at most ${BATCH_GET_LIMIT} placements per call, got ${refs.length}`);
-    const items = await batchGetAll(this.db, this.table, refs.map((r) => keys.placement(r.channel, r.placementId)), {
-      projection: '#status, takedown.overdue',
-      names: { '#status': 'status' },
-      sleep: this.sleep,
-    });
-    return items.map((item) => ({ status: item.status as PlacementStatus, overdue: (item.takedown as { overdue?: boolean } | undefined)?.overdue === true }));
+    const items = await batchGetAll(
+      this.db,
+      this.table,
+      refs.map((r) => keys.placement(r.channel, r.placementId)),
+      {
+        projection: '#status, takedown.overdue',
+        names: { '#status': 'status' },
+        sleep: this.sleep,
+      },
+    );
+    return items.map((item) => ({
+      status: item.status as PlacementStatus,
+      overdue: (item.takedown as { overdue?: boolean } | undefined)?.overdue === true,
+    }));
   }
 }

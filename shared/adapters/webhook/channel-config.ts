@@ -6,6 +6,7 @@
 import { z } from 'zod/mini';
 
 import type { WebhookChannel } from '../../ports/channel-directory.ts';
+import { ChannelConfigError, type ChannelConfigIssue } from './errors.ts';
 
 export type { WebhookChannel };
 
@@ -20,21 +21,6 @@ export interface ChannelConfigOptions {
    * @default false
    */
   allowInsecureHttp?: boolean;
-}
-
-export interface ChannelConfigIssue {
-  /** Absent when the problem is the file as a whole. */
-  channel?: string;
-  /** `url`, `secret`, or absent for the channel's name or entry as a whole. */
-  field?: string;
-  message: string;
-}
-
-export class ChannelConfigError extends Error {
-  override readonly name = 'ChannelConfigError';
-  constructor(readonly issues: readonly ChannelConfigIssue[]) {
-    super(`invalid channels file:\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
-  }
 }
 
 const requiredString = z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') });
@@ -56,10 +42,7 @@ export function channelSchema(options: ChannelConfigOptions = {}) {
 
 export function channelsFileSchema(options: ChannelConfigOptions = {}) {
   return z.record(
-    z.string().check(
-      z.minLength(1, 'a channel name must not be empty'),
-      z.maxLength(256, 'a channel name must be at most 256 characters'),
-    ),
+    z.string().check(z.minLength(1, 'a channel name must not be empty'), z.maxLength(256, 'a channel name must be at most 256 characters')),
     channelSchema(options),
     { error: 'must be a JSON object mapping channel names to { "url": ..., "secret": ... }' },
   );
@@ -120,10 +103,4 @@ function toIssue(issue: z.core.$ZodIssue): ChannelConfigIssue {
     ...(field !== undefined && { field }),
     message,
   };
-}
-
-function formatIssue({ channel, field, message }: ChannelConfigIssue): string {
-  if (channel === undefined) return `the file ${message}`;
-  if (field === undefined) return `channel "${channel}": ${message}`;
-  return `channel "${channel}": ${field} ${message}`;
 }

@@ -13,7 +13,8 @@ import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, SecretsManagerClient, type GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
 import type { ChannelDirectory } from '../../ports/channel-directory.ts';
 import { ENV } from '../env-names.ts';
-import { ChannelConfigError, parseChannelsFile, type WebhookChannel, type WebhookChannels } from './channel-config.ts';
+import { parseChannelsFile, type WebhookChannel, type WebhookChannels } from './channel-config.ts';
+import { ChannelConfigError, ChannelSourceError } from './errors.ts';
 
 export type { ChannelDirectory };
 
@@ -54,7 +55,9 @@ export class FileChannelDirectory implements ChannelDirectory {
         (text) => parseChannelsFile(text),
         (error: unknown) => {
           // The fs error names the path and its code only, never the content.
-          throw new Error(`cannot read the channels file ${this.path} (${(error as { code?: string }).code ?? 'error'})`, { cause: error });
+          throw new ChannelSourceError(`cannot read the channels file ${this.path} (${(error as { code?: string }).code ?? 'error'})`, {
+            cause: error,
+          });
         },
       );
       loading.catch(() => {
@@ -124,13 +127,15 @@ export class SecretChannelDirectory implements ChannelDirectory {
   private async readSecret(): Promise<WebhookChannels> {
     const out = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
     const text = out.SecretString ?? (out.SecretBinary === undefined ? undefined : Buffer.from(out.SecretBinary).toString('utf8'));
-    if (text === undefined) throw new Error(`the channels secret ${this.secretId} has no value`);
+    if (text === undefined) throw new ChannelSourceError(`the channels secret ${this.secretId} has no value`);
     try {
       return parseChannelsFile(text);
     } catch (error) {
       if (!(error instanceof ChannelConfigError)) throw error;
       // ChannelConfigError names channels and fields, never values: safe to pass on.
-      throw new Error(`the channels secret ${this.secretId} is invalid: ${error.message.replace(/\s*\n\s*/g, ' ')}`, { cause: error });
+      throw new ChannelSourceError(`the channels secret ${this.secretId} is invalid: ${error.message.replace(/\s*\n\s*/g, ' ')}`, {
+        cause: error,
+      });
     }
   }
 }
@@ -146,7 +151,7 @@ export function channelDirectoryFromEnv(
   const secretArn = env[ENV.channelsSecret] || undefined;
   const file = env[ENV.channelsFile] || undefined;
   if (secretArn !== undefined && file !== undefined) {
-    throw new Error(`set ${ENV.channelsSecret} (deployed) or ${ENV.channelsFile} (local runtime), not both`);
+    throw new ChannelSourceError(`set ${ENV.channelsSecret} (deployed) or ${ENV.channelsFile} (local runtime), not both`);
   }
   if (secretArn !== undefined) return new SecretChannelDirectory(secrets(), secretArn);
   if (file !== undefined) return new FileChannelDirectory(file);

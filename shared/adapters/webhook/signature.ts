@@ -42,11 +42,7 @@ export function signBody(body: SignedBody, secret: string): string {
  * Accepts Node's `IncomingHttpHeaders` value type so callers need no narrowing; a repeated
  * header (string[]) is refused because a proxy that duplicates it cannot be trusted either.
  */
-export function verifySignature(
-  body: SignedBody,
-  header: string | readonly string[] | null | undefined,
-  secret: string,
-): boolean {
+export function verifySignature(body: SignedBody, header: string | readonly string[] | null | undefined, secret: string): boolean {
   if (typeof header !== 'string') return false;
   const value = header.trim();
   if (value.slice(0, PREFIX.length).toLowerCase() !== PREFIX) return false;

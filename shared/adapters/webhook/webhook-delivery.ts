@@ -28,11 +28,7 @@ export interface DeliveryOptions {
 const RETRYABLE_4XX = new Set([408, 429]);
 const MAX_REASON_LENGTH = 80;
 
-export async function deliverWebhook(
-  body: string,
-  channel: WebhookTarget,
-  opts: DeliveryOptions,
-): Promise<WebhookOutcome> {
+export async function deliverWebhook(body: string, channel: WebhookTarget, opts: DeliveryOptions): Promise<WebhookOutcome> {
   // A bad timeout is a wiring bug, not a partner outage: fail loudly instead of retrying it.
   if (!Number.isInteger(opts.timeoutMs) || opts.timeoutMs <= 0) {
     throw new RangeError(`timeoutMs must be a positive integer, got ${opts.timeoutMs}`);
@@ -67,9 +63,7 @@ function classify(response: Response): WebhookOutcome {
   const error = `HTTP ${status} ${reasonPhrase(response)}`.trimEnd();
   if (status >= 500 || RETRYABLE_4XX.has(status)) {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-    return retryAfterMs === undefined
-      ? { kind: 'retryable', status, error }
-      : { kind: 'retryable', status, error, retryAfterMs };
+    return retryAfterMs === undefined ? { kind: 'retryable', status, error } : { kind: 'retryable', status, error, retryAfterMs };
   }
   return { kind: 'rejected', status, error };
 }

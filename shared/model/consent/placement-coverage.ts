@@ -40,7 +40,12 @@ export function judgePlacement(
  * expired, or amended into a narrower scope. A twin the approval never covered makes the
  * placement unapproved.
  */
-export function lossOf(publication: PublicationRecord, reasons: Reason[], grantsByTwin: ReadonlyMap<string, Grant[]>, now: Date): PlacementVerdict {
+export function lossOf(
+  publication: PublicationRecord,
+  reasons: Reason[],
+  grantsByTwin: ReadonlyMap<string, Grant[]>,
+  now: Date,
+): PlacementVerdict {
   const lostTwins = unique(reasons.map((r) => r.twinId));
   const lost: GrantRef[] = [];
   let reason: ReasonCode | undefined;

@@ -39,10 +39,7 @@ export const DEPLOYED_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   maxAttempts: 10,
 });
 
-export type NextStep =
-  | { action: 'complete' }
-  | { action: 'retry'; delayMs: number }
-  | { action: 'fail'; final: true };
+export type NextStep = { action: 'complete' } | { action: 'retry'; delayMs: number } | { action: 'fail'; final: true };
 
 /** Upper bound of the wait before retry `attempt` (1 = first retry). */
 export function retryCapMs(attempt: number, policy: BackoffPolicy): number {
@@ -66,12 +63,7 @@ export function retryDelayMs(attempt: number, policy: BackoffPolicy, random: () 
  * `outcome`. A partner's Retry-After is honoured as a floor, still capped by maxDelayMs so a
  * hostile or confused partner cannot park a takedown for days.
  */
-export function nextStep(
-  attempt: number,
-  outcome: WebhookOutcome,
-  policy: RetryPolicy,
-  random: () => number = Math.random,
-): NextStep {
+export function nextStep(attempt: number, outcome: WebhookOutcome, policy: RetryPolicy, random: () => number = Math.random): NextStep {
   if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
     throw new RangeError(`maxAttempts must be an integer >= 1, got ${policy.maxAttempts}`);
   }

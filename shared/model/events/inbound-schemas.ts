@@ -12,10 +12,12 @@ const nonEmptyNames = z.array(name).check(z.minLength(1, 'must list at least one
 const amount = z.number().check(z.nonnegative('must be zero or more'));
 /** A bound, so that one request always fits one DynamoDB transaction. */
 export const MAX_TWINS_PER_REQUEST = 20;
-const twinIds = z.array(id).check(
-  z.minLength(1, 'must list at least one twin'),
-  z.maxLength(MAX_TWINS_PER_REQUEST, `must list at most ${MAX_TWINS_PER_REQUEST} twins`),
-);
+const twinIds = z
+  .array(id)
+  .check(
+    z.minLength(1, 'must list at least one twin'),
+    z.maxLength(MAX_TWINS_PER_REQUEST, `must list at most ${MAX_TWINS_PER_REQUEST} twins`),
+  );
 
 export const consentGranted = z
   .object({
@@ -33,7 +35,13 @@ export const consentGranted = z
       modifications: names,
     }),
     aiDisclosureRequired: z.boolean(),
-    compensation: z.optional(z.object({ currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as EUR')), perRender: amount, perPlacement: amount })),
+    compensation: z.optional(
+      z.object({
+        currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as EUR')),
+        perRender: amount,
+        perPlacement: amount,
+      }),
+    ),
     evidence: z.object({ documentId: id, signedAt: time }),
   })
   .check(
