@@ -44,6 +44,17 @@ export async function transact(db: DynamoDBDocumentClient, items: TransactItem[]
   }
 }
 
+/** Whether the items fit one transaction. */
+export function fitsOneTransaction(items: readonly TransactItem[]): boolean {
+  try {
+    checkTransaction(items);
+    return true;
+  } catch (error) {
+    if (error instanceof TransactionTooLargeError) return false;
+    throw error;
+  }
+}
+
 /** Throws TransactionTooLargeError unless the transaction fits DynamoDB's limits. */
 export function checkTransaction(items: readonly TransactItem[]): void {
   if (items.length > DYNAMO_LIMITS.transactionItems) {
