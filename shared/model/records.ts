@@ -34,9 +34,11 @@ export interface AuditRecord {
   recordId: string;
   kind: AuditKind;
   outcome: string;
+  /** Why, for this line's twin. */
   reasons?: Reason[];
+  /** The grants of this line's twin the fact rests on. */
   grants?: GrantRef[];
-  /** The inbound event's detail, as received (after validation). */
+  /** What was asked, as a reviewer needs it: ids, terms, channel, territories (use-cases/audit-lines.ts); never the raw detail. */
   request: Record<string, unknown>;
   eventId: string;
 }

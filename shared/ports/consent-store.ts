@@ -41,11 +41,17 @@ export interface ConsentStore {
   approvedPublications(assetId: string, channel: string): Promise<PublicationRecord[]>;
 
   getPlacement(channel: string, placementId: string): Promise<PlacementRecord | undefined>;
-  /** Records a new placement; when it relies on grants, they must still be at the versions read. */
   /** Replaces a placement's state if it is still at `placement.revision`; stores it with the next revision. */
   commitPlacementUpdate(change: { placement: PlacementRecord; receipt: Receipt; audit: AuditRecord[] }): Promise<void>;
   /** Where a takedown id points. */
   getTakedownRef(takedownId: string): Promise<{ channel: string; placementId: string } | undefined>;
+  /**
+   * Records a new placement; when it relies on grants, they must still be at the versions
+   * read. A placement with many twins can need more than one transaction holds; it is then
+   * written in steps that stay correct: the placement, its receipt, conditions and takedown
+   * are still one transaction, and what follows (audit lines, usage) is noted in it and
+   * written after, at most once; an interrupted run is finished by `completeCommit`.
+   */
   commitPlacement(change: {
     placement: PlacementRecord;
     receipt: Receipt;
@@ -53,4 +59,9 @@ export interface ConsentStore {
     usage: UsageRecord[];
     due: DueItem[];
   }): Promise<void>;
+  /**
+   * Finishes a commit that was written in steps and interrupted after its transaction (see
+   * `commitPlacement`); does nothing when none is left. Idempotent: a duplicate calls it.
+   */
+  completeCommit(kind: string, businessId: string): Promise<void>;
 }

@@ -204,7 +204,7 @@ function chunks(placements: PlacementRecord[]): PlacementRecord[][] {
   let items = 0;
   for (const p of placements) {
     const cost = 3 + p.twinIds.length;
-    if (current.length === TAKEDOWNS_PER_COMMIT || items + cost > MAX_TRANSACTION_ITEMS) {
+    if (current.length === TAKEDOWNS_PER_COMMIT || (current.length > 0 && items + cost > MAX_TRANSACTION_ITEMS)) {
       groups.push(current);
       current = [];
       items = 0;

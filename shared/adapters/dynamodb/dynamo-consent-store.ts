@@ -1,4 +1,14 @@
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { Grant } from '../../model/consent/grant.ts';
 import type { ConsentStore } from '../../ports/consent-store.ts';
 import { auditKeys, keys } from './keys.ts';
@@ -7,7 +17,8 @@ import { duePut } from './due-queue.ts';
 import { receiptPut } from './receipt-put.ts';
 import { placementItems, takedownItem } from './placement-items.ts';
 import { auditPut } from './audit-put.ts';
-import { transactWithReceipt, type TransactItem } from './transactions.ts';
+import { putAll } from './batch-writes.ts';
+import { fitsOneTransaction, transactWithReceipt, type TransactItem } from './transactions.ts';
 import type { TableNames } from './table-names.ts';
 
 export type { TableNames };
@@ -135,9 +146,8 @@ export class DynamoConsentStore implements ConsentStore {
 
   async commitPlacement({ placement, receipt, audit, usage, due }: Parameters<ConsentStore['commitPlacement']>[0]): Promise<void> {
     const [record, ...index] = placementItems(placement);
-    await transactWithReceipt(this.db, this.receiptPut(receipt), [
+    const core: TransactItem[] = [
       { Put: { TableName: this.tables.consent, Item: record!, ConditionExpression: 'attribute_not_exists(pk)' } },
-      ...index.map((Item) => ({ Put: { TableName: this.tables.consent, Item } })),
       // The grants must still be as read: a revocation or amendment committed in between
       // cancels this write, and the placement is decided again against the new state.
       ...placement.reliesOn.map((g) => ({
@@ -149,10 +159,42 @@ export class DynamoConsentStore implements ConsentStore {
         },
       })),
       ...(placement.takedown ? [{ Put: { TableName: this.tables.consent, Item: takedownItem(placement) } }] : []),
-      ...this.auditPuts(audit),
-      ...this.usagePuts(usage),
       ...due.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace)),
+    ];
+    const indexPuts = index.map((Item) => ({ Put: { TableName: this.tables.consent, Item } }));
+    const appendOnly = [...this.auditPuts(audit), ...this.usagePuts(usage)];
+    const receiptPut = this.receiptPut(receipt);
+    if (fitsOneTransaction([receiptPut, ...core, ...indexPuts, ...appendOnly])) {
+      await transactWithReceipt(this.db, receiptPut, [...core, ...indexPuts, ...appendOnly]);
+      return;
+    }
+    // Too many twins for one transaction (2 + 5 per twin items): written in steps.
+    // 1. The index items, first: alone they point at nothing (readers skip a missing
+    //    placement), and once the placement exists a revocation always finds it.
+    await putAll(this.db, this.tables.consent, index);
+    // 2. The placement, its conditions, takedown and receipt, with a note of what is left.
+    const pending = { audit, usage };
+    await transactWithReceipt(this.db, receiptPut, [
+      ...core,
+      { Put: { TableName: this.tables.consent, Item: { ...pendingKey(receipt), type: 'pending', writes: JSON.stringify(pending) } } },
     ]);
+    // 3. The audit lines and usage, each at most once; a redelivery does this if we crash first.
+    await this.applyPending(receipt, pending);
+  }
+
+  async completeCommit(kind: string, businessId: string): Promise<void> {
+    const item = await this.get(keys.pendingWrites(kind, businessId));
+    if (item === undefined) return;
+    await this.applyPending({ kind, businessId }, JSON.parse(item.writes as string) as PendingWrites);
+  }
+
+  /** Writes the append-only items a split commit left, skipping those already there, then drops the note. */
+  private async applyPending(receipt: Pick<Receipt, 'kind' | 'businessId'>, pending: PendingWrites): Promise<void> {
+    const puts = [...this.auditPuts(pending.audit), ...this.usagePuts(pending.usage)];
+    for (let i = 0; i < puts.length; i += PENDING_CONCURRENCY) {
+      await Promise.all(puts.slice(i, i + PENDING_CONCURRENCY).map(({ Put }) => putOnce(this.db, Put)));
+    }
+    await this.db.send(new DeleteCommand({ TableName: this.tables.consent, Key: pendingKey(receipt) }));
   }
 
   async commitPlacementUpdate({ placement, receipt, audit }: Parameters<ConsentStore['commitPlacementUpdate']>[0]): Promise<void> {
@@ -207,6 +249,28 @@ export class DynamoConsentStore implements ConsentStore {
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
     return items;
+  }
+}
+
+/** The audit lines and usage a commit split into steps has still to write. */
+interface PendingWrites {
+  audit: AuditRecord[];
+  usage: UsageRecord[];
+}
+
+/** Append-only writes of a split commit in flight at once. */
+const PENDING_CONCURRENCY = 10;
+
+function pendingKey(receipt: Pick<Receipt, 'kind' | 'businessId'>) {
+  return keys.pendingWrites(receipt.kind, receipt.businessId);
+}
+
+/** A conditional Put of an append-only item: one already there (an earlier, interrupted run wrote it) is left as is. */
+async function putOnce(db: DynamoDBDocumentClient, put: PutCommandInput): Promise<void> {
+  try {
+    await db.send(new PutCommand(put));
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
 }
 

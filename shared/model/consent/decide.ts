@@ -26,7 +26,13 @@ export function decide(twinIds: string[], grantsByTwin: ReadonlyMap<string, Gran
   return { approved: true, grants: covering.map(refOf), covering };
 }
 
-/** Finds a covering grant for one twin, or all the reasons none covers. */
+/**
+ * Reasons given per uncovered twin, at most: a twin may hold any number of grants, and a
+ * denial, its audit lines and its event must stay bounded. The first ones, by grant id.
+ */
+export const MAX_REASONS_PER_TWIN = 10;
+
+/** Finds a covering grant for one twin, or the reasons none covers (at most MAX_REASONS_PER_TWIN). */
 export function coverTwin(twinId: string, grants: Grant[], use: IntendedUse, now: Date): { grant: Grant } | { reasons: Reason[] } {
   if (grants.length === 0) {
     return { reasons: [{ twinId, code: 'NO_CONSENT', message: `no consent grant exists for twin ${twinId}` }] };
@@ -38,7 +44,7 @@ export function coverTwin(twinId: string, grants: Grant[], use: IntendedUse, now
     if (gaps.length === 0) return { grant };
     for (const g of gaps) reasons.push({ twinId, grantId: grant.grantId, ...g });
   }
-  return { reasons };
+  return { reasons: reasons.slice(0, MAX_REASONS_PER_TWIN) };
 }
 
 export function unique<T>(values: Iterable<T>): T[] {

@@ -6,13 +6,15 @@ import { useOfPublication } from './use.ts';
 
 export type PlacementVerdict =
   | { covered: true; publication: PublicationRecord; covering: Grant[] }
-  | { covered: false; reason: ReasonCode; grantIds: string[]; reasons: Reason[] };
+  | { covered: false; reason: ReasonCode; grantIds: string[]; reasons: Reason[]; publication?: PublicationRecord };
 
 /**
  * Is a live placement covered? (EVENTS.md "Placements".) It is when an approved
  * publication of the asset on that channel exists and the consent of every twin (the
  * publication's and any the placement names) still covers what was approved, now.
  * Otherwise the reason says what ended the consent, so that the takedown can say why.
+ * Either way the verdict names the publication it rests on (the covering one, or the one
+ * whose loss it reports), absent only when there is none.
  */
 export function judgePlacement(
   placementTwinIds: readonly string[],
@@ -59,7 +61,7 @@ export function lossOf(
     const current = grantsByTwin.get(twinId)?.find((g) => g.grantId === approved.grantId);
     reason ??= lossCode(approved, current, now);
   }
-  return { covered: false, reason: reason ?? 'SCOPE_NARROWED', grantIds: unique(lost.map((g) => g.grantId)), reasons };
+  return { covered: false, reason: reason ?? 'SCOPE_NARROWED', grantIds: unique(lost.map((g) => g.grantId)), reasons, publication };
 }
 
 /** Why a grant that once covered no longer does. */
