@@ -7,7 +7,9 @@ import {
   parseRetryAfter,
   type WebhookOutcome,
 } from '../../shared/adapters/webhook/webhook-delivery.ts';
+import { readFile } from 'node:fs/promises';
 import { closedPortUrl, startPartner, type PartnerServer, type ReceivedRequest } from './partner-server.ts';
+import { verifyTwinGuard } from './verify-by-hand.ts';
 
 const whsec = () => `whsec_${randomBytes(32).toString('base64')}`;
 const secret = whsec();
@@ -206,6 +208,29 @@ describe('signing: secrets, rotation, retries and replays, as partners verify th
     expect(retry!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
     expect(Number(retry!.headers['webhook-timestamp']) - Number(first!.headers['webhook-timestamp'])).toBe(90);
     expect(retry!.headers['webhook-signature']).not.toBe(first!.headers['webhook-signature']);
+  });
+
+  it('the by-hand verifier of docs/channels.md, shown there verbatim, accepts real deliveries and nothing else', async () => {
+    const doc = await readFile(new URL('../../docs/channels.md', import.meta.url), 'utf8');
+    const code = await readFile(new URL('./verify-by-hand.ts', import.meta.url), 'utf8');
+    expect(doc).toContain(`\`\`\`ts\n${code}\`\`\``);
+
+    const [next, previous, plain] = [whsec(), whsec(), 'a plain passphrase, Malmö ✓'];
+    const p = await partnerWith([next, plain]);
+    for (const held of [[next, previous], [plain]]) {
+      await deliverWebhook(body, { url: p.url('/status/200'), secrets: held }, { deliveryId: takedownId, timeoutMs: 5000 });
+    }
+    const [rotating, plainly] = p.received.map((r) => ({ raw: r.body, headers: r.headers }));
+    expect(verifyTwinGuard(rotating!.raw, rotating!.headers, next)).toBe(true);
+    expect(verifyTwinGuard(rotating!.raw, rotating!.headers, previous)).toBe(true);
+    expect(verifyTwinGuard(plainly!.raw, plainly!.headers, plain)).toBe(true);
+    expect(verifyTwinGuard(plainly!.raw, plainly!.headers, next)).toBe(false);
+    const tampered = Buffer.from(plainly!.raw.toString('utf8').replace('CONSENT_REVOKED', 'CONSENT_EXPIRED'));
+    expect(verifyTwinGuard(tampered, plainly!.headers, plain)).toBe(false);
+    const sentAt = Number(plainly!.headers['webhook-timestamp']) * 1000;
+    expect(verifyTwinGuard(plainly!.raw, plainly!.headers, plain, sentAt + 300_000)).toBe(true);
+    expect(verifyTwinGuard(plainly!.raw, plainly!.headers, plain, sentAt + 301_000)).toBe(false);
+    expect(verifyTwinGuard(plainly!.raw, { ...plainly!.headers, 'webhook-id': 'td-other' }, plain)).toBe(false);
   });
 
   it('a request replayed after the tolerance window is refused by the partner, however well signed', async () => {
