@@ -437,6 +437,17 @@ describe('channel directory', () => {
     expect(await channels.webhook('tiktok')).toBeUndefined();
   });
 
+  it('from Secrets Manager during a rotation: "secrets" lists both, the new one first', async () => {
+    const next = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const client: SecretsReader = {
+      send: async () => ({ SecretString: JSON.stringify({ web: { url: 'https://partner.example/r', secrets: [next, SECRET] } }) }),
+    };
+    expect(await new SecretChannelDirectory(client, 'channels').webhook('web')).toEqual({
+      url: 'https://partner.example/r',
+      secrets: [next, SECRET],
+    });
+  });
+
   it('an invalid secret fails without quoting the secret, and is read again at the next lookup', async () => {
     let calls = 0;
     const client: SecretsReader = {
