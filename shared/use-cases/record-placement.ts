@@ -13,7 +13,8 @@ import { usageEvents, usageOf } from './usage.ts';
 /**
  * `Asset Published`: an asset went live on a channel.
  * Primary course: 1. find the approved publication(s) of the asset on the channel;
- * 2. check the consent of every twin again, now; 3. covered: record the placement with
+ * 2. keep those whose territories hold every territory the placement is live in, and check
+ * the consent of every twin again, now, for the placement's territories; 3. covered: record the placement with
  * the grants it relies on and meter one use per twin; not covered: record it and request
  * its takedown at once. The write fails if a grant it relies on changed meanwhile, and
  * the placement is judged again, so a revocation racing it always wins.
@@ -25,7 +26,7 @@ export async function recordPlacement(deps: Deps, detail: AssetPublished, eventI
     const grants = await deps.store.grantsOfTwins(unique([...detail.twinIds, ...publications.flatMap((p) => p.twinIds)]));
     const now = deps.clock.now();
     const at = now.toISOString();
-    const verdict = judgePlacement(detail.twinIds, publications, grants, now);
+    const verdict = judgePlacement(detail, publications, grants, now);
     // The asset's twins: those it names and those of the publication it is judged by; not
     // those of every other approval of the asset, so a placement has at most 2 x 20 twins.
     const twinIds = unique([...detail.twinIds, ...(verdict.publication?.twinIds ?? [])]);

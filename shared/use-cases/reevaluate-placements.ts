@@ -97,7 +97,7 @@ async function settlePage(deps: Deps, job: ReevaluationJob, placements: Placemen
     }
     if (!placement.reliesOn.some((g) => g.grantId === job.grantId)) continue;
     const publication = placement.publicationId === undefined ? undefined : publications.get(placement.publicationId);
-    const verdict = judgePlacement(placement.twinIds, publication ? [publication] : [], grants, now);
+    const verdict = judgePlacement(placement, publication ? [publication] : [], grants, now);
     if (verdict.covered) {
       await moveReliance(deps, placement, verdict.covering.map(refOf));
       continue;
