@@ -8,7 +8,9 @@
  *   consistent Query of the twin's grants, one TransactWrite of the same three items (the
  *   receipt, conditional; one audit line; one usage line), one PutEvents of the same two entries.
  *
- * The two alternate in rounds, so drift of the machine hits both alike. Each figure is the
+ * Beside the handler's duration, `toBus`: how long until its PutEvents was answered, which is
+ * when consumers can see the decision (what the handler does after that only lengthens the
+ * invocation). The two alternate in rounds, so drift of the machine hits both alike. Each figure is the
  * median of the rounds' p50, with the min and max of those p50 beside it. Round trips are
  * counted per decision (commands sent, by a middleware on both clients).
  *
@@ -24,9 +26,11 @@ import { parseArgs } from 'node:util';
 import { documentClient } from '../shared/adapters/dynamodb/dynamo-client.ts';
 import { auditKeys, keys } from '../shared/adapters/dynamodb/keys.ts';
 import type { TableNames } from '../shared/adapters/dynamodb/table-names.ts';
+import { EventBridgePublisher } from '../shared/adapters/eventbridge/eventbridge-publisher.ts';
 import { wireAdapters } from '../shared/adapters/wire.ts';
 import type { EventEnvelope } from '../shared/model/events/envelope.ts';
 import { DEFAULT_SOURCES } from '../shared/model/events/roles.ts';
+import type { EventPublisher } from '../shared/ports/ports.ts';
 import { handleInbound } from '../shared/use-cases/handle-inbound.ts';
 import { synthesizeTemplate } from '../local/app/synthesize.ts';
 import { startPutEventsServer } from '../local/bus/put-events-server.ts';
@@ -63,6 +67,8 @@ export interface Figure {
 
 export interface DecisionFigures {
   handler: Figure;
+  /** From the start of a handler decision until its PutEvents was answered: when consumers can see it. */
+  toBus: Omit<Figure, 'roundTrips'>;
   floor: Figure;
   /** floor p50 / handler p50: 1 means the handler costs no more than its storage and bus calls. */
   ratio: number;
@@ -75,12 +81,16 @@ const SETTINGS = { sources: DEFAULT_SOURCES, takedownSlaSeconds: 3600, reevaluat
 /** Measures the handler path of one decision and its floor, on the clients given. */
 export async function measureDecision(clients: DecisionClients, options: DecisionOptions = {}): Promise<DecisionFigures> {
   const { rounds = 5, perRound = 100, warmup = 50, concurrency = 1 } = options;
-  const { deps } = wireAdapters({
-    db: clients.db,
-    tables: clients.tables,
-    publisher: { eventBridge: clients.eventBridge, busName: clients.busName },
-    settings: SETTINGS,
-  });
+  // The real publisher, noting when each decision's PutEvents was answered.
+  const bus = new EventBridgePublisher(clients.eventBridge, clients.busName);
+  const onBus = new Map<string, number>();
+  const publisher: EventPublisher = {
+    async publish(events) {
+      await bus.publish(events);
+      onBus.set(String((events[0]?.detail as { requestId?: string } | undefined)?.requestId), performance.now());
+    },
+  };
+  const { deps } = wireAdapters({ db: clients.db, tables: clients.tables, publisher, settings: SETTINGS });
   const run = randomUUID().slice(0, 8);
   const twinId = `twin-bench-${run}`;
   const grant = {
@@ -98,7 +108,9 @@ export async function measureDecision(clients: DecisionClients, options: Decisio
   await handleInbound(deps, envelope('Consent Granted', DEFAULT_SOURCES.consent, grant));
 
   let seq = 0;
+  let toBus: number[] = [];
   const handler = async () => {
+    const start = performance.now();
     const detail = {
       requestId: `render-${run}-${++seq}`,
       twinIds: [twinId],
@@ -108,6 +120,8 @@ export async function measureDecision(clients: DecisionClients, options: Decisio
     };
     const outcome = await handleInbound(deps, envelope('Render Requested', DEFAULT_SOURCES.studio, detail));
     if (outcome !== 'processed') throw new Error(`bench decision ${detail.requestId} ended ${outcome}`);
+    toBus.push(onBus.get(detail.requestId)! - start);
+    onBus.delete(detail.requestId);
   };
   const floor = () => floorDecision(clients, twinId, `render-${run}-floor-${++seq}`);
 
@@ -116,11 +130,14 @@ export async function measureDecision(clients: DecisionClients, options: Decisio
     await times(warmup, concurrency, handler);
     await times(warmup, concurrency, floor);
     const handlerP: number[][] = [];
+    const toBusP: number[][] = [];
     const floorP: number[][] = [];
     const trips = { handler: 0, floor: 0 };
     for (let r = 0; r < rounds; r++) {
       let before = counter.count;
+      toBus = [];
       handlerP.push(await times(perRound, concurrency, handler));
+      toBusP.push(toBus);
       trips.handler += counter.count - before;
       before = counter.count;
       floorP.push(await times(perRound, concurrency, floor));
@@ -129,7 +146,8 @@ export async function measureDecision(clients: DecisionClients, options: Decisio
     const n = rounds * perRound;
     const h = figure(handlerP, trips.handler / n);
     const f = figure(floorP, trips.floor / n);
-    return { handler: h, floor: f, ratio: round(f.p50 / h.p50, 2), concurrency, decisions: n };
+    const { roundTrips: _, ...b } = figure(toBusP, 0);
+    return { handler: h, toBus: b, floor: f, ratio: round(f.p50 / h.p50, 2), concurrency, decisions: n };
   } finally {
     counter.remove();
   }
@@ -288,10 +306,11 @@ async function main(): Promise<void> {
       },
       { rounds: Number(values.rounds), perRound: Number(values['per-round']), concurrency: Number(values.concurrency) },
     );
-    const { handler: h, floor: f } = figures;
+    const { handler: h, toBus: b, floor: f } = figures;
     console.log(JSON.stringify(figures));
     console.log(
-      `decision p50 ${h.p50} ms (rounds ${h.minP50}-${h.maxP50}, p90 ${h.p90}), ${h.roundTrips} round trips; ` +
+      `decision p50 ${h.p50} ms (rounds ${h.minP50}-${h.maxP50}, p90 ${h.p90}), ${h.roundTrips} round trips, ` +
+        `on the bus after ${b.p50} ms (${b.minP50}-${b.maxP50}); ` +
         `floor ${f.p50} ms (${f.minP50}-${f.maxP50}, p90 ${f.p90}), ${f.roundTrips} round trips; ratio ${figures.ratio} ` +
         `(${figures.decisions} decisions each, ${figures.concurrency} in flight)`,
     );
