@@ -8,7 +8,17 @@ import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Recei
  * when the receipt exists and `StaleReadError` when something it relied on changed.
  */
 export interface ConsentStore {
+  /** The receipt of a processed event, with whether its outbox was published; read strongly consistently. */
   getReceipt(kind: string, businessId: string): Promise<Receipt | undefined>;
+  /**
+   * Takes over the publishing lease of a receipt whose lease expired (its run died before
+   * publishing): sets it to `until` only if it is still `receipt.leaseUntil` and the outbox
+   * is not published. Throws `ReceiptLeasedError` when another run took it or published first.
+   */
+  takeLease(receipt: Receipt, until: string): Promise<void>;
+  /** Gives back a lease held as `receipt.leaseUntil` (its run failed to publish); nothing if it is no longer so. */
+  releaseLease(receipt: Receipt): Promise<void>;
+  /** Notes that the outbox is on the bus: a later duplicate emits nothing. */
   markPublished(kind: string, businessId: string): Promise<void>;
 
   /** Every grant of each twin, revoked ones included, read strongly consistently. */

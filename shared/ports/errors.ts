@@ -35,3 +35,13 @@ export class TransactionTooLargeError extends StoreError {
 export class AuditKeyConflictError extends StoreError {
   override name = 'AuditKeyConflictError';
 }
+
+/**
+ * The outbox of a receipt is not published yet and another run holds its publishing lease
+ * (the run that committed it, still publishing or dead before it could; or a redelivery
+ * that took the lease over). Nothing is emitted now: thrown so that the platform delivers
+ * the event again later, when the outbox is published or the lease has expired.
+ */
+export class ReceiptLeasedError extends StoreError {
+  override name = 'ReceiptLeasedError';
+}

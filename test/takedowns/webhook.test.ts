@@ -20,6 +20,7 @@ import { DEPLOYED_RETRY_POLICY, LOCAL_RETRY_POLICY, type RetryPolicy } from '../
 import { DELIVERY_HEADER, WEBHOOK_ID_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../../shared/adapters/webhook/signature.ts';
 import type { EventEnvelope, OutboundEvent } from '../../shared/model/events/envelope.ts';
 import type { EventPublisher } from '../../shared/ports/ports.ts';
+import type { ConsentStore } from '../../shared/ports/consent-store.ts';
 import { dueKeys } from '../../shared/adapters/dynamodb/keys.ts';
 import { deliverTakedown, type DeliverOptions, type WebhookDeps } from '../../shared/use-cases/deliver-takedown.ts';
 import { createHttpWebhookSender, httpWebhookSender } from '../../shared/adapters/webhook/webhook-delivery.ts';
@@ -281,29 +282,37 @@ describe('webhook connector: delivery', () => {
   });
 
   it.each([
-    [
-      'while recording it on the placement',
-      (events: readonly OutboundEvent[]) => events.length === 0,
-      /recording attempt 1 on the placement failed/,
-    ],
-    ['while emitting Takedown Completed', (events: readonly OutboundEvent[]) => events.length > 0, /bus unavailable/],
-  ])('a failure after the attempt is committed (%s): the redelivery finishes it without a second POST', async (_when, failsOn, thrown) => {
+    ['while recording it on the placement', 'store' as const, /recording attempt 1 on the placement failed/],
+    ['while emitting Takedown Completed', 'bus' as const, /bus unavailable/],
+  ])('a failure after the attempt is committed (%s): the redelivery finishes it without a second POST', async (_when, failing, thrown) => {
     const server = await partner();
     const t = await takedownOn('web');
     const channels = directory('web', server.url('/status/200'));
     const input = { envelope: t.requested, takedownId: t.takedownId, attempt: 1 };
     let failed = false;
-    const flaky: EventPublisher = {
-      publish: async (events) => {
-        if (!failed && failsOn(events)) {
-          failed = true;
-          throw new Error('bus unavailable');
-        }
-        await t.publisher.publish(events);
-      },
+    const failOnce = () => {
+      failed = true;
+      throw new Error(failing === 'bus' ? 'bus unavailable' : 'table unavailable');
+    };
+    const flaky = {
+      ...t.deps,
+      publisher: {
+        publish: async (events: readonly OutboundEvent[]) => {
+          if (failing === 'bus' && !failed && events.length > 0) failOnce();
+          await t.publisher.publish(events);
+        },
+      } satisfies EventPublisher,
+      store: Object.create(t.deps.store, {
+        commitPlacementUpdate: {
+          value: async (change: Parameters<ConsentStore['commitPlacementUpdate']>[0]) => {
+            if (failing === 'store' && !failed) failOnce();
+            await t.deps.store.commitPlacementUpdate(change);
+          },
+        },
+      }) as ConsentStore,
     };
 
-    await expect(deliverTakedown({ ...t.deps, publisher: flaky }, channels, input, POLICY, OPTS)).rejects.toThrow(thrown);
+    await expect(deliverTakedown(flaky, channels, input, POLICY, OPTS)).rejects.toThrow(thrown);
     expect(failed).toBe(true);
     expect(t.publisher.ofType('Takedown Completed')).toEqual([]);
     expect(await deliverTakedown(t.deps, channels, input, POLICY, OPTS)).toEqual({ kind: 'duplicate' });

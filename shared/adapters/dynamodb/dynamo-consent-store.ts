@@ -1,14 +1,16 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
   PutCommand,
   type PutCommandInput,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { ReceiptLeasedError } from '../../ports/errors.ts';
 import type { Grant } from '../../model/consent/grant.ts';
 import type { ConsentStore } from '../../ports/consent-store.ts';
 import { auditKeys, keys } from './keys.ts';
@@ -33,18 +35,85 @@ export class DynamoConsentStore implements ConsentStore {
   ) {}
 
   async getReceipt(kind: string, businessId: string): Promise<Receipt | undefined> {
-    const item = await this.get(keys.receipt(kind, businessId));
+    // The receipt and its PUBLISHED mark share a partition: one consistent Query reads both.
+    const items = await this.queryAll({
+      TableName: this.tables.consent,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.receipt(kind, businessId).pk },
+      ConsistentRead: true,
+    });
+    const item = items.find((i) => i.sk === keys.receipt(kind, businessId).sk);
     if (item === undefined) return undefined;
-    return { ...(strip(item) as Omit<Receipt, 'outbox'>), outbox: JSON.parse(item.outbox as string) };
+    const outbox = JSON.parse(item.outbox as string) as Receipt['outbox'];
+    // `published` on the receipt itself: written by versions before the PUBLISHED item.
+    const published =
+      outbox.length === 0 || item.published === true || items.some((i) => i.sk === keys.receiptPublished(kind, businessId).sk);
+    const { published: _legacy, outbox: _outbox, ...rest } = strip(item);
+    return { ...(rest as Omit<Receipt, 'outbox' | 'published'>), outbox, published };
+  }
+
+  async takeLease(receipt: Receipt, until: string): Promise<void> {
+    const { kind, businessId, leaseUntil } = receipt;
+    const seen = leaseUntil === undefined ? 'attribute_not_exists(leaseUntil)' : 'leaseUntil = :seen';
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tables.consent,
+                Key: keys.receipt(kind, businessId),
+                UpdateExpression: 'SET leaseUntil = :until',
+                ConditionExpression: `attribute_exists(pk) AND ${seen} AND (attribute_not_exists(published) OR published = :false)`,
+                ExpressionAttributeValues: {
+                  ':until': until,
+                  ':false': false,
+                  ...(leaseUntil === undefined ? {} : { ':seen': leaseUntil }),
+                },
+              },
+            },
+            {
+              ConditionCheck: {
+                TableName: this.tables.consent,
+                Key: keys.receiptPublished(kind, businessId),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      // A failed condition or a conflict: another run took the lease or published meanwhile.
+      if (error instanceof TransactionCanceledException) {
+        throw new ReceiptLeasedError(`${kind} ${businessId}: another run took the publishing lease first`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async releaseLease({ kind, businessId, leaseUntil }: Receipt): Promise<void> {
+    if (leaseUntil === undefined) return;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.consent,
+          Key: keys.receipt(kind, businessId),
+          UpdateExpression: 'REMOVE leaseUntil',
+          ConditionExpression: 'leaseUntil = :mine',
+          ExpressionAttributeValues: { ':mine': leaseUntil },
+        }),
+      );
+    } catch (error) {
+      // Taken over since: not ours to give back.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async markPublished(kind: string, businessId: string): Promise<void> {
     await this.db.send(
-      new UpdateCommand({
+      new PutCommand({
         TableName: this.tables.consent,
-        Key: keys.receipt(kind, businessId),
-        UpdateExpression: 'SET published = :true',
-        ExpressionAttributeValues: { ':true': true },
+        Item: { ...keys.receiptPublished(kind, businessId), type: 'receipt-published' },
       }),
     );
   }
