@@ -98,6 +98,10 @@ export async function once<R>(deps: Deps, key: ReceiptKey, decide: () => Promise
     } catch (error) {
       if (error instanceof DuplicateReceiptError) return duplicateOr(deps, key, error);
       if (error instanceof StaleReadError) continue;
+      // The receipt may be committed with part of the work still to do (a write made in
+      // steps): give its lease back so that the redelivery finishes it at once. A receipt
+      // never committed has no lease to give back, and the store says so by doing nothing.
+      await deps.store.releaseLease(receipt).catch(() => undefined);
       throw error;
     }
     await emitHolding(deps, receipt, decided.afterCommit);
