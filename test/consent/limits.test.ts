@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { auditKeys, dueKeys, keys } from '../../shared/adapters/dynamodb/keys.ts';
 import { LIMITS, REJECTION_LIMITS, truncate } from '../../shared/model/events/limits.ts';
 import { sweepDue } from '../../shared/use-cases/sweep-due.ts';
+import { MAX_REASONS_PER_TWIN } from '../../shared/model/consent/decide.ts';
 import { grantDetail, ids, publicationDetail, publishedDetail, renderDetail } from '../support/fixtures.ts';
 import { uid, world } from '../support/harness.ts';
 import { runReevaluations } from '../support/reevaluations.ts';
@@ -268,5 +270,21 @@ describe('ids at their bound fit DynamoDB keys (2048 bytes a partition key, 1024
     }
     expect(keys.grantState(`${id('字').slice(1)}a`).pk).not.toBe(keys.grantState(`${id('字').slice(1)}b`).pk);
     expect(keys.grantState('grant-1').pk).toBe('GRANT#grant-1');
+  });
+});
+
+describe('docs/events.md states every limit', () => {
+  it('its Limits section names each bound the code enforces', async () => {
+    const doc = await readFile(new URL('../../docs/events.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## Limits'), doc.indexOf('## Channels'));
+    expect(section.length).toBeGreaterThan(100);
+    const stated = (n: number) => section.includes(n.toLocaleString('en-US'));
+    for (const [name, value] of [
+      ...Object.entries(LIMITS),
+      ...Object.entries(REJECTION_LIMITS),
+      ['reasons', MAX_REASONS_PER_TWIN] as const,
+    ]) {
+      expect({ name, stated: stated(value) }).toEqual({ name, stated: true });
+    }
   });
 });
