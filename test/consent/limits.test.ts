@@ -1,8 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { auditKeys, dueKeys, keys } from '../../shared/adapters/dynamodb/keys.ts';
 import { LIMITS, REJECTION_LIMITS, truncate } from '../../shared/model/events/limits.ts';
 import { sweepDue } from '../../shared/use-cases/sweep-due.ts';
+import { MAX_REASONS_PER_TWIN } from '../../shared/model/consent/decide.ts';
 import { grantDetail, ids, publicationDetail, publishedDetail, renderDetail } from '../support/fixtures.ts';
-import { world } from '../support/harness.ts';
+import { uid, world } from '../support/harness.ts';
+import { runReevaluations } from '../support/reevaluations.ts';
 
 const over = (n: number) => 'x'.repeat(n + 1);
 const names = (n: number) => Array.from({ length: n }, (_, i) => `n${i}`);
@@ -193,5 +197,94 @@ describe('one oversized report cannot stop time-based enforcement (issue 8, fail
     await send('Asset Published', placement);
     expect(publisher.ofType('Event Rejected').map((r) => r.errors[0].path)).toEqual(['detail.url']);
     expect(await deps.store.getPlacement('instagram', placement.placementId)).toBeUndefined();
+  });
+});
+
+describe('ids at their bound fit DynamoDB keys (2048 bytes a partition key, 1024 a sort key)', () => {
+  it('ids of 256 three-byte characters go through the whole flow: grant, publication, placement, revocation, takedown', async () => {
+    const w = world();
+    const wide = (prefix: string, n: number) => `${prefix}${uid()}`.padEnd(n, '字');
+    const twin = wide('t', LIMITS.id);
+    const grant = wide('g', LIMITS.id);
+    const channel = wide('c', LIMITS.name);
+    await w.send(
+      'Consent Granted',
+      grantDetail({
+        grantId: grant,
+        twinId: twin,
+        talentId: wide('p', LIMITS.id),
+        licensee: wide('l', LIMITS.id),
+        scope: { ...scope, channels: ['*'] },
+      }),
+    );
+    const licensee = (await w.deps.store.grantsOfTwins([twin])).get(twin)![0]!.licensee;
+    const pub = publicationDetail({
+      publicationId: wide('pub', LIMITS.id),
+      assetId: wide('a', LIMITS.id),
+      twinIds: [twin],
+      licensee,
+      channel,
+    });
+    await w.send('Publication Requested', pub);
+    expect(w.publisher.ofType('Publication Approved')).toHaveLength(1);
+    const placement = publishedDetail({
+      assetId: pub.assetId,
+      channel,
+      placementId: wide('pl', LIMITS.id),
+      publicationId: pub.publicationId,
+      twinIds: [twin],
+      licensee: pub.licensee,
+    });
+    expect(await w.send('Asset Published', placement)).toBe('processed');
+    expect(w.publisher.ofType('Usage Recorded')).toHaveLength(1);
+    await w.send('Consent Revoked', { grantId: grant, twinId: twin, revokedAt: '2026-03-01T12:00:00Z' });
+    await runReevaluations(w.deps, w.publisher);
+    expect(w.publisher.ofType('Takedown Requested')).toMatchObject([
+      { placementId: placement.placementId, channel, reason: 'CONSENT_REVOKED' },
+    ]);
+    expect(w.publisher.ofType('Event Rejected')).toEqual([]);
+  });
+
+  it('every key built from worst-case ids is within the limits, and distinct ids keep distinct keys', () => {
+    const id = (c: string) => c.repeat(LIMITS.id);
+    const name = (c: string) => c.repeat(LIMITS.name);
+    const at = '2026-03-01T12:00:00.000Z';
+    const built = [
+      keys.grant(id('字'), id('#')),
+      keys.grantState(id('字')),
+      keys.placement(name('字'), id('字')),
+      { pk: keys.twin(id('字')), sk: keys.placementSort(name('%'), id('字')) },
+      { pk: keys.grantPlacements(id('字')), sk: keys.placementSort(name('字'), id('字')) },
+      keys.publication(id('字')),
+      { pk: keys.assetApprovals(id('字')), sk: keys.assetApprovalSort(name('字'), id('字')) },
+      keys.takedown(id('字')),
+      keys.receipt('placement', `${name('字')}#${id('字')}`),
+      keys.pendingWrites('placement', `${name('字')}#${id('字')}`),
+      auditKeys.audit(id('字'), at, `placement:${name('字')}#${id('字')}`),
+      auditKeys.usage(id('字'), at, 'placement', id('字'), id('字')),
+      dueKeys.item(at, 'takedown-deadline', id('字'), id('字')),
+    ];
+    for (const key of built) {
+      expect(Buffer.byteLength(key.pk)).toBeLessThanOrEqual(2048);
+      expect(Buffer.byteLength(key.sk)).toBeLessThanOrEqual(1024);
+    }
+    expect(keys.grantState(`${id('字').slice(1)}a`).pk).not.toBe(keys.grantState(`${id('字').slice(1)}b`).pk);
+    expect(keys.grantState('grant-1').pk).toBe('GRANT#grant-1');
+  });
+});
+
+describe('docs/events.md states every limit', () => {
+  it('its Limits section names each bound the code enforces', async () => {
+    const doc = await readFile(new URL('../../docs/events.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## Limits'), doc.indexOf('## Channels'));
+    expect(section.length).toBeGreaterThan(100);
+    const stated = (n: number) => section.includes(n.toLocaleString('en-US'));
+    for (const [name, value] of [
+      ...Object.entries(LIMITS),
+      ...Object.entries(REJECTION_LIMITS),
+      ['reasons', MAX_REASONS_PER_TWIN] as const,
+    ]) {
+      expect({ name, stated: stated(value) }).toEqual({ name, stated: true });
+    }
   });
 });

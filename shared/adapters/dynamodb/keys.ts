@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Key layout of the consent table (single-table design, `pk`/`sk` strings).
  *
@@ -17,9 +19,19 @@
  *
  * All grants of a twin are one strongly consistent Query on the base table, so a decision
  * costs one round trip per twin and never reads a lagging index.
- * Id parts are URI-encoded so that an id containing `#` cannot forge another key.
+ * Id parts are URI-encoded so that an id containing `#` cannot forge another key. An
+ * encoded part longer than MAX_PART_BYTES (an id of up to 256 characters can encode to 2,304
+ * bytes) is replaced by `=` and its SHA-256 in base64url (`=` never appears in an encoded
+ * part), so that every key stays within DynamoDB's limits (2,048 bytes for a partition key,
+ * 1,024 for a sort key) however its ids are spelled: the longest key, two parts and a
+ * prefix, is under 850 bytes.
  */
-const part = (value: string): string => encodeURIComponent(value);
+export const MAX_PART_BYTES = 400;
+
+function part(value: string): string {
+  const encoded = encodeURIComponent(value);
+  return encoded.length <= MAX_PART_BYTES ? encoded : `=${createHash('sha256').update(value, 'utf8').digest('base64url')}`;
+}
 
 export const keys = {
   twin: (twinId: string) => `TWIN#${part(twinId)}`,
