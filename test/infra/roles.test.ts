@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
 import { TwinGuardPropsError } from '../../infra/errors.ts';
 import { TwinGuard, type TwinGuardProps } from '../../infra/twinguard.ts';
+import { policiesByFunction } from '../support/iam-policies.ts';
 
 // Bundling is skipped: these tests read the template, not the bundles.
 const app = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -13,22 +14,6 @@ const AGENCY = '111111111111';
 const STUDIO = '222222222222';
 const INSTAGRAM = '333333333333';
 const OWN = '123456789012';
-
-type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> };
-
-/** Each function's role policy statements, by its source file under functions/, as synthesized. */
-function policiesByFunction(template: Template): Record<string, any[]> {
-  const resources = template.toJSON().Resources as Record<string, Resource>;
-  const out: Record<string, any[]> = {};
-  for (const fn of Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')) {
-    const roleId = fn.Properties.Role['Fn::GetAtt'][0];
-    const name = String(fn.Metadata?.['TwinGuard:Handler']).replace(/^functions\/|\.ts$/g, '');
-    out[name] = Object.values(resources)
-      .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((ref: any) => ref.Ref === roleId))
-      .flatMap((p) => p.Properties.PolicyDocument.Statement);
-  }
-  return out;
-}
 
 const actions = (s: any): string[] => [s.Action].flat();
 const onTable = (s: any, table: 'ConsentTable' | 'AuditTable') => JSON.stringify(s.Resource).includes(table);

@@ -53,13 +53,13 @@ export const OWN_ACCOUNTS: RoleAccounts = {
 };
 
 /** A world against the real DynamoDB Local: the real store, a fixed clock, a recording bus. */
-export function world(now = '2026-03-01T12:00:00Z', slaSeconds = 3600, settings: Partial<Settings> = {}) {
+export function world(now = '2026-03-01T12:00:00Z', slaSeconds = 3600, settings: Partial<Settings> = {}, client = db) {
   const publisher = new RecordingPublisher();
   const clock = new FixedClock(new Date(now));
   // Each world sweeps only its own due items: test files share one table and run in parallel.
   const isolated = { ...tables, dueNamespace: uid() };
   const { deps, deliveries, status } = wireAdapters({
-    db,
+    db: client,
     tables: isolated,
     publisher,
     clock,
