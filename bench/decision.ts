@@ -76,7 +76,15 @@ export interface DecisionFigures {
   decisions: number;
 }
 
-const SETTINGS = { sources: DEFAULT_SOURCES, takedownSlaSeconds: 3600, reevaluationBudget: 2000 };
+// The bench's events all come from the local account, as in the local runtime.
+const LOCAL = ['000000000000'];
+const SETTINGS = {
+  sources: DEFAULT_SOURCES,
+  takedownSlaSeconds: 3600,
+  reevaluationBudget: 2000,
+  accounts: { consent: LOCAL, studio: LOCAL, publisher: LOCAL, channel: LOCAL },
+  channelSenders: {},
+};
 
 /** Measures the handler path of one decision and its floor, on the clients given. */
 export async function measureDecision(clients: DecisionClients, options: DecisionOptions = {}): Promise<DecisionFigures> {

@@ -1,17 +1,20 @@
-import { Duration, type RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Duration, Fn, type RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, Rule, type EventPattern, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { type CfnEventBusPolicy, EventBus, Rule, type EventPattern, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Role as IamRole, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../shared/adapters/env-names.ts';
 import { TWINGUARD_SOURCE } from '../shared/model/events/envelope.ts';
-import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type Role, type RoleSources } from '../shared/model/events/roles.ts';
+import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type RoleSources } from '../shared/model/events/roles.ts';
+import { TwinGuardPropsError } from './errors.ts';
+import { FUNCTION_ACCESS, type FunctionAccess, type FunctionName } from './function-access.ts';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.ts';
+import { addBusPolicy, detailTypesOf, pascal, resolveRoles, ROLES, type ResolvedRoles, type RolesProps } from './roles.ts';
 import { twinGuardTable } from './tables.ts';
 
 export interface TwinGuardProps {
@@ -31,6 +34,20 @@ export interface TwinGuardProps {
    * @default twinguard.consent, twinguard.studio, twinguard.publisher, twinguard.channel
    */
   readonly sources?: Partial<RoleSources>;
+  /**
+   * Who may act in each role: the AWS accounts (and, in the stack's own account, optionally
+   * the IAM principals) whose events count in it. See `RoleMembers` and docs/SECURITY.md.
+   * @default every role: the stack's own account only
+   */
+  readonly roles?: RolesProps;
+  /**
+   * Who may report on each channel's takedowns: channel name to the accounts (each one of
+   * `roles.channel.accounts`) whose `Takedown Completed` / `Takedown Failed` count for it. A
+   * channel not named takes reports from any channel-role account; name a webhook channel
+   * with `[]`, so that only TwinGuard's own connector confirms its takedowns.
+   * @default {} (any channel-role account reports for any channel)
+   */
+  readonly channelSenders?: Record<string, string[]>;
   /**
    * Time from `Takedown Requested` to its `deadline`.
    * @default Duration.hours(1)
@@ -64,21 +81,14 @@ export interface TwinGuardProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** The functions that answer inbound events, and the detail-types each owns. */
-const INBOUND_FUNCTIONS: Record<string, readonly InboundDetailType[]> = {
-  'consent-granted': ['Consent Granted'],
-  'consent-revoked': ['Consent Revoked'],
-  'render-requested': ['Render Requested'],
-  'publication-requested': ['Publication Requested'],
-  'asset-published': ['Asset Published'],
-  'takedown-reported': ['Takedown Completed', 'Takedown Failed'],
-};
-
 /**
  * TwinGuard in one construct: the bus and its archive, the consent and audit tables, one
  * function per inbound event with its own dead-letter queue and alarm, and the rules that
- * route each detail-type only from the role allowed to send it. Known detail-types from any
- * other source are routed to a function that answers them with `Event Rejected`.
+ * route each detail-type only from the role allowed to send it (its `source` and its
+ * accounts). Known detail-types from any other sender are routed to a function that answers
+ * them with `Event Rejected`. The bus policy lets other accounts put only their role's events,
+ * and nobody but TwinGuard's functions put `source: twinguard`; each function may put only
+ * its own outbound detail-types and write only its own kinds of items (infra/function-access.ts).
  */
 export class TwinGuard extends Construct {
   readonly eventBus: IEventBus;
@@ -88,6 +98,10 @@ export class TwinGuard extends Construct {
   readonly functions: Record<string, HandlerFunction> = {};
   readonly rules: Rule[] = [];
   readonly sources: RoleSources;
+  /** Each role's accounts and principals, and who reports on each channel, as checked at synth. */
+  readonly roles: ResolvedRoles;
+  /** The statements of the bus's resource policy. */
+  readonly busPolicy: CfnEventBusPolicy[];
   /** Fires when a takedown passes its deadline unconfirmed. */
   readonly overdueAlarm: Alarm;
 
@@ -95,6 +109,7 @@ export class TwinGuard extends Construct {
     super(scope, id);
     rejectExclusiveProps(this, props);
     this.sources = { ...DEFAULT_SOURCES, ...props.sources };
+    this.roles = resolveRoles(this, { roles: props.roles, channelSenders: props.channelSenders, sources: this.sources });
     const created =
       props.eventBus === undefined ? new EventBus(this, 'Bus', { eventBusName: props.eventBusName ?? 'twinguard' }) : undefined;
     this.eventBus = props.eventBus ?? created!;
@@ -108,15 +123,22 @@ export class TwinGuard extends Construct {
 
     const environment = {
       [ENV.takedownSla]: String((props.takedownSla ?? Duration.hours(1)).toSeconds()),
-      ...Object.fromEntries(Object.entries(ENV.sources).map(([role, name]) => [name, this.sources[role as Role]])),
+      ...Object.fromEntries(ROLES.map((role) => [ENV.sources[role], this.sources[role]])),
+      ...Object.fromEntries(ROLES.map((role) => [ENV.accounts[role], Fn.join(',', this.roles.accounts[role])])),
+      [ENV.channelSenders]: Stack.of(this).toJsonString(this.roles.channelSenders),
     };
-    for (const [name, detailTypes] of Object.entries(INBOUND_FUNCTIONS)) {
+    for (const name of INBOUND_FUNCTIONS) {
       const fn = this.handlerFunction(name, environment);
-      for (const detailType of detailTypes) {
-        this.route(`${pascal(detailType)}Rule`, { source: [this.sources[INBOUND_ROLES[detailType]]], detailType: [detailType] }, fn);
+      for (const detailType of FUNCTION_ACCESS[name].answers) {
+        const role = INBOUND_ROLES[detailType];
+        this.route(
+          `${pascal(detailType)}Rule`,
+          { source: [this.sources[role]], detailType: [detailType], account: this.roles.accounts[role] },
+          fn,
+        );
       }
     }
-    this.routeWrongSources(this.handlerFunction('wrong-source', environment));
+    this.routeWrongSenders(this.handlerFunction('wrong-source', environment));
 
     const reevaluate = this.handlerFunction('reevaluate-placements', environment, { timeout: Duration.minutes(5), memorySize: 512 });
     this.route('ReevaluationRequestedRule', { source: [TWINGUARD_SOURCE], detailType: ['Reevaluation Requested'] }, reevaluate);
@@ -135,12 +157,19 @@ export class TwinGuard extends Construct {
       webhook,
     );
 
-    const sweeper = this.handlerFunction('sweep-due', environment, { timeout: Duration.minutes(2) }).allowDueRemoval(this.consentTable);
+    const sweeper = this.handlerFunction('sweep-due', environment, { timeout: Duration.minutes(2) });
     new Schedule(this, 'SweepSchedule', {
       description: 'Fires what is due: grant expiries, takedown deadlines, webhook retries',
       schedule: ScheduleExpression.rate(Duration.minutes(1)),
       target: new LambdaInvoke(sweeper.function, { retryAttempts: 0, role: this.schedulerRole(sweeper) }),
     });
+    this.busPolicy = addBusPolicy(
+      this,
+      this.eventBus,
+      this.roles,
+      this.sources,
+      Object.values(this.functions).map((f) => f.role),
+    );
     this.overdueAlarm = new Alarm(this, 'TakedownsOverdueAlarm', {
       alarmDescription: 'A takedown was not confirmed by its deadline: the content may still be live without consent',
       metric: new Metric({
@@ -162,15 +191,21 @@ export class TwinGuard extends Construct {
     return [...Object.values(this.functions).map((f) => f.deadLetterAlarm), this.overdueAlarm];
   }
 
+  /** A function with exactly the access its entry in FUNCTION_ACCESS gives it. */
   private handlerFunction(
-    name: string,
+    name: FunctionName,
     environment: Record<string, string>,
     sizing: Pick<HandlerFunctionProps, 'timeout' | 'memorySize' | 'reservedConcurrency'> = {},
   ): HandlerFunction {
+    const access: FunctionAccess = FUNCTION_ACCESS[name];
     const fn = new HandlerFunction(this, pascal(name), { handler: name, environment, ...sizing })
-      .bindConsentTable(this.consentTable, ENV.consentTable)
-      .bindAuditTable(this.auditTable, ENV.auditTable)
-      .bindEventBus(this.eventBus, ENV.eventBus);
+      .bindConsentTable(this.consentTable, ENV.consentTable, {
+        writes: access.consentWrites,
+        ...(access.consentDeletes !== undefined && { deletes: access.consentDeletes }),
+        ...(access.batchReads !== undefined && { batchReads: access.batchReads }),
+      })
+      .bindAuditTable(this.auditTable, ENV.auditTable, access.auditWrites)
+      .bindEventBus(this.eventBus, ENV.eventBus, access.emits);
     this.functions[name] = fn;
     return fn;
   }
@@ -195,19 +230,46 @@ export class TwinGuard extends Construct {
     return rule;
   }
 
-  /** One rule per role: its detail-types from any source but the role's own and TwinGuard's. */
-  private routeWrongSources(fn: HandlerFunction): void {
-    for (const role of Object.keys(DEFAULT_SOURCES) as Role[]) {
-      const detailTypes = (Object.keys(INBOUND_ROLES) as InboundDetailType[]).filter((t) => INBOUND_ROLES[t] === role);
-      this.route(
-        `WrongSource${pascal(role)}Rule`,
-        // TwinGuard itself emits `Takedown Completed`/`Failed` for its webhook connector: not an intrusion.
-        { detailType: detailTypes, source: [{ 'anything-but': [this.sources[role], TWINGUARD_SOURCE] }] as unknown as string[] },
-        fn,
-      );
+  /**
+   * Every known inbound detail-type that reaches the bus from a sender not entitled to it is
+   * answered with `Event Rejected` (by the `wrong-source` function), so no such event ends
+   * in silence. Per role: its detail-types from any other source (TwinGuard's own aside), or
+   * from its source but another account. And `source: twinguard` with an inbound
+   * detail-type: TwinGuard never sends those, except `Takedown Completed` / `Failed` from its
+   * webhook connector in its own account; from any other account they are forged.
+   */
+  private routeWrongSenders(fn: HandlerFunction): void {
+    for (const role of ROLES) {
+      const pattern = {
+        detailType: detailTypesOf(role),
+        $or: [
+          { source: [{ 'anything-but': [this.sources[role], TWINGUARD_SOURCE] }] },
+          { source: [this.sources[role]], account: [{ 'anything-but': this.roles.accounts[role] }] },
+        ],
+      };
+      this.route(`WrongSender${pascal(role)}Rule`, pattern as EventPattern, fn);
     }
+    const reports: InboundDetailType[] = ['Takedown Completed', 'Takedown Failed'];
+    const forged = {
+      source: [TWINGUARD_SOURCE],
+      $or: [
+        { 'detail-type': (Object.keys(INBOUND_ROLES) as InboundDetailType[]).filter((t) => !reports.includes(t)) },
+        { 'detail-type': reports, account: [{ 'anything-but': [Stack.of(this).account] }] },
+      ],
+    };
+    this.route('ForgedTwinGuardSourceRule', forged as EventPattern, fn);
   }
 }
+
+/** The functions that answer inbound events from their roles (their `answers` in FUNCTION_ACCESS). */
+const INBOUND_FUNCTIONS = [
+  'consent-granted',
+  'consent-revoked',
+  'render-requested',
+  'publication-requested',
+  'asset-published',
+  'takedown-reported',
+] as const satisfies readonly FunctionName[];
 
 /**
  * Props that only describe the bus TwinGuard creates. Given with an existing `eventBus` they
@@ -224,12 +286,5 @@ function rejectExclusiveProps(scope: Construct, props: TwinGuardProps): void {
   const problems = (Object.keys(CREATED_BUS_PROPS) as (keyof typeof CREATED_BUS_PROPS)[])
     .filter((name) => props[name] !== undefined)
     .map((name) => `Providing both eventBus and ${name} is not supported: ${CREATED_BUS_PROPS[name]}; pass one.`);
-  if (problems.length > 0) throw new Error(`TwinGuard ${scope.node.path}: ${problems.join(' ')}`);
-}
-
-function pascal(text: string): string {
-  return text
-    .split(/[^A-Za-z0-9]+/)
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
+  if (problems.length > 0) throw new TwinGuardPropsError(`TwinGuard ${scope.node.path}: ${problems.join(' ')}`);
 }

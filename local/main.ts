@@ -63,6 +63,7 @@ try {
     verbose: flags.verbose,
     ...(flags.channelsFile !== undefined && { channelsFile: flags.channelsFile }),
     ...(flags.tapFile !== undefined && { tapFile: flags.tapFile }),
+    ...(flags.accountsFile !== undefined && { accountsFile: flags.accountsFile }),
     ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
   });
   process.stdout.write(`twinguard ready on ${runtime.url}\n`);

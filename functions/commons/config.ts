@@ -1,4 +1,11 @@
-import { DEFAULT_SOURCES, type RoleSources } from '../../shared/model/events/roles.ts';
+import {
+  ACCOUNT_ID,
+  DEFAULT_SOURCES,
+  type ChannelSenders,
+  type Role,
+  type RoleAccounts,
+  type RoleSources,
+} from '../../shared/model/events/roles.ts';
 import { ENV } from '../../shared/adapters/env-names.ts';
 import type { Settings } from '../../shared/ports/deps.ts';
 import { ConfigurationError } from './errors.ts';
@@ -18,5 +25,38 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   if (!Number.isFinite(sla) || sla <= 0) throw new ConfigurationError(`${ENV.takedownSla} must be a positive number of seconds`);
   const budget = Number(env[ENV.reevaluationBudget] ?? 2000);
   if (!Number.isInteger(budget) || budget <= 0) throw new ConfigurationError(`${ENV.reevaluationBudget} must be a positive whole number`);
-  return { sources, takedownSlaSeconds: sla, reevaluationBudget: budget };
+  const accounts = Object.fromEntries(
+    Object.entries(ENV.accounts).map(([role, name]) => [role, accountList(requiredEnv(name, env), name)]),
+  ) as Record<Role, string[]> satisfies RoleAccounts;
+  return { sources, accounts, channelSenders: channelSendersFromEnv(env), takedownSlaSeconds: sla, reevaluationBudget: budget };
+}
+
+function accountList(text: string, name: string): string[] {
+  const accounts = text.split(',').map((a) => a.trim());
+  const bad = accounts.find((a) => !ACCOUNT_ID.test(a));
+  if (bad !== undefined) throw new ConfigurationError(`${name} must list 12-digit AWS account ids separated by commas, found "${bad}"`);
+  return accounts;
+}
+
+function channelSendersFromEnv(env: NodeJS.ProcessEnv): ChannelSenders {
+  const name = ENV.channelSenders;
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigurationError(`${name} is not JSON`, { cause: error });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigurationError(`${name} must be a JSON object of channel name to account ids`);
+  }
+  const senders: Record<string, string[]> = {};
+  for (const [channel, accounts] of Object.entries(value)) {
+    if (!Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string' && ACCOUNT_ID.test(a))) {
+      throw new ConfigurationError(`${name}: channel "${channel}" must map to a list of 12-digit AWS account ids`);
+    }
+    senders[channel] = accounts;
+  }
+  return senders;
 }

@@ -10,6 +10,10 @@ export const ENV = {
   takedownSla: 'TAKEDOWN_SLA_SECONDS',
   reevaluationBudget: 'REEVALUATION_BUDGET',
   sources: { consent: 'SOURCE_CONSENT', studio: 'SOURCE_STUDIO', publisher: 'SOURCE_PUBLISHER', channel: 'SOURCE_CHANNEL' },
+  /** Each role's AWS accounts, comma-separated; required: a function never guesses who may act. */
+  accounts: { consent: 'ACCOUNTS_CONSENT', studio: 'ACCOUNTS_STUDIO', publisher: 'ACCOUNTS_PUBLISHER', channel: 'ACCOUNTS_CHANNEL' },
+  /** JSON `{ "<channel>": ["<account>", ...] }`: who may report on each channel's takedowns; absent = `{}`. */
+  channelSenders: 'CHANNEL_SENDERS',
   /** Deployed: the Secrets Manager secret holding the webhook channels. */
   channelsSecret: 'CHANNELS_SECRET_ARN',
   /** Local runtime: the `--channels` file. */

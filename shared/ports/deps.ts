@@ -1,4 +1,4 @@
-import type { RoleSources } from '../model/events/roles.ts';
+import type { ChannelSenders, RoleAccounts, RoleSources } from '../model/events/roles.ts';
 import type { ConsentStore } from './consent-store.ts';
 import type { DueQueue } from './due-queue.ts';
 import type { FanoutStore } from './fanout-store.ts';
@@ -7,6 +7,10 @@ import type { Clock, EventPublisher, IdGenerator } from './ports.ts';
 /** Deployment settings the domain needs. */
 export interface Settings {
   sources: RoleSources;
+  /** The AWS accounts allowed to act in each role; an event from any other account is rejected. */
+  accounts: RoleAccounts;
+  /** Which accounts may report on each channel's takedowns (see `ChannelSenders`). */
+  channelSenders: ChannelSenders;
   /** Time from `Takedown Requested` to its `deadline`. */
   takedownSlaSeconds: number;
   /** How many placements one invocation re-evaluates before it hands over to the next. */

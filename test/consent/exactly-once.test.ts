@@ -11,6 +11,7 @@ import { commit, once, RECEIPT_LEASE_MS } from '../../shared/use-cases/once.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb/dynamodb-local.ts';
 import { grantDetail, ids, renderDetail } from '../support/fixtures.ts';
 import { envelope, FixedClock, RecordingPublisher, tables, uid, world } from '../support/harness.ts';
+import { OWN_ACCOUNTS } from '../support/harness.ts';
 import { handleInbound } from '../../shared/use-cases/handle-inbound.ts';
 
 /** A door a test opens by hand: `reached` resolves when someone waits at it. */
@@ -214,7 +215,13 @@ describe('round trips of a decision', () => {
       tables: { ...tables, dueNamespace: uid() },
       publisher,
       clock: new FixedClock(new Date('2026-03-01T12:00:00Z')),
-      settings: { sources: DEFAULT_SOURCES, takedownSlaSeconds: 3600, reevaluationBudget: 2000 },
+      settings: {
+        sources: DEFAULT_SOURCES,
+        takedownSlaSeconds: 3600,
+        reevaluationBudget: 2000,
+        accounts: OWN_ACCOUNTS,
+        channelSenders: {},
+      },
     });
     return { deps, publisher, sent };
   }

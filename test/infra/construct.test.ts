@@ -24,9 +24,9 @@ describe('the TwinGuard stack', () => {
     template.resourceCountIs('AWS::Events::Archive', 1);
   });
 
-  it.each(Object.entries(INBOUND_ROLES))('routes %s only from its role’s source', (detailType, role) => {
+  it.each(Object.entries(INBOUND_ROLES))('routes %s only from its role’s source and accounts', (detailType, role) => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { 'detail-type': [detailType], source: [`twinguard.${role}`] },
+      EventPattern: { 'detail-type': [detailType], source: [`twinguard.${role}`], account: [{ Ref: 'AWS::AccountId' }] },
       Targets: [
         Match.objectLike({
           DeadLetterConfig: Match.anyValue(),
@@ -36,11 +36,14 @@ describe('the TwinGuard stack', () => {
     });
   });
 
-  it('routes known detail-types from any other source to the rejecting function', () => {
+  it('routes known detail-types from any other source, or from another account, to the rejecting function', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         'detail-type': ['Consent Granted', 'Consent Revoked'],
-        source: [{ 'anything-but': ['twinguard.consent', 'twinguard'] }],
+        $or: [
+          { source: [{ 'anything-but': ['twinguard.consent', 'twinguard'] }] },
+          { source: ['twinguard.consent'], account: [{ 'anything-but': [{ Ref: 'AWS::AccountId' }] }] },
+        ],
       },
     });
   });
@@ -82,6 +85,9 @@ describe('the TwinGuard stack', () => {
       const audit = policy.Properties.PolicyDocument.Statement.find((s: any) => JSON.stringify(s.Resource).includes('AuditTable'));
       expect(audit.Action).toBe('dynamodb:PutItem');
     }
+    // Every write is narrowed to key prefixes (test/infra/roles.test.ts checks which, function by function).
+    const writes = dynamo.filter((s: any) => [s.Action].flat().some((a: string) => /PutItem|UpdateItem|DeleteItem/.test(a)));
+    for (const write of writes) expect(Object.keys(write.Condition)).toEqual(['ForAllValues:StringLike']);
   });
 
   it('re-evaluates lost grants from TwinGuard’s own events and sweeps due work every minute', () => {
@@ -98,7 +104,15 @@ describe('the TwinGuard stack', () => {
   });
 
   it('sets on every function the variables the functions read, by the names in env-names', () => {
-    const names = [ENV.consentTable, ENV.auditTable, ENV.eventBus, ENV.takedownSla, ...Object.values(ENV.sources)];
+    const names = [
+      ENV.consentTable,
+      ENV.auditTable,
+      ENV.eventBus,
+      ENV.takedownSla,
+      ...Object.values(ENV.sources),
+      ...Object.values(ENV.accounts),
+      ENV.channelSenders,
+    ];
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
       expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(expect.arrayContaining(names));
     }

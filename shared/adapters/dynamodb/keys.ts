@@ -98,3 +98,28 @@ function shardOf(text: string): number {
   for (let i = 0; i < text.length; i++) hash = (hash * 31 + text.charCodeAt(i)) >>> 0;
   return hash % DUE_SHARDS;
 }
+
+/**
+ * The first part of every partition key, by kind of item: what IAM's `dynamodb:LeadingKeys`
+ * can tell apart. The construct grants each function writes under the prefixes it needs
+ * (infra/function-access.ts); a new kind of item needs its prefix added there too.
+ */
+export const PK_PREFIXES = {
+  twin: 'TWIN#',
+  grant: 'GRANT#',
+  placement: 'PLACEMENT#',
+  publication: 'PUBLICATION#',
+  asset: 'ASSET#',
+  takedown: 'TAKEDOWN#',
+  receipt: 'RECEIPT#',
+  due: 'DUE#',
+  job: 'JOB#',
+  delivery: 'DELIVERY#',
+} as const;
+
+export type PkPrefix = (typeof PK_PREFIXES)[keyof typeof PK_PREFIXES];
+
+/** The audit table's partition-key prefixes: audit lines per twin, usage per talent. */
+export const AUDIT_PK_PREFIXES = { twin: 'TWIN#', talent: 'TALENT#' } as const;
+
+export type AuditPkPrefix = (typeof AUDIT_PK_PREFIXES)[keyof typeof AUDIT_PK_PREFIXES];
