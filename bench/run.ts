@@ -67,7 +67,7 @@ try {
           },
         }
       : { eventBridge: bus, busName: 'twinguard' },
-    settings: { sources: DEFAULT_SOURCES, takedownSlaSeconds: 3600, reevaluationBudget: Number(values.budget) },
+    settings: { sources: DEFAULT_SOURCES, takedownSlaSeconds: 3600, reevaluationBudget: Number(values.budget), jobStallSeconds: 300 },
   });
 
   const grant = {

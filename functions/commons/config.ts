@@ -10,6 +10,9 @@ export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env):
   return value;
 }
 
+/** Deployed: a fan-out job with no saved page for 5 minutes is resumed by its watchdog. */
+export const DEFAULT_JOB_STALL_SECONDS = 300;
+
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
   const sources = Object.fromEntries(
     Object.entries(ENV.sources).map(([role, name]) => [role, env[name] || DEFAULT_SOURCES[role as keyof RoleSources]]),
@@ -18,5 +21,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   if (!Number.isFinite(sla) || sla <= 0) throw new ConfigurationError(`${ENV.takedownSla} must be a positive number of seconds`);
   const budget = Number(env[ENV.reevaluationBudget] ?? 2000);
   if (!Number.isInteger(budget) || budget <= 0) throw new ConfigurationError(`${ENV.reevaluationBudget} must be a positive whole number`);
-  return { sources, takedownSlaSeconds: sla, reevaluationBudget: budget };
+  const stall = Number(env[ENV.jobStall] ?? DEFAULT_JOB_STALL_SECONDS);
+  if (!Number.isFinite(stall) || stall <= 0) throw new ConfigurationError(`${ENV.jobStall} must be a positive number of seconds`);
+  return { sources, takedownSlaSeconds: sla, reevaluationBudget: budget, jobStallSeconds: stall };
 }

@@ -9,6 +9,8 @@ export const ENV = {
   eventBus: 'EVENT_BUS_NAME',
   takedownSla: 'TAKEDOWN_SLA_SECONDS',
   reevaluationBudget: 'REEVALUATION_BUDGET',
+  /** After how long without progress a fan-out job's watchdog resumes it. */
+  jobStall: 'JOB_STALL_SECONDS',
   sources: { consent: 'SOURCE_CONSENT', studio: 'SOURCE_STUDIO', publisher: 'SOURCE_PUBLISHER', channel: 'SOURCE_CHANNEL' },
   /** Deployed: the Secrets Manager secret holding the webhook channels. */
   channelsSecret: 'CHANNELS_SECRET_ARN',

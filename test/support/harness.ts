@@ -53,7 +53,7 @@ export function world(now = '2026-03-01T12:00:00Z', slaSeconds = 3600) {
     tables: isolated,
     publisher,
     clock,
-    settings: { sources: DEFAULT_SOURCES, takedownSlaSeconds: slaSeconds, reevaluationBudget: 2000 },
+    settings: { sources: DEFAULT_SOURCES, takedownSlaSeconds: slaSeconds, reevaluationBudget: 2000, jobStallSeconds: 300 },
   });
   let seq = 0;
   const send = (detailType: string, detail: unknown, overrides: Partial<EventEnvelope> = {}): Promise<Outcome> =>

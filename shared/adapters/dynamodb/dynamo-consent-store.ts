@@ -1,5 +1,6 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Grant } from '../../model/consent/grant.ts';
+import type { DueItem } from '../../model/due-item.ts';
 import type { ConsentStore } from '../../ports/consent-store.ts';
 import { auditKeys, keys } from './keys.ts';
 import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Receipt, UsageRecord } from '../../model/records.ts';
@@ -69,12 +70,12 @@ export class DynamoConsentStore implements ConsentStore {
       },
       { Put: { TableName: this.tables.consent, Item: { ...keys.grant(grant.twinId, grant.grantId), type: 'grant', ...grant } } },
       ...this.auditPuts(audit),
-      ...due.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace)),
+      ...this.duePuts(due),
     ]);
   }
 
   async commitRevocation(change: Parameters<ConsentStore['commitRevocation']>[0]): Promise<void> {
-    const { grantId, twinId, revokedAt, reason, previous, receipt, audit } = change;
+    const { grantId, twinId, revokedAt, reason, previous, receipt, audit, due } = change;
     const grantKnown = previous?.version !== undefined && previous.twinId !== undefined;
     await transactWithReceipt(this.db, this.receiptPut(receipt), [
       {
@@ -98,11 +99,12 @@ export class DynamoConsentStore implements ConsentStore {
           ]
         : []),
       ...this.auditPuts(audit),
+      ...this.duePuts(due),
     ]);
   }
 
-  async commitDecision({ receipt, audit, usage, publication }: Parameters<ConsentStore['commitDecision']>[0]): Promise<void> {
-    const items: TransactItem[] = [...this.auditPuts(audit), ...this.usagePuts(usage)];
+  async commitDecision({ receipt, audit, usage, publication, due = [] }: Parameters<ConsentStore['commitDecision']>[0]): Promise<void> {
+    const items: TransactItem[] = [...this.auditPuts(audit), ...this.usagePuts(usage), ...this.duePuts(due)];
     if (publication !== undefined) {
       items.push({ Put: { TableName: this.tables.consent, Item: { ...keys.publication(publication.publicationId), ...publication } } });
       if (publication.approved) {
@@ -151,7 +153,7 @@ export class DynamoConsentStore implements ConsentStore {
       ...(placement.takedown ? [{ Put: { TableName: this.tables.consent, Item: takedownItem(placement) } }] : []),
       ...this.auditPuts(audit),
       ...this.usagePuts(usage),
-      ...due.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace)),
+      ...this.duePuts(due),
     ]);
   }
 
@@ -177,6 +179,10 @@ export class DynamoConsentStore implements ConsentStore {
 
   private receiptPut(receipt: Receipt) {
     return receiptPut(this.tables.consent, receipt);
+  }
+
+  private duePuts(items: readonly DueItem[]) {
+    return items.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace));
   }
 
   private auditPuts(records: AuditRecord[]) {
