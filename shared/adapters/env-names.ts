@@ -23,5 +23,7 @@ export const ENV = {
     maxAttempts: 'WEBHOOK_MAX_ATTEMPTS',
     timeoutMs: 'WEBHOOK_TIMEOUT_MS',
     concurrencyPerChannel: 'WEBHOOK_CONCURRENCY_PER_CHANNEL',
+    /** How often a finally failed takedown is delivered again (6 h deployed, 5 s locally). */
+    redeliveryIntervalMs: 'WEBHOOK_REDELIVERY_INTERVAL_MS',
   },
 } as const;
