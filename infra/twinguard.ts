@@ -44,8 +44,9 @@ export interface TwinGuardProps {
   readonly archiveRetention?: Duration;
   /**
    * The webhook channels, as a Secrets Manager secret whose value is the JSON object
-   * `{ "<channel>": { "url": "https://...", "secret": "..." } }`. Channels not in it are
-   * event channels: their connector answers `Takedown Requested` on the bus itself.
+   * `{ "<channel>": { "url": "https://...", "secret": "..." } }`, or `"secrets": ["<new>", "<old>"]`
+   * during a rotation (docs/channels.md). Channels not in it are event channels: their
+   * connector answers `Takedown Requested` on the bus itself.
    * @default no webhook channels
    */
   readonly channelsSecret?: ISecret;

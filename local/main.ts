@@ -4,6 +4,7 @@
  */
 import { LocalRuntimeError } from './runtime/errors.ts';
 import { parseFlags, USAGE } from './runtime/flags.ts';
+import { watchLaunchers } from './runtime/parent-watch.ts';
 import type { Runtime } from './runtime/runtime.ts';
 
 /** Stop must end within 10 s; past this, exit anyway (DynamoDB Local is killed on exit). */
@@ -53,6 +54,7 @@ try {
     process.exit(0);
   }
   for (const signal of SIGNALS) process.on(signal, onSignal);
+  watchLaunchers(() => onSignal('launcher exited'));
   // Imported once the flags are known good: it loads the CDK app, which takes a second.
   const { startRuntime } = await import('./runtime/runtime.ts');
   runtime = await startRuntime({

@@ -1,6 +1,7 @@
 import { DEFAULT_SOURCES, type RoleSources } from '../../shared/model/events/roles.ts';
 import { ENV } from '../../shared/adapters/env-names.ts';
 import type { Settings } from '../../shared/ports/deps.ts';
+import { DEFAULT_JOB_STALL_SECONDS } from '../../shared/use-cases/job-watchdog.ts';
 import { ConfigurationError } from './errors.ts';
 
 /** Reads a required variable at cold start, failing loudly rather than on the first event. */
@@ -9,9 +10,6 @@ export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env):
   if (value === undefined || value === '') throw new ConfigurationError(`environment variable ${name} is required`);
   return value;
 }
-
-/** Deployed: a fan-out job with no saved page for 5 minutes is resumed by its watchdog. */
-export const DEFAULT_JOB_STALL_SECONDS = 300;
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
   const sources = Object.fromEntries(

@@ -15,6 +15,7 @@ import {
   type CloseResult,
   type OperatorDeps,
   type RedriveResult,
+  MAX_CLOSE_REASON,
 } from '../../shared/use-cases/operate-takedowns.ts';
 import { CliUsageError, LocalCliError, TableUnavailableError } from './errors.ts';
 import type { CliIo } from './status.ts';
@@ -153,6 +154,7 @@ function commandOf(positionals: string[], values: { takedown?: string; channel?:
     case 'close':
       if (takedown === undefined || channel !== undefined) throw new CliUsageError('close: give --takedown (one takedown at a time)');
       if (reason === undefined || reason.trim() === '') throw new CliUsageError('close: say why with --reason, for the audit trail');
+      if (reason.length > MAX_CLOSE_REASON) throw new CliUsageError(`close: keep --reason to ${MAX_CLOSE_REASON} characters`);
       return { name, takedown, reason };
     case 'failed':
       if (channel === undefined || takedown !== undefined || reason !== undefined) throw new CliUsageError('failed: give --channel only');

@@ -26,7 +26,8 @@ handlers and rules of the CDK app, and DynamoDB Local (needs Java 17+).
 
 Flags:
   --port PORT              port of the PutEvents endpoint on 127.0.0.1 (default ${DEFAULT_PORT})
-  --channels FILE          webhook channels: { "<channel>": { "url": "...", "secret": "..." } }
+  --channels FILE          webhook channels: { "<channel>": { "url": "...", "secret": "..." } }, or
+                           "secrets": ["<new>", "<old>"] during a rotation (docs/channels.md)
   --tap FILE               append every event that crosses the bus to FILE, one JSON line each
   --takedown-sla SECONDS   time from Takedown Requested to its deadline (default ${DEFAULT_TAKEDOWN_SLA_SECONDS})
   --data DIR               where state persists between runs (default ${DEFAULT_DATA_DIR}/)

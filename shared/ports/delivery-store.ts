@@ -11,8 +11,9 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'cancelled' | 
 
 /**
  * One webhook takedown delivery, kept at `dueKeys.delivery(takedownId)` in the consent table
- * so that every retry POSTs the byte-identical body (the signature covers the raw bytes and
- * partners may compare bodies when they deduplicate on `x-twinguard-delivery`).
+ * so that every retry POSTs the byte-identical body (the signatures cover the raw bytes and
+ * partners may compare bodies when they deduplicate on `webhook-id`); only the timestamp
+ * and signatures are new on each attempt.
  */
 export interface DeliveryRecord {
   takedownId: string;

@@ -13,9 +13,10 @@ export interface Settings {
   reevaluationBudget: number;
   /**
    * A fan-out job that saved no page for this long has lost its driver (a crash, an event in
-   * a dead-letter queue): its watchdog resumes it. 300 deployed, a few seconds locally.
+   * a dead-letter queue): its watchdog resumes it. 10 locally.
+   * @default 300 (`DEFAULT_JOB_STALL_SECONDS`)
    */
-  jobStallSeconds: number;
+  jobStallSeconds?: number;
 }
 
 /** Everything a use case touches, passed in (ports and adapters). */

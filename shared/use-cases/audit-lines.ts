@@ -83,14 +83,59 @@ export function takedownLines(takedownId: string, twinIds: readonly string[], s:
 
 type Finding = Pick<AuditRecord, 'outcome' | 'reasons' | 'grants'>;
 
+/**
+ * What of the event a line keeps, per kind: the ids, terms and outcome a reviewer needs,
+ * never the raw detail (whatever else a sender put in it stays out of the trail).
+ */
+const REVIEWED: Record<AuditKind, readonly string[]> = {
+  grant: [
+    'grantId',
+    'version',
+    'talentId',
+    'licensee',
+    'validFrom',
+    'validUntil',
+    'scope',
+    'aiDisclosureRequired',
+    'compensation',
+    'evidence',
+  ],
+  revocation: ['grantId', 'revokedAt', 'reason'],
+  'render-decision': ['requestId', 'twinIds', 'licensee', 'medium', 'modifications', 'campaignId'],
+  'publication-decision': [
+    'publicationId',
+    'assetId',
+    'twinIds',
+    'licensee',
+    'medium',
+    'modifications',
+    'channel',
+    'territories',
+    'aiDisclosure',
+  ],
+  placement: ['channel', 'placementId', 'assetId', 'publicationId', 'url', 'twinIds', 'licensee', 'territories', 'publishedAt'],
+  takedown: ['takedownId', 'jobId', 'channel', 'placementId', 'deadline', 'completedAt', 'error', 'final', 'attempts', 'closedReason'],
+};
+
+/**
+ * One line per twin. Each carries its own twin's grants and reasons only: the other twins'
+ * are on their own trails, and a line stays small however many twins share the fact.
+ */
 function lines(kind: AuditKind, businessId: string, twinIds: readonly string[], on: Occasion, finding: Finding): AuditRecord[] {
+  const request = reviewed(kind, on.request);
   return twinIds.map((twinId) => ({
     twinId,
     at: on.at,
     recordId: `${kind}:${businessId}`,
     kind,
-    ...finding,
-    request: on.request,
+    outcome: finding.outcome,
+    ...(finding.reasons === undefined ? {} : { reasons: finding.reasons.filter((r) => r.twinId === twinId) }),
+    ...(finding.grants === undefined ? {} : { grants: finding.grants.filter((g) => g.twinId === twinId) }),
+    request,
     eventId: on.eventId,
   }));
+}
+
+function reviewed(kind: AuditKind, request: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(REVIEWED[kind].flatMap((field) => (request[field] === undefined ? [] : [[field, request[field]]])));
 }

@@ -34,8 +34,8 @@ export const DELIVERY_RECEIPT_KIND = 'delivery';
  * committed with the delivery record, its retry and its outbox, so a redelivered event for
  * an attempt already made sends nothing. The POST necessarily comes before that commit: a
  * crash (or timeout) between the two sends the same attempt once more when the event is
- * redelivered. Partners deduplicate on `x-twinguard-delivery` (the takedownId), as the
- * contract tells them to, so a second identical POST is harmless.
+ * redelivered. Partners deduplicate on `webhook-id` (the takedownId), as the contract
+ * tells them to, so a second POST of the same attempt is harmless.
  *
  * The events are emitted with source `twinguard`; the bus rules route only the channel
  * role's `Takedown Completed`/`Failed` to the report handler, so they do not come back here.

@@ -2,6 +2,7 @@ import type { z } from 'zod/mini';
 import type { EventEnvelope } from '../model/events/envelope.ts';
 import * as schemas from '../model/events/inbound-schemas.ts';
 import { INBOUND_ROLES, isInboundDetailType, type InboundDetailType } from '../model/events/roles.ts';
+import { envelopeErrors } from '../model/events/rejection.ts';
 import { parseDetail } from '../model/events/validation.ts';
 import type { Deps } from '../ports/deps.ts';
 import { grantConsent } from './grant-consent.ts';
@@ -44,6 +45,8 @@ export const ROUTES: Record<InboundDetailType, Route<z.ZodMiniType>> = {
  * loop); infrastructure failures throw, so the platform retries and then dead-letters.
  */
 export async function handleInbound(deps: Deps, envelope: EventEnvelope): Promise<Outcome> {
+  const unfit = envelopeErrors(envelope);
+  if (unfit.length > 0) return rejectEvent(deps, envelope, unfit);
   const detailType = envelope['detail-type'];
   if (!isInboundDetailType(detailType)) {
     return rejectEvent(deps, envelope, [{ path: 'detail-type', message: `unknown detail-type "${detailType}"` }]);

@@ -44,8 +44,11 @@ export async function watchJob(deps: Deps, item: DueItem): Promise<Watched> {
   return { resumed: true, again: new Date(now + bound).toISOString() };
 }
 
+/** Deployed: a fan-out job with no saved page for 5 minutes is resumed by its watchdog. */
+export const DEFAULT_JOB_STALL_SECONDS = 300;
+
 function stallMs(deps: Deps): number {
-  return deps.settings.jobStallSeconds * 1000;
+  return (deps.settings.jobStallSeconds ?? DEFAULT_JOB_STALL_SECONDS) * 1000;
 }
 
 function requestOf(item: DueItem): ReevaluationRequest {

@@ -45,6 +45,9 @@ export async function redriveChannel(deps: OperatorDeps, channel: string): Promi
   return results;
 }
 
+/** An operator's reason is kept on the takedown and in the audit trail: a sentence, not a file. */
+export const MAX_CLOSE_REASON = 500;
+
 export type CloseResult =
   | { takedownId: string; kind: 'closed' }
   | { takedownId: string; kind: 'already-closed' }
@@ -60,6 +63,9 @@ export type CloseResult =
  * confirmed): `npm run status` still counts it as failed, and the audit trail says why.
  */
 export async function closeTakedown(deps: OperatorDeps, takedownId: string, reason: string): Promise<CloseResult> {
+  if (reason.trim() === '' || reason.length > MAX_CLOSE_REASON) {
+    throw new RangeError(`the reason for closing must be 1 to ${MAX_CLOSE_REASON} characters, got ${reason.length}`);
+  }
   const at = deps.clock.now().toISOString();
   const eventId = `operator#close#${takedownId}`;
   const ran = await once(deps, { kind: 'takedown-close', businessId: takedownId, eventId }, async () => {
@@ -69,7 +75,12 @@ export async function closeTakedown(deps: OperatorDeps, takedownId: string, reas
       return noChange<CloseResult>({ takedownId, kind: 'not-open', why: 'no open takedown has this id' });
     if (placement.status === 'taken-down')
       return noChange<CloseResult>({ takedownId, kind: 'not-open', why: 'the placement is already taken down' });
-    const audit = takedownLines(takedownId, placement.twinIds, { step: 'closed' }, { at, eventId, request: { takedownId, reason } });
+    const audit = takedownLines(
+      takedownId,
+      placement.twinIds,
+      { step: 'closed' },
+      { at, eventId, request: { takedownId, closedReason: reason } },
+    );
     return {
       ...commit([], (receipt) =>
         deps.store.commitPlacementUpdate({

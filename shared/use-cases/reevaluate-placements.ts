@@ -115,7 +115,7 @@ async function settlePage(deps: Deps, job: ReevaluationJob, placements: Placemen
     }
     if (!placement.reliesOn.some((g) => g.grantId === job.grantId)) continue;
     const publication = placement.publicationId === undefined ? undefined : publications.get(placement.publicationId);
-    const verdict = judgePlacement(placement.twinIds, publication ? [publication] : [], grants, now);
+    const verdict = judgePlacement(placement, publication ? [publication] : [], grants, now);
     if (verdict.covered) {
       await moveReliance(deps, placement, verdict.covering.map(refOf));
       continue;
@@ -222,7 +222,7 @@ function chunks(placements: PlacementRecord[]): PlacementRecord[][] {
   let items = 0;
   for (const p of placements) {
     const cost = 3 + p.twinIds.length;
-    if (current.length === TAKEDOWNS_PER_COMMIT || items + cost > MAX_TRANSACTION_ITEMS) {
+    if (current.length === TAKEDOWNS_PER_COMMIT || (current.length > 0 && items + cost > MAX_TRANSACTION_ITEMS)) {
       groups.push(current);
       current = [];
       items = 0;

@@ -246,7 +246,7 @@ describe('npm start: a webhook partner down past the retry budget, then back; an
     ]);
     const due = readTap(tap).filter((e) => e['detail-type'] === 'Takedown Delivery Due' && e.detail.takedownId === takedownId);
     expect(due.at(-1)?.detail).toEqual({ takedownId, attempt: 6, redelivery: true });
-    const posts = partner.received.filter((r) => r.path.startsWith('/script/') && r.headers['x-twinguard-delivery'] === takedownId);
+    const posts = partner.received.filter((r) => r.path.startsWith('/script/') && r.headers['webhook-id'] === takedownId);
     expect(posts).toHaveLength(6);
     expect(posts.every((r) => r.signatureValid)).toBe(true);
   }, 120_000);
@@ -266,7 +266,7 @@ describe('npm start: a webhook partner down past the retry budget, then back; an
     expect(listed).toMatchObject({ code: 0, stdout: `${takedownId}\n` });
     const closed = await cli('close', '--takedown', takedownId, '--reason', 'partner removed the post by hand');
     expect(closed).toMatchObject({ code: 0, stdout: `${takedownId}: closed; it will not be delivered again\n` });
-    const postsAtClose = partner.received.filter((r) => r.headers['x-twinguard-delivery'] === takedownId).length;
+    const postsAtClose = partner.received.filter((r) => r.headers['webhook-id'] === takedownId).length;
 
     // The redelivery already scheduled fires, finds the takedown closed, and schedules none
     // (the in-process tests pin down that it sends nothing; here the queue drains).
@@ -276,7 +276,7 @@ describe('npm start: a webhook partner down past the retry budget, then back; an
       () => 'a redelivery is still due',
       30_000,
     );
-    expect(partner.received.filter((r) => r.headers['x-twinguard-delivery'] === takedownId)).toHaveLength(postsAtClose);
+    expect(partner.received.filter((r) => r.headers['webhook-id'] === takedownId)).toHaveLength(postsAtClose);
     expect(await store.deliveries.get(takedownId)).toMatchObject({ status: 'closed', closedReason: 'partner removed the post by hand' });
     expect(await cli('failed', '--channel', 'gone')).toMatchObject({ code: 0, stdout: '' });
     expect(await cli('redrive', '--takedown', takedownId)).toMatchObject({

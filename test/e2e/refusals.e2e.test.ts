@@ -72,7 +72,7 @@ describe.concurrent('npm start refuses to start', () => {
 
   it('exits 1 when the channels file is invalid, naming the channel and field', async () => {
     const file = join(dir, 'bad-channels.json');
-    writeFileSync(file, JSON.stringify({ instagram: { url: 'ftp://partner.example/hook', secret: 's' } }));
+    writeFileSync(file, JSON.stringify({ instagram: { url: 'ftp://partner.example/hook', secret: 'a-long-enough-secret' } }));
     const run = await runTwinGuard(['--port', '0', '--in-memory', '--channels', file]);
     expect(run.code).toBe(1);
     expect(errorLine(run.stderr)).toBe(`twinguard: ${file}: invalid channels file: - channel "instagram": url must use https`);

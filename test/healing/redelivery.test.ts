@@ -46,7 +46,7 @@ async function takedownOn(url: string) {
   const [detail] = w.publisher.ofType('Takedown Requested');
   const requested: EventEnvelope = envelope('Takedown Requested', detail, { id: `evt-td-${id.u}`, source: 'twinguard' });
   const deps: WebhookDeps = { ...w.deps, deliveries: w.deliveries };
-  const channels = new StaticChannelDirectory(new Map([[channel, { url, secret: SECRET }]]));
+  const channels = new StaticChannelDirectory(new Map([[channel, { url, secrets: [SECRET] }]]));
   const takedownId: string = detail!.takedownId;
   const facts = { takedownId, assetId: placement.assetId, channel, placementId: placement.placementId };
   let played = 0;
@@ -176,7 +176,7 @@ describe('final webhook failures are delivered again until the takedown is settl
     expect(await t.deliveries.get(t.takedownId)).toMatchObject({ status: 'closed', closedReason: 'partner confirmed by phone' });
     expect(await t.deliveries.failedOfChannel(t.channel)).toEqual([]);
     expect((await auditOf(t.id.twin)).filter((a) => a.outcome === 'closed')).toMatchObject([
-      { recordId: `takedown:${t.takedownId}#closed`, request: { takedownId: t.takedownId, reason: 'partner confirmed by phone' } },
+      { recordId: `takedown:${t.takedownId}#closed`, request: { takedownId: t.takedownId, closedReason: 'partner confirmed by phone' } },
     ]);
     expect(await t.nextTick()).toMatchObject({ kind: 'webhook-redelivery', results: [{ kind: 'settled', status: 'closed' }] });
     expect(partner.received).toHaveLength(2);
@@ -242,6 +242,7 @@ describe('takedowns CLI', () => {
       ['close', '--takedown', 'a'],
       ['close', '--takedown', 'a', '--reason', ' '],
       ['failed'],
+      ['close', '--takedown', 'a', '--reason', 'x'.repeat(501)],
     ]) {
       const run = io();
       expect(await main(argv, run.io, {})).toBe(2);

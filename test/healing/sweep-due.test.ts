@@ -106,7 +106,8 @@ describe('the sweeper handles each due item on its own', () => {
       ['takedown-deadline', big.takedownId, 1, '2026-03-01T12:30:30.000Z'],
     ]);
     expect(String(first.failed[1]!.error)).toContain('payload.grantId is missing');
-    expect(String(first.failed[2]!.error)).toMatch(/size/i);
+    // Refused by the transaction check before it is sent, or by DynamoDB itself: either way the item is too large.
+    expect(String(first.failed[2]!.error)).toMatch(/size|item limit/i);
     // The others fired as if the poison were not there.
     expect(w.publisher.ofType('Reevaluation Requested')).toMatchObject([{ grantId: id.grant, cause: 'CONSENT_EXPIRED' }]);
     expect(w.publisher.ofType('Takedown Delivery Due')).toEqual([{ takedownId: 'td-r', attempt: 2 }]);

@@ -12,6 +12,8 @@
  * | asset's approvals   | ASSET#<assetId>             | PUBLICATION#<channel>#<pubId>  |
  * | takedown            | TAKEDOWN#<takedownId>       | TAKEDOWN                       |
  * | receipt (outbox)    | RECEIPT#<kind>#<businessId> | RECEIPT                        |
+ * | writes left (split) | RECEIPT#<kind>#<businessId> | PENDING                        |
+ * | its outbox was sent | RECEIPT#<kind>#<businessId> | PUBLISHED                      |
  *
  * All grants of a twin are one strongly consistent Query on the base table, so a decision
  * costs one round trip per twin and never reads a lagging index.
@@ -35,6 +37,10 @@ export const keys = {
   assetApprovalPrefix: (channel: string) => `PUBLICATION#${part(channel)}#`,
   takedown: (takedownId: string) => ({ pk: `TAKEDOWN#${part(takedownId)}`, sk: 'TAKEDOWN' }),
   receipt: (kind: string, businessId: string) => ({ pk: `RECEIPT#${part(kind)}#${part(businessId)}`, sk: 'RECEIPT' }),
+  /** What a commit too large for one transaction has still to write (see DynamoConsentStore.commitPlacement). */
+  pendingWrites: (kind: string, businessId: string) => ({ pk: keys.receipt(kind, businessId).pk, sk: 'PENDING' }),
+  /** A small item beside the receipt: marking the outbox sent costs one write unit, whatever the outbox's size. */
+  receiptPublished: (kind: string, businessId: string) => ({ pk: `RECEIPT#${part(kind)}#${part(businessId)}`, sk: 'PUBLISHED' }),
 };
 
 /**
