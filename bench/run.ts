@@ -74,6 +74,7 @@ try {
       channelSenders: {},
       takedownSlaSeconds: 3600,
       reevaluationBudget: Number(values.budget),
+      jobStallSeconds: 300,
     },
   });
 

@@ -37,7 +37,8 @@ export const FUNCTION_ACCESS = {
   'consent-revoked': {
     answers: ['Consent Revoked'],
     emits: [...REJECTS.emits, 'Reevaluation Requested'],
-    consentWrites: [PK.receipt, PK.grant, PK.twin],
+    // DUE#: the watchdog of the fan-out the revocation starts.
+    consentWrites: [PK.receipt, PK.grant, PK.twin, PK.due],
     auditWrites: [AUDIT.twin],
   },
   'render-requested': {
@@ -81,7 +82,8 @@ export const FUNCTION_ACCESS = {
   },
   'sweep-due': {
     emits: ['Takedown Overdue', 'Takedown Delivery Due', 'Reevaluation Requested'],
-    consentWrites: [PK.receipt, PK.placement],
+    // DUE#: failing work set aside with backoff, and the watchdogs of the fan-outs expiries start.
+    consentWrites: [PK.receipt, PK.placement, PK.due],
     consentDeletes: [PK.due],
     auditWrites: [AUDIT.twin],
   },

@@ -75,11 +75,34 @@ export interface TwinGuardProps {
    */
   readonly webhookInstances?: number;
   /**
+   * A revocation, narrowing or expiry job (the fan-out that takes down a grant's placements)
+   * that saves no page for this long has lost its driver: a crash, or its event went to a
+   * dead-letter queue. Its watchdog then resumes it from its cursor and the stalled-fan-out
+   * alarm fires. At least 1 minute (the sweeper runs every minute; a page takes about a second).
+   * @default Duration.minutes(5)
+   */
+  readonly fanoutStallAfter?: Duration;
+  /**
+   * A webhook takedown whose delivery failed finally (its retry budget spent, or refused
+   * with a 4xx) is delivered again this often, until the partner accepts it, the channel
+   * confirms it on the bus, or an operator closes it. At least 1 minute.
+   * @default Duration.hours(6)
+   */
+  readonly webhookRedeliveryInterval?: Duration;
+  /**
    * What happens to the tables when the stack is deleted.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 }
+
+/** The metrics (namespace TwinGuard) the construct's alarms watch, by the service that emits them. */
+export const ALARM_METRICS = {
+  overdue: { service: 'twinguard-sweep-due', metricName: 'TakedownsOverdue' },
+  stalledFanout: { service: 'twinguard-sweep-due', metricName: 'FanoutJobsStalled' },
+  dueItemsFailed: { service: 'twinguard-sweep-due', metricName: 'DueItemsFailed' },
+  finalWebhookFailures: { service: 'twinguard-takedown-webhook', metricName: 'WebhookDeliveriesFailed' },
+} as const;
 
 /**
  * TwinGuard in one construct: the bus and its archive, the consent and audit tables, one
@@ -104,6 +127,12 @@ export class TwinGuard extends Construct {
   readonly busPolicy: CfnEventBusPolicy[];
   /** Fires when a takedown passes its deadline unconfirmed. */
   readonly overdueAlarm: Alarm;
+  /** Fires when a fan-out job stopped making progress and its watchdog had to resume it. */
+  readonly stalledFanoutAlarm: Alarm;
+  /** Fires when due work (an expiry, a deadline, a retry, a watchdog) failed and was set aside to be tried again. */
+  readonly dueItemsFailedAlarm: Alarm;
+  /** Fires when a webhook takedown failed finally (and at each failed redelivery after that). */
+  readonly finalWebhookFailuresAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: TwinGuardProps = {}) {
     super(scope, id);
@@ -121,11 +150,14 @@ export class TwinGuard extends Construct {
     this.consentTable = twinGuardTable(this, 'ConsentTable', { removalPolicy: props.removalPolicy });
     this.auditTable = twinGuardTable(this, 'AuditTable', { removalPolicy: props.removalPolicy });
 
+    const stallAfter = atLeastAMinute(this, 'fanoutStallAfter', props.fanoutStallAfter ?? Duration.minutes(5));
+    const redeliveryInterval = atLeastAMinute(this, 'webhookRedeliveryInterval', props.webhookRedeliveryInterval ?? Duration.hours(6));
     const environment = {
       [ENV.takedownSla]: String((props.takedownSla ?? Duration.hours(1)).toSeconds()),
       ...Object.fromEntries(ROLES.map((role) => [ENV.sources[role], this.sources[role]])),
       ...Object.fromEntries(ROLES.map((role) => [ENV.accounts[role], Fn.join(',', this.roles.accounts[role])])),
       [ENV.channelSenders]: Stack.of(this).toJsonString(this.roles.channelSenders),
+      [ENV.jobStall]: String(stallAfter.toSeconds({ integral: false })),
     };
     for (const name of INBOUND_FUNCTIONS) {
       const fn = this.handlerFunction(name, environment);
@@ -147,6 +179,7 @@ export class TwinGuard extends Construct {
       timeout: Duration.minutes(1),
       reservedConcurrency: props.webhookInstances,
     });
+    webhook.function.addEnvironment(ENV.webhook.redeliveryIntervalMs, String(redeliveryInterval.toMilliseconds()));
     if (props.channelsSecret !== undefined) {
       webhook.function.addEnvironment(ENV.channelsSecret, props.channelsSecret.secretArn);
       props.channelsSecret.grantRead(webhook.function);
@@ -159,7 +192,7 @@ export class TwinGuard extends Construct {
 
     const sweeper = this.handlerFunction('sweep-due', environment, { timeout: Duration.minutes(2) });
     new Schedule(this, 'SweepSchedule', {
-      description: 'Fires what is due: grant expiries, takedown deadlines, webhook retries',
+      description: 'Fires what is due: grant expiries, takedown deadlines, webhook retries and redeliveries, fan-out watchdogs',
       schedule: ScheduleExpression.rate(Duration.minutes(1)),
       target: new LambdaInvoke(sweeper.function, { retryAttempts: 0, role: this.schedulerRole(sweeper) }),
     });
@@ -170,25 +203,59 @@ export class TwinGuard extends Construct {
       this.sources,
       Object.values(this.functions).map((f) => f.role),
     );
-    this.overdueAlarm = new Alarm(this, 'TakedownsOverdueAlarm', {
-      alarmDescription: 'A takedown was not confirmed by its deadline: the content may still be live without consent',
-      metric: new Metric({
-        namespace: 'TwinGuard',
-        metricName: 'TakedownsOverdue',
-        dimensionsMap: { service: 'twinguard-sweep-due' },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      }),
+    this.overdueAlarm = this.countAlarm(
+      'TakedownsOverdueAlarm',
+      ALARM_METRICS.overdue,
+      'A takedown was not confirmed by its deadline: the content may still be live without consent',
+    );
+    this.stalledFanoutAlarm = this.countAlarm(
+      'FanoutJobsStalledAlarm',
+      ALARM_METRICS.stalledFanout,
+      `A revocation, narrowing or expiry fan-out saved no progress for ${stallAfter.toHumanString()} and was resumed by its watchdog: ` +
+        'look for a crash or a dead-lettered Reevaluation Requested; placements stay live until it finishes',
+    );
+    this.dueItemsFailedAlarm = this.countAlarm(
+      'DueItemsFailedAlarm',
+      ALARM_METRICS.dueItemsFailed,
+      'Due work (an expiry, a takedown deadline, a webhook retry, a fan-out watchdog) failed and was set aside to be tried again ' +
+        'with backoff; the sweeper logs its kind, id and error. The other due work still fires.',
+    );
+    this.finalWebhookFailuresAlarm = this.countAlarm(
+      'FinalWebhookFailuresAlarm',
+      ALARM_METRICS.finalWebhookFailures,
+      `A webhook takedown failed finally, or failed again when redelivered (every ${redeliveryInterval.toHumanString()}): ` +
+        'the content may still be live. List them with "takedowns failed --channel C", re-drive once the partner is back, or close.',
+      // One failure per redelivery: an hour-long period keeps the alarm visible between them.
+      Duration.hours(1),
+    );
+  }
+
+  /** Every dead-letter alarm, and those on overdue takedowns, stalled fan-outs, failed due work and final webhook failures: a brand wires these to its on-call. */
+  get alarms(): Alarm[] {
+    return [
+      ...Object.values(this.functions).map((f) => f.deadLetterAlarm),
+      this.overdueAlarm,
+      this.stalledFanoutAlarm,
+      this.dueItemsFailedAlarm,
+      this.finalWebhookFailuresAlarm,
+    ];
+  }
+
+  /** An alarm on any count above zero of one of TwinGuard's metrics within `period`. */
+  private countAlarm(
+    id: string,
+    { service, metricName }: { service: string; metricName: string },
+    description: string,
+    period = Duration.minutes(5),
+  ): Alarm {
+    return new Alarm(this, id, {
+      alarmDescription: description,
+      metric: new Metric({ namespace: 'TwinGuard', metricName, dimensionsMap: { service }, statistic: 'Sum', period }),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-  }
-
-  /** Every dead-letter alarm and the overdue-takedown alarm: a brand wires these to its on-call. */
-  get alarms(): Alarm[] {
-    return [...Object.values(this.functions).map((f) => f.deadLetterAlarm), this.overdueAlarm];
   }
 
   /** A function with exactly the access its entry in FUNCTION_ACCESS gives it. */
@@ -287,4 +354,11 @@ function rejectExclusiveProps(scope: Construct, props: TwinGuardProps): void {
     .filter((name) => props[name] !== undefined)
     .map((name) => `Providing both eventBus and ${name} is not supported: ${CREATED_BUS_PROPS[name]}; pass one.`);
   if (problems.length > 0) throw new TwinGuardPropsError(`TwinGuard ${scope.node.path}: ${problems.join(' ')}`);
+}
+
+/** Fails synth for a duration the sweeper (once a minute) could not honour. */
+function atLeastAMinute(scope: Construct, prop: string, value: Duration): Duration {
+  if (value.toMilliseconds() < 60_000)
+    throw new TwinGuardPropsError(`TwinGuard ${scope.node.path}: ${prop} must be at least 1 minute, got ${value.toHumanString()}`);
+  return value;
 }

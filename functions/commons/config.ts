@@ -8,6 +8,7 @@ import {
 } from '../../shared/model/events/roles.ts';
 import { ENV } from '../../shared/adapters/env-names.ts';
 import type { Settings } from '../../shared/ports/deps.ts';
+import { DEFAULT_JOB_STALL_SECONDS } from '../../shared/use-cases/job-watchdog.ts';
 import { ConfigurationError } from './errors.ts';
 
 /** Reads a required variable at cold start, failing loudly rather than on the first event. */
@@ -28,7 +29,16 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   const accounts = Object.fromEntries(
     Object.entries(ENV.accounts).map(([role, name]) => [role, accountList(requiredEnv(name, env), name)]),
   ) as Record<Role, string[]> satisfies RoleAccounts;
-  return { sources, accounts, channelSenders: channelSendersFromEnv(env), takedownSlaSeconds: sla, reevaluationBudget: budget };
+  const stall = Number(env[ENV.jobStall] ?? DEFAULT_JOB_STALL_SECONDS);
+  if (!Number.isFinite(stall) || stall <= 0) throw new ConfigurationError(`${ENV.jobStall} must be a positive number of seconds`);
+  return {
+    sources,
+    accounts,
+    channelSenders: channelSendersFromEnv(env),
+    takedownSlaSeconds: sla,
+    reevaluationBudget: budget,
+    jobStallSeconds: stall,
+  };
 }
 
 function accountList(text: string, name: string): string[] {

@@ -93,6 +93,9 @@ export interface TakedownState {
   overdue?: boolean;
   /** The re-evaluation job that opened it, when one did (resume after a crash needs it). */
   jobId?: string;
+  /** An operator closed it (`npm run takedowns -- close`): no more redeliveries. */
+  closedAt?: string;
+  closedReason?: string;
 }
 
 /** Progress of one re-evaluation of a grant's placements, saved after every page. */

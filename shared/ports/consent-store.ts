@@ -33,7 +33,7 @@ export interface ConsentStore {
     audit: AuditRecord[];
     due: DueItem[];
   }): Promise<void>;
-  /** Marks a grant id revoked forever (also before its grant arrived). */
+  /** Marks a grant id revoked forever (also before its grant arrived); `due` holds the fan-out's watchdog. */
   commitRevocation(change: {
     grantId: string;
     twinId: string;
@@ -42,10 +42,17 @@ export interface ConsentStore {
     previous: GrantState | undefined;
     receipt: Receipt;
     audit: AuditRecord[];
+    due?: DueItem[];
   }): Promise<void>;
 
-  /** A render or publication decision, or a rejection (no audit or usage then). */
-  commitDecision(change: { receipt: Receipt; audit: AuditRecord[]; usage: UsageRecord[]; publication?: PublicationRecord }): Promise<void>;
+  /** A render or publication decision, or a rejection (no audit or usage then); `due`, e.g. an expiry's fan-out watchdog. */
+  commitDecision(change: {
+    receipt: Receipt;
+    audit: AuditRecord[];
+    usage: UsageRecord[];
+    publication?: PublicationRecord;
+    due?: DueItem[];
+  }): Promise<void>;
 
   getPublication(publicationId: string): Promise<PublicationRecord | undefined>;
   approvedPublications(assetId: string, channel: string): Promise<PublicationRecord[]>;

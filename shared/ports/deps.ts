@@ -15,6 +15,12 @@ export interface Settings {
   takedownSlaSeconds: number;
   /** How many placements one invocation re-evaluates before it hands over to the next. */
   reevaluationBudget: number;
+  /**
+   * A fan-out job that saved no page for this long has lost its driver (a crash, an event in
+   * a dead-letter queue): its watchdog resumes it. 10 locally.
+   * @default 300 (`DEFAULT_JOB_STALL_SECONDS`)
+   */
+  jobStallSeconds?: number;
 }
 
 /** Everything a use case touches, passed in (ports and adapters). */

@@ -16,7 +16,7 @@ import type { TakedownReport } from '../model/takedown-report.ts';
  * | `render-decision`      | `<decisionId>`                                                       |
  * | `publication-decision` | `<decisionId>`                                                       |
  * | `placement`            | `<channel>#<placementId>`                                            |
- * | `takedown`             | `<takedownId>#requested`, `#overdue`, `#completed`, `#failed#<eventId>` |
+ * | `takedown`             | `<takedownId>#requested`, `#overdue`, `#completed`, `#failed#<eventId>`, `#closed` |
  *
  * Each fact is committed once (its receipt or its conditional write sees to that) and
  * gives each of its twins one line, so the audit key `AUDIT#<at>#<recordId>` is unique per
@@ -63,16 +63,18 @@ export function placementLines(placement: PlacementRecord, verdict: PlacementVer
   });
 }
 
-/** A step of a takedown: opened (because a grant it relied on was lost), overdue, or reported by its channel. */
+/** A step of a takedown: opened (because a grant it relied on was lost), overdue, reported by its channel, or closed by an operator. */
 export type TakedownStep =
   | { step: 'requested'; reason: ReasonCode; grants: GrantRef[] }
   | { step: 'overdue' }
-  | { step: 'reported'; report: TakedownReport };
+  | { step: 'reported'; report: TakedownReport }
+  | { step: 'closed' };
 
 export function takedownLines(takedownId: string, twinIds: readonly string[], s: TakedownStep, on: Occasion): AuditRecord[] {
   if (s.step === 'requested')
     return lines('takedown', `${takedownId}#requested`, twinIds, on, { outcome: `requested:${s.reason}`, grants: s.grants });
   if (s.step === 'overdue') return lines('takedown', `${takedownId}#overdue`, twinIds, on, { outcome: 'overdue' });
+  if (s.step === 'closed') return lines('takedown', `${takedownId}#closed`, twinIds, on, { outcome: 'closed' });
   const { report } = s;
   // A completion happens once; every failed attempt is its own fact.
   if (report.kind === 'completed') return lines('takedown', `${takedownId}#completed`, twinIds, on, { outcome: 'completed' });
@@ -112,7 +114,7 @@ const REVIEWED: Record<AuditKind, readonly string[]> = {
     'aiDisclosure',
   ],
   placement: ['channel', 'placementId', 'assetId', 'publicationId', 'url', 'twinIds', 'licensee', 'territories', 'publishedAt'],
-  takedown: ['takedownId', 'jobId', 'channel', 'placementId', 'deadline', 'completedAt', 'error', 'final', 'attempts'],
+  takedown: ['takedownId', 'jobId', 'channel', 'placementId', 'deadline', 'completedAt', 'error', 'final', 'attempts', 'closedReason'],
 };
 
 /**

@@ -69,6 +69,7 @@ export function world(now = '2026-03-01T12:00:00Z', slaSeconds = 3600, settings:
       channelSenders: {},
       takedownSlaSeconds: slaSeconds,
       reevaluationBudget: 2000,
+      jobStallSeconds: 300,
       ...settings,
     },
   });

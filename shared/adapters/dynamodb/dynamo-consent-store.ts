@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ReceiptLeasedError } from '../../ports/errors.ts';
 import type { Grant } from '../../model/consent/grant.ts';
+import type { DueItem } from '../../model/due-item.ts';
 import type { ConsentStore } from '../../ports/consent-store.ts';
 import { auditKeys, keys } from './keys.ts';
 import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Receipt, UsageRecord } from '../../model/records.ts';
@@ -149,12 +150,12 @@ export class DynamoConsentStore implements ConsentStore {
       },
       { Put: { TableName: this.tables.consent, Item: { ...keys.grant(grant.twinId, grant.grantId), type: 'grant', ...grant } } },
       ...this.auditPuts(audit),
-      ...due.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace)),
+      ...this.duePuts(due),
     ]);
   }
 
   async commitRevocation(change: Parameters<ConsentStore['commitRevocation']>[0]): Promise<void> {
-    const { grantId, twinId, revokedAt, reason, previous, receipt, audit } = change;
+    const { grantId, twinId, revokedAt, reason, previous, receipt, audit, due = [] } = change;
     const grantKnown = previous?.version !== undefined && previous.twinId !== undefined;
     await transactWithReceipt(this.db, this.receiptPut(receipt), [
       {
@@ -178,11 +179,12 @@ export class DynamoConsentStore implements ConsentStore {
           ]
         : []),
       ...this.auditPuts(audit),
+      ...this.duePuts(due),
     ]);
   }
 
-  async commitDecision({ receipt, audit, usage, publication }: Parameters<ConsentStore['commitDecision']>[0]): Promise<void> {
-    const items: TransactItem[] = [...this.auditPuts(audit), ...this.usagePuts(usage)];
+  async commitDecision({ receipt, audit, usage, publication, due = [] }: Parameters<ConsentStore['commitDecision']>[0]): Promise<void> {
+    const items: TransactItem[] = [...this.auditPuts(audit), ...this.usagePuts(usage), ...this.duePuts(due)];
     if (publication !== undefined) {
       items.push({ Put: { TableName: this.tables.consent, Item: { ...keys.publication(publication.publicationId), ...publication } } });
       if (publication.approved) {
@@ -228,7 +230,7 @@ export class DynamoConsentStore implements ConsentStore {
         },
       })),
       ...(placement.takedown ? [{ Put: { TableName: this.tables.consent, Item: takedownItem(placement) } }] : []),
-      ...due.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace)),
+      ...this.duePuts(due),
     ];
     const indexPuts = index.map((Item) => ({ Put: { TableName: this.tables.consent, Item } }));
     const appendOnly = [...this.auditPuts(audit), ...this.usagePuts(usage)];
@@ -288,6 +290,10 @@ export class DynamoConsentStore implements ConsentStore {
 
   private receiptPut(receipt: Receipt) {
     return receiptPut(this.tables.consent, receipt);
+  }
+
+  private duePuts(items: readonly DueItem[]) {
+    return items.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace));
   }
 
   private auditPuts(records: AuditRecord[]) {

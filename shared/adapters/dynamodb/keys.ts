@@ -91,6 +91,13 @@ export const dueKeys = {
   },
   job: (jobId: string) => ({ pk: `JOB#${part(jobId)}`, sk: 'JOB' }),
   delivery: (takedownId: string) => ({ pk: `DELIVERY#${part(takedownId)}`, sk: 'DELIVERY' }),
+  /**
+   * A channel's deliveries that failed finally, for an operator to re-drive them: one item
+   * per takedown, its `status` kept in step with the delivery (`failed` until settled).
+   * The second `#` keeps these apart from `delivery` keys, whose ids are encoded.
+   */
+  failedDeliveries: (channel: string) => `DELIVERY#CHANNEL#${part(channel)}`,
+  failedDelivery: (channel: string, takedownId: string) => ({ pk: dueKeys.failedDeliveries(channel), sk: `FAILED#${part(takedownId)}` }),
 };
 
 function shardOf(text: string): number {
