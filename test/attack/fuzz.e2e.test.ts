@@ -21,7 +21,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { keys } from '../../shared/adapters/dynamodb/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb/dynamodb-local.ts';
-import { pool } from '../support/seed.ts';
 import { eventBridge, grant, put, type RunningTwinGuard, startTwinGuard, terminate, uid, waitForTap } from '../e2e/support.ts';
 import { type HostileEvent, hostileEvents, type Seeded } from './hostile.ts';
 
@@ -31,6 +30,8 @@ const SEED = Number(process.env['TWINGUARD_SEED'] ?? Date.now() % 2 ** 31);
 /** With no new answer for this long, the missing ones are reported missing (they were dead-lettered or dropped). */
 const QUIET_MS = 30_000;
 const MAX_REQUEST_BYTES = 256 * 1024;
+/** Events owed an answer that may be unsettled at once (see `send`). */
+const WINDOW = 50;
 /** What TwinGuard itself emits: the answers. */
 const OUTBOUND = new Set([
   'Render Approved',
@@ -291,7 +292,13 @@ async function seededItems(): Promise<Record<string, unknown>[]> {
   );
 }
 
-/** Sends every event, packed in PutEvents calls of at most 10 entries and 256 KB, four calls at a time. */
+/**
+ * Sends every event, packed in PutEvents calls of at most 10 entries and 256 KB. The local
+ * runtime delivers without a concurrency limit and dead-letters after three tries within a
+ * second, as a flooded Lambda would after its retries: so the fuzz keeps at most WINDOW
+ * events owed an answer unsettled (neither answered nor dead-lettered), to attack the
+ * handlers and not the machine.
+ */
 async function send(client: EventBridgeClient): Promise<void> {
   const batches: HostileEvent[][] = [];
   let batch: HostileEvent[] = [];
@@ -309,7 +316,8 @@ async function send(client: EventBridgeClient): Promise<void> {
     bytes += size;
   }
   if (batch.length > 0) batches.push(batch);
-  await pool(batches, 4, async (entries) => {
+  for (const entries of batches) {
+    await window();
     figures.putEventsCalls++;
     const request: PutEventsRequestEntry[] = entries.map((e) => ({
       EventBusName: 'twinguard',
@@ -326,7 +334,24 @@ async function send(client: EventBridgeClient): Promise<void> {
     } catch (error) {
       for (const event of entries) sent.push({ event, error: `request refused: ${(error as Error).name}: ${(error as Error).message}` });
     }
-  });
+  }
+}
+
+/** Waits until at most WINDOW owed events are unsettled, or nothing settles for QUIET_MS. */
+async function window(): Promise<void> {
+  let unsettled = Number.POSITIVE_INFINITY;
+  let lastProgress = Date.now();
+  for (;;) {
+    await index.refresh();
+    const now = sent.filter((s) => owed(s) && !isAnswered(s) && !deadLetterIds().has(s.eventId!)).length;
+    if (now <= WINDOW) return;
+    if (now < unsettled) {
+      unsettled = now;
+      lastProgress = Date.now();
+    }
+    if (Date.now() - lastProgress > QUIET_MS) return;
+    await sleep(100);
+  }
 }
 
 function owed(s: Sent): boolean {
@@ -338,13 +363,14 @@ function isAnswered(s: Sent): boolean {
   return s.event.expect === 'answered' && s.event.marker !== undefined && index.outcomes.has(s.event.marker);
 }
 
-/** Polls the tap until every event owed an answer has one, or nothing new came for QUIET_MS. */
+/** Polls the tap until every event owed an answer has one (or was dead-lettered), or nothing new came for QUIET_MS. */
 async function waitForAnswers(): Promise<void> {
   let missing = Number.POSITIVE_INFINITY;
   let lastProgress = Date.now();
   for (;;) {
     await index.refresh();
-    const now = sent.filter((s) => owed(s) && !isAnswered(s)).length;
+    const dead = deadLetterIds();
+    const now = sent.filter((s) => owed(s) && !isAnswered(s) && !dead.has(s.eventId!)).length;
     if (now === 0) return;
     if (now < missing) {
       missing = now;
@@ -376,6 +402,9 @@ async function itemsMarkedByRefusedInput(): Promise<string[]> {
   return found;
 }
 
+const deadLetterFiles = new Map<string, { eventId: string; detailType: string; error: string }>();
+
+/** The dead letters so far, read incrementally (a file is written once, by rename). */
 function readDeadLetters(): { eventId: string; detailType: string; error: string }[] {
   const folder = join(dir, 'data', 'dead-letters');
   let files: string[];
@@ -384,10 +413,20 @@ function readDeadLetters(): { eventId: string; detailType: string; error: string
   } catch {
     return [];
   }
-  return files.map((f) => {
+  for (const f of files) {
+    if (deadLetterFiles.has(f)) continue;
     const record = JSON.parse(readFileSync(join(folder, f), 'utf8'));
-    return { eventId: record.envelope.id, detailType: record.envelope['detail-type'], error: String(record.errorMessage).slice(0, 200) };
-  });
+    deadLetterFiles.set(f, {
+      eventId: record.envelope.id,
+      detailType: record.envelope['detail-type'],
+      error: String(record.errorMessage).slice(0, 200),
+    });
+  }
+  return [...deadLetterFiles.values()];
+}
+
+function deadLetterIds(): Set<string> {
+  return new Set(readDeadLetters().map((d) => d.eventId));
 }
 
 function problemsOf(s: Sent): string[] {

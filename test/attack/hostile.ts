@@ -457,21 +457,21 @@ const hugeText: Make = (n) =>
       field: fc.constantFrom(...FREE_TEXT),
       length: fc.oneof(
         { weight: 2, arbitrary: fc.integer({ min: 1000, max: 20_000 }) },
-        { weight: 3, arbitrary: fc.integer({ min: 100_000, max: 240_000 }) },
+        { weight: 3, arbitrary: fc.integer({ min: 100_000, max: 230_000 }) },
       ),
       twins: fc.integer({ min: 1, max: 20 }),
     })
     .map(({ field: [type, path], length, twins }) => {
       const m = `fza-${n}`;
       const detail = validDetail(type, m);
-      if (path === 'territories' || path === 'modifications') {
-        // An unbounded list of short names.
+      // An unbounded list of short names (about 10 bytes each in JSON), or one long string.
+      if (path === 'territories' || path === 'modifications')
         set(
           detail,
           path,
-          Array.from({ length: Math.floor(length / 8) }, (_, i) => `${path.slice(0, 2)}${i}`),
+          Array.from({ length: Math.floor(length / 10) }, (_, i) => `n${i}`),
         );
-      } else set(detail, path, `${m}-${'y'.repeat(length)}`);
+      else set(detail, path, `${m}-${'y'.repeat(length)}`);
       if ('twinIds' in detail) detail['twinIds'] = Array.from({ length: twins }, (_, i) => `${m}-twin-${i}`);
       return answered(length >= 100_000 ? 'huge free text (>100 KB)' : 'long free text (1-20 KB)', type, detail, m);
     });
