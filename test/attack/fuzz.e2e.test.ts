@@ -21,7 +21,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { keys } from '../../shared/adapters/dynamodb/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb/dynamodb-local.ts';
-import { eventBridge, grant, put, type RunningTwinGuard, startTwinGuard, terminate, uid, waitForTap } from '../e2e/support.ts';
+import { eventBridge, grant, put, type RunningTwinGuard, terminate, uid, waitForTap } from '../e2e/support.ts';
+import { startRuntime } from './runtime.ts';
 import { type HostileEvent, hostileEvents, type Seeded } from './hostile.ts';
 
 const LONG = process.env['TWINGUARD_LONG'] === '1';
@@ -159,7 +160,7 @@ let deadLetters: { eventId: string; detailType: string; error: string }[] = [];
 beforeAll(
   async () => {
     console.info(`fuzz: ${events.length} hostile events, seed ${SEED} (replay with TWINGUARD_SEED=${SEED})`);
-    const running = await startTwinGuard(['--port', '0', '--data', join(dir, 'data'), '--tap', tap]);
+    const running = await startRuntime(['--port', '0', '--data', join(dir, 'data'), '--tap', tap]);
     tg.running = running;
     const client = eventBridge(running.url);
     try {

@@ -4,7 +4,22 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb/dynamodb-local.ts';
-import { put, type RunningTwinGuard, uid, waitForTap } from '../e2e/support.ts';
+import { put, type RunningTwinGuard, startTwinGuard, uid, waitForTap } from '../e2e/support.ts';
+
+/**
+ * `startTwinGuard`, tried again when DynamoDB Local was not ready within the runtime's 30 s:
+ * on a machine shared by many test runs, Java can take longer to boot. Any other failure to
+ * start is the test's failure.
+ */
+export async function startRuntime(args: readonly string[], tries = 3): Promise<RunningTwinGuard> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTwinGuard(args);
+    } catch (error) {
+      if (attempt >= tries || !String((error as Error).message).includes('DynamoDB Local did not start')) throw error;
+    }
+  }
+}
 
 export interface RuntimeStore {
   endpoint: string;
