@@ -1,3 +1,4 @@
+import { OWN_ACCOUNTS } from '../support/harness.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type fc from 'fast-check';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
@@ -78,7 +79,14 @@ export function attackWorld(now: string, gate?: SchedulerGate, calls: Map<string
     tables: isolated,
     publisher: bus,
     clock,
-    settings: { sources: DEFAULT_SOURCES, takedownSlaSeconds: 3600, reevaluationBudget: 2000 },
+    settings: {
+      sources: DEFAULT_SOURCES,
+      accounts: OWN_ACCOUNTS,
+      channelSenders: {},
+      takedownSlaSeconds: 3600,
+      reevaluationBudget: 2000,
+      jobStallSeconds: 300,
+    },
   });
   return { deps, publisher, clock };
 }
