@@ -5,7 +5,9 @@ import { EventBridgePublisher, PublishError } from '../../shared/adapters/eventb
 import type { EventEnvelope, OutboundEvent } from '../../shared/model/events/envelope.ts';
 
 const events = (n: number): OutboundEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ detailType: 'Takedown Requested', detail: { takedownId: `td-${i}` } }));
+  Array.from({ length: n }, (_, i) => ({ detailType: 'Takedown Delivery Due', detail: { takedownId: `td-${i}`, attempt: 2 } }));
+
+const takedownIdOf = (e: OutboundEvent) => (e.detail as { takedownId: string }).takedownId;
 
 describe('EventBridgePublisher against the local PutEvents endpoint', () => {
   let server: PutEventsServer | undefined;
@@ -25,7 +27,7 @@ describe('EventBridgePublisher against the local PutEvents endpoint', () => {
     const received: EventEnvelope[] = [];
     const publisher = await bus((e) => received.push(e));
     await publisher.publish(events(25));
-    expect(received.map((e) => (e.detail as { takedownId: string }).takedownId)).toEqual(events(25).map((e) => e.detail.takedownId));
+    expect(received.map((e) => (e.detail as { takedownId: string }).takedownId)).toEqual(events(25).map(takedownIdOf));
     expect(new Set(received.map((e) => e.source))).toEqual(new Set(['twinguard']));
   });
 
@@ -38,11 +40,7 @@ describe('EventBridgePublisher against the local PutEvents endpoint', () => {
       received.push(id);
     });
     await publisher.publish(events(10));
-    expect(received.sort()).toEqual(
-      events(10)
-        .map((e) => e.detail.takedownId as string)
-        .sort(),
-    );
+    expect(received.sort()).toEqual(events(10).map(takedownIdOf).sort());
   });
 
   it('throws when entries keep failing, so the invocation is retried instead of an event lost', async () => {

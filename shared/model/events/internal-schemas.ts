@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /** Internal events are ours, but a schema still stops a bug from running with half a request. */
 export const reevaluationRequestedSchema = z.object({
@@ -7,3 +7,15 @@ export const reevaluationRequestedSchema = z.object({
   twinId: z.string().check(z.minLength(1)),
   cause: z.enum(['CONSENT_REVOKED', 'SCOPE_NARROWED', 'CONSENT_EXPIRED']),
 });
+
+/** A webhook retry fell due: attempt n (n >= 2) of the takedown's delivery. */
+export const takedownDeliveryDueSchema = z.object({
+  takedownId: z.string().check(z.minLength(1)),
+  attempt: z.int().check(z.gte(2)),
+});
+
+/** TwinGuard's events to itself, by detail-type: not in the published contract. */
+export const INTERNAL_SCHEMAS = {
+  'Reevaluation Requested': reevaluationRequestedSchema,
+  'Takedown Delivery Due': takedownDeliveryDueSchema,
+} as const;
