@@ -46,7 +46,7 @@ module.exports = {
     },
     {
       name: 'client-knows-only-the-model',
-      comment: 'client/ ships to integrators as twinguard/client: it imports the model (schemas, examples) and itself, never adapters, use cases or the runtime.',
+      comment: 'client/ ships as twinguard/client: it imports the model (schemas, examples) and itself, never adapters or use cases.',
       severity: 'error',
       from: { path: '^client/' },
       to: { dependencyTypes: LOCAL, pathNot: '^(client|shared/model)/' },
