@@ -12,6 +12,7 @@ import { ENV } from '../shared/adapters/env-names.ts';
 import { TWINGUARD_SOURCE } from '../shared/model/events/envelope.ts';
 import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type Role, type RoleSources } from '../shared/model/events/roles.ts';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.ts';
+import { TwinGuardSchemaRegistry, type SchemaRegistryOptions } from './schema-registry.ts';
 import { twinGuardTable } from './tables.ts';
 
 export interface TwinGuardProps {
@@ -61,6 +62,14 @@ export interface TwinGuardProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Publishes the event contract in an EventBridge schema registry: one JSON Schema (draft 4)
+   * per source and detail-type, such as `twinguard.studio@RenderRequested` and
+   * `twinguard@RenderApproved`, for the console, code bindings and your own tooling.
+   * `true` creates a registry named after the bus; pass `{ registryName }` to name it.
+   * @default false (no registry)
+   */
+  readonly schemaRegistry?: boolean | SchemaRegistryOptions;
 }
 
 /** The functions that answer inbound events, and the detail-types each owns. */
@@ -89,6 +98,8 @@ export class TwinGuard extends Construct {
   readonly sources: RoleSources;
   /** Fires when a takedown passes its deadline unconfirmed. */
   readonly overdueAlarm: Alarm;
+  /** The registry of the contract's schemas, when the `schemaRegistry` prop asks for one. */
+  readonly schemaRegistry?: TwinGuardSchemaRegistry;
 
   constructor(scope: Construct, id: string, props: TwinGuardProps = {}) {
     super(scope, id);
@@ -154,6 +165,12 @@ export class TwinGuard extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    if (props.schemaRegistry !== undefined && props.schemaRegistry !== false) {
+      const options = props.schemaRegistry === true ? {} : props.schemaRegistry;
+      // Named after the bus TwinGuard creates; an existing bus's name may be a token, so CloudFormation names that one.
+      const registryName = options.registryName ?? (props.eventBus === undefined ? (props.eventBusName ?? 'twinguard') : undefined);
+      this.schemaRegistry = new TwinGuardSchemaRegistry(this, 'SchemaRegistry', { registryName, sources: this.sources });
+    }
   }
 
   /** Every dead-letter alarm and the overdue-takedown alarm: a brand wires these to its on-call. */

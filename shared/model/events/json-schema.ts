@@ -27,3 +27,31 @@ export function detailJsonSchema(event: ContractEvent, target: JsonSchemaTarget 
     ...(target === 'draft-2020-12' ? { examples: [event.example] } : {}),
   };
 }
+
+/**
+ * The JSON Schema of the whole EventBridge event as a target receives it (the envelope), with
+ * the event's `detail` schema inside: what a schema registry holds, so that code bindings
+ * and the console describe what a rule's target gets.
+ */
+export function envelopeJsonSchema(event: ContractEvent, source: string, target: JsonSchemaTarget = 'draft-2020-12'): JsonObject {
+  const { $schema, title, description, ...detail } = detailJsonSchema(event, target);
+  const text = { type: 'string' };
+  return {
+    $schema,
+    title,
+    description,
+    type: 'object',
+    required: ['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail'],
+    properties: {
+      version: text,
+      id: text,
+      'detail-type': { type: 'string', enum: [event.detailType] },
+      source: { type: 'string', enum: [source] },
+      account: text,
+      time: { type: 'string', format: 'date-time' },
+      region: text,
+      resources: { type: 'array', items: text },
+      detail,
+    },
+  };
+}
