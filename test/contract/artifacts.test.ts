@@ -10,7 +10,8 @@ import { asyncApiDocument, contractArtifacts, jsonSchemaPath, messageId, operati
 import { staleArtifacts } from '../../scripts/generate-schemas.ts';
 import { CONTRACT_EVENTS, INBOUND_EVENTS, OUTBOUND_EVENTS, type ContractEvent } from '../../shared/model/events/contract.ts';
 import { INBOUND_EXAMPLES } from '../../shared/model/events/examples.ts';
-import { INBOUND_DETAIL_TYPES } from '../../shared/model/events/roles.ts';
+import { INBOUND_DETAIL_TYPES, type InboundDetailType } from '../../shared/model/events/roles.ts';
+import { ROUTES } from '../../shared/use-cases/handle-inbound.ts';
 import { PUBLIC_DETAIL_TYPES } from '../../shared/model/events/outbound-schemas.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -42,6 +43,12 @@ describe('the committed contract artifacts', () => {
     files.set('schemas/inbound/not-an-event.json', '{}\n');
     const withoutAsyncApi = new Map([...files].filter(([path]) => path !== 'schemas/asyncapi.yaml'));
     expect(staleArtifacts(ROOT, withoutAsyncApi)).toEqual([first!, 'schemas/asyncapi.yaml', 'schemas/inbound/not-an-event.json'].sort());
+  });
+
+  it('are made from the very schemas the handlers validate with', () => {
+    for (const event of INBOUND_EVENTS) {
+      expect(ROUTES[event.detailType as InboundDetailType].schema, event.detailType).toBe(event.schema);
+    }
   });
 
   it('have a JSON Schema for every inbound and every outbound detail-type', () => {
