@@ -22,7 +22,9 @@ export function formatEventLine(busName: string, envelope: EventEnvelope, matche
     parts.push(twinIds.filter((t) => typeof t === 'string').join(','));
   }
   const outcome = outcomeOf(detail);
-  let line = parts.join(' ') + (outcome === undefined ? '' : `: ${outcome}`);
+  // Reasons name their twin (`twin-a: NO_CONSENT`): they follow the ids without another colon.
+  const separator = Array.isArray(detail['reasons']) && detail['reasons'].length > 0 ? ' ' : ': ';
+  let line = parts.join(' ') + (outcome === undefined ? '' : `${separator}${outcome}`);
   if (envelope.source !== 'twinguard' && matchedRules === 0) {
     line +=
       busName === 'default'
