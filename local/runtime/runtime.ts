@@ -71,7 +71,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.log ?? ((line: string) => process.stderr.write(`[twinguard] ${line}\n`));
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
   const channels = options.channelsFile === undefined ? undefined : await checkChannelsFile(options.channelsFile);
-  if (options.stateDir !== undefined) await mkdir(options.stateDir, { recursive: true });
+  if (options.stateDir !== undefined) {
+    const stateDir = options.stateDir;
+    await mkdir(stateDir, { recursive: true }).catch((error: unknown) => {
+      throw new StartupError(`cannot create the state folder ${stateDir} (${codeOf(error)}): give --data a writable folder`);
+    });
+  }
   if (options.tapFile !== undefined) await checkTapFile(options.tapFile);
   const accounts = options.accountsFile === undefined ? undefined : await readAccountsFile(options.accountsFile);
   // Held from the start, so a taken port is reported before Java is started.
