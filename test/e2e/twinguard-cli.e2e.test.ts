@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventBridge, ROOT, startTwinGuard, terminate, uid, type RunningTwinGuard } from './support.ts';
+import { eventBridge, type Exit, READY_LINE, ROOT, spawnNode, terminate, uid, type RunningTwinGuard } from './support.ts';
 
 interface Ran {
   code: number | null;
@@ -21,6 +21,26 @@ function twinguard(args: readonly string[]): Promise<Ran> {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** `twinguard start ...`, resolved at the ready line; a loaded machine may take more than a minute. */
+async function start(args: readonly string[]): Promise<RunningTwinGuard> {
+  const child = spawnNode('bin/twinguard.mjs', ['start', ...args]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 150_000;
+  for (;;) {
+    const ready = READY_LINE.exec(stdout);
+    if (ready) return { child, pid: child.pid!, url: ready[1]!, stdout: () => stdout, stderr: () => stderr, exited };
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`twinguard start was not ready:\n${stderr}`);
+    }
+    await sleep(100);
+  }
 }
 
 describe('twinguard command', () => {
@@ -54,7 +74,7 @@ describe('twinguard command', () => {
     const discovery = join(data, 'runtime.json');
     let running: RunningTwinGuard | undefined;
     try {
-      running = await startTwinGuard(['start', '--port', '0', '--data', data, '--fresh'], 'bin/twinguard.mjs');
+      running = await start(['--port', '0', '--data', data, '--fresh']);
       const written = JSON.parse(readFileSync(discovery, 'utf8')) as { pid: number; url: string; tapFile: string };
       expect(written).toMatchObject({ pid: running.pid, url: running.url, tapFile: join(data, 'tap.jsonl') });
 
@@ -83,5 +103,5 @@ describe('twinguard command', () => {
       if (running !== undefined) expect(await terminate(running)).toEqual({ code: 0, signal: null });
     }
     expect(existsSync(discovery)).toBe(false);
-  }, 180_000);
+  }, 300_000);
 });
