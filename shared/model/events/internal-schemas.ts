@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /** Internal events are ours, but a schema still stops a bug from running with half a request. */
 export const reevaluationRequestedSchema = z.object({
