@@ -33,8 +33,12 @@ export interface ColdStartFigure {
   sourceMapBytes: number;
   /** The largest packages in the bundle, KiB of output. */
   largest: Record<string, number>;
+  /** The AWS SDK packages it loads from the runtime (they are not in the bundle). */
+  sdk: string[];
   requireMs: Spread;
   requireMsWithSourceMaps: Spread;
+  /** With its SDK packages already loaded: the cost of the bundle's own code. */
+  requireMsOwn: Spread;
 }
 
 export interface ColdStartOptions {
@@ -52,8 +56,9 @@ const spread = (xs: number[]): Spread => {
 const round = (x: number) => Math.round(x * 10) / 10;
 
 /** Time of `require(file)` in a fresh Node process, as that process measures it. */
-function requireTime(file: string, flags: string[]): number {
-  const script = `const t=performance.now();require(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t))`;
+function requireTime(file: string, flags: string[], preload: readonly string[] = []): number {
+  const pre = preload.map((m) => `require(${JSON.stringify(m)});`).join('');
+  const script = `${pre}const t=performance.now();require(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t))`;
   const out = execFileSync(process.execPath, [...flags, '-e', script], {
     env: { ...process.env, NODE_PATH: nodeModules, NODE_OPTIONS: '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     encoding: 'utf8',
@@ -99,23 +104,30 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
           .slice(0, 5)
           .map(([k, v]) => [k, round(v / 1024)]),
       );
+      const sdk = [...new Set(output.imports.filter((i) => i.external && i.path.startsWith('@aws-sdk/')).map((i) => i.path))].sort();
       requireTime(outfile, []); // warm the file cache
       const plain: number[] = [];
       const mapped: number[] = [];
+      const own: number[] = [];
       for (let i = 0; i < runs; i++) {
         plain.push(requireTime(outfile, []));
         mapped.push(requireTime(outfile, ['--enable-source-maps']));
+        own.push(requireTime(outfile, [], sdk));
       }
       const figure: ColdStartFigure = {
         function: name,
         bundleBytes: output.bytes,
         sourceMapBytes: readFileSync(`${outfile}.map`).length,
         largest,
+        sdk,
         requireMs: spread(plain),
         requireMsWithSourceMaps: spread(mapped),
+        requireMsOwn: spread(own),
       };
       figures.push(figure);
-      options.onProgress?.(`cold start: ${name} ${kib(figure.bundleBytes)} KiB, require ${figure.requireMs.median} ms`);
+      options.onProgress?.(
+        `cold start: ${name} ${kib(figure.bundleBytes)} KiB, require ${figure.requireMs.median} ms, own code ${figure.requireMsOwn.median} ms`,
+      );
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -127,13 +139,24 @@ const kib = (bytes: number) => (bytes / 1024).toFixed(1);
 
 export function coldStartTable(figures: readonly ColdStartFigure[]): string {
   const rows = [
-    ['function', 'bundle KiB', 'map KiB', 'require ms p50 (min-max)', 'with source maps', 'largest parts (KiB)'],
+    [
+      'function',
+      'bundle KiB',
+      'map KiB',
+      'require ms p50 (min-max)',
+      'with source maps',
+      'own code (SDK preloaded)',
+      'SDK clients',
+      'largest parts (KiB)',
+    ],
     ...figures.map((f) => [
       f.function,
       kib(f.bundleBytes),
       kib(f.sourceMapBytes),
       `${f.requireMs.median} (${f.requireMs.min}-${f.requireMs.max})`,
       `${f.requireMsWithSourceMaps.median} (${f.requireMsWithSourceMaps.min}-${f.requireMsWithSourceMaps.max})`,
+      `${f.requireMsOwn.median} (${f.requireMsOwn.min}-${f.requireMsOwn.max})`,
+      f.sdk.map((m) => m.replace('@aws-sdk/', '')).join(' '),
       Object.entries(f.largest)
         .map(([k, v]) => `${k} ${v}`)
         .join(', '),
