@@ -77,11 +77,12 @@ export const isUsageRecorded = guard('Usage Recorded');
 export const isEventRejected = guard('Event Rejected');
 
 /**
- * The event pattern of a rule that receives these of TwinGuard's events (all public ones
- * when none is named), for `new Rule(this, id, { eventBus, eventPattern })`.
+ * The event pattern of a CDK rule that receives these of TwinGuard's events (all public ones
+ * when none is named): `new Rule(this, id, { eventBus, eventPattern: twinGuardEventPattern('Render Approved') })`.
+ * For the raw API, the JSON pattern is `{ "source": [...], "detail-type": [...] }`.
  */
-export function twinGuardEventPattern(...detailTypes: PublicDetailType[]): { source: string[]; 'detail-type': string[] } {
-  return { source: [TWINGUARD_SOURCE], 'detail-type': detailTypes.length > 0 ? detailTypes : Object.keys(OUTBOUND_SCHEMAS) };
+export function twinGuardEventPattern(...detailTypes: PublicDetailType[]): { source: string[]; detailType: string[] } {
+  return { source: [TWINGUARD_SOURCE], detailType: detailTypes.length > 0 ? detailTypes : Object.keys(OUTBOUND_SCHEMAS) };
 }
 
 type Checked = { ok: true; event: TwinGuardEvent } | { ok: false; detailType: string; errors: FieldError[] };

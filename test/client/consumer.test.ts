@@ -1,3 +1,4 @@
+import type { EventPattern } from 'aws-cdk-lib/aws-events';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   InvalidEventError,
@@ -116,11 +117,9 @@ describe('parsers and guards of the outbound events', () => {
     expect(isTwinGuardEvent(envelopeOf('Render Denied'), 'Render Approved', 'Render Denied')).toBe(true);
   });
 
-  it('give the event pattern of a rule that receives them', () => {
-    expect(twinGuardEventPattern('Render Approved', 'Render Denied')).toEqual({
-      source: ['twinguard'],
-      'detail-type': ['Render Approved', 'Render Denied'],
-    });
-    expect(twinGuardEventPattern()['detail-type']).toEqual(PUBLIC_DETAIL_TYPES);
+  it('give the event pattern of a CDK rule that receives them', () => {
+    const pattern: EventPattern = twinGuardEventPattern('Render Approved', 'Render Denied');
+    expect(pattern).toEqual({ source: ['twinguard'], detailType: ['Render Approved', 'Render Denied'] });
+    expect(twinGuardEventPattern().detailType).toEqual(PUBLIC_DETAIL_TYPES);
   });
 });
