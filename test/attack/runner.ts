@@ -93,6 +93,8 @@ export function newFigures(): Figures {
 /** One inbound fact; redeliveries and copies share it, and the model applies it once. */
 interface Origin {
   label: string;
+  /** A placement's channel and id, for `Asset Published`. */
+  placement?: [string, string];
   apply: (model: ReferenceModel) => Applied;
   applied: boolean;
 }
@@ -261,7 +263,11 @@ export class Sequence {
           licensee: LICENSEES[0],
           publishedAt: this.iso(),
         };
-        return this.fresh('Asset Published', detail, `place ${placement.channel}/${placement.placementId}`, (m) => m.place(placement));
+        const delivered = this.fresh('Asset Published', detail, `place ${placement.channel}/${placement.placementId}`, (m) =>
+          m.place(placement),
+        );
+        delivered.origin.placement = [placement.channel, placement.placementId];
+        return delivered;
       }
       case 'report': {
         const takedowns = this.takedownsSeen();
@@ -371,7 +377,15 @@ export class Sequence {
     if (items.some((i) => i.t === 'pump')) flows.push(this.pump(3, false));
     if (items.some((i) => i.t === 'sweep')) flows.push(this.sweep(false));
     await this.gate.drive(flows);
-    this.linearize(outcomes);
+    // Which publication each placement of the round follows: the order must explain that too.
+    const followed = new Map<string, string | undefined>();
+    for (const { delivered } of outcomes) {
+      const [channel, placementId] = delivered.origin.placement ?? [];
+      if (channel === undefined || placementId === undefined) continue;
+      const stored = await this.world.deps.store.getPlacement(channel, placementId);
+      followed.set(placementKey(channel, placementId), stored?.publicationId);
+    }
+    this.linearize(outcomes, followed);
   }
 
   /**
@@ -380,7 +394,7 @@ export class Sequence {
    * and go on from the model in that order. None means the concurrent run is not
    * equivalent to any sequential one.
    */
-  private linearize(outcomes: { delivered: Delivered; error: unknown }[]): void {
+  private linearize(outcomes: { delivered: Delivered; error: unknown }[], followed: Map<string, string | undefined>): void {
     const succeeded: Origin[] = [];
     for (const { delivered, error } of outcomes) {
       const origin = delivered.origin;
@@ -395,7 +409,7 @@ export class Sequence {
     for (const order of permutations(succeeded)) {
       const model = this.model.clone();
       const applied = order.map((origin) => origin.apply(model));
-      const problems = applied.flatMap((a) => this.immediateProblems(a));
+      const problems = applied.flatMap((a) => this.immediateProblems(a, followed));
       if (problems.length === 0) {
         this.model = model;
         for (const origin of order) origin.applied = true;
@@ -409,10 +423,13 @@ export class Sequence {
     );
   }
 
-  private immediateProblems(applied: Applied): string[] {
+  private immediateProblems(applied: Applied, followed: Map<string, string | undefined>): string[] {
     if (applied.expectation !== undefined) return decisionProblems(applied.expectation, this.events, false);
-    if (applied.placement !== undefined) return placementUsageProblems(applied.placement, undefined, this.events, false);
-    return [];
+    const p = applied.placement;
+    if (p === undefined) return [];
+    const bound = p.coveredAtRecord ? p.candidates.get(followed.get(p.key) ?? '') : undefined;
+    if (p.coveredAtRecord && !bound?.coveredAtRecord) return [`placement ${p.key} follows ${followed.get(p.key)}, which did not cover it`];
+    return placementUsageProblems(p, bound, this.events, false);
   }
 
   // ---- the fan-out, the sweeper, the clock ---------------------------------------------------
