@@ -18,6 +18,7 @@ import { reevaluatePlacements } from '../shared/use-cases/reevaluate-placements.
 import type { ReevaluationRequest } from '../shared/use-cases/reevaluation-requested.ts';
 import { revokeConsent } from '../shared/use-cases/revoke-consent.ts';
 import { synthesizeTemplate } from '../local/app/synthesize.ts';
+import { LOCAL_ACCOUNT as BENCH_ACCOUNT } from '../local/bus/put-events.ts';
 import { startPutEventsServer } from '../local/bus/put-events-server.ts';
 import { createTablesFromTemplate } from '../local/dynamodb/create-tables.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../local/dynamodb/dynamodb-local.ts';
@@ -67,7 +68,14 @@ try {
           },
         }
       : { eventBridge: bus, busName: 'twinguard' },
-    settings: { sources: DEFAULT_SOURCES, takedownSlaSeconds: 3600, reevaluationBudget: Number(values.budget) },
+    settings: {
+      sources: DEFAULT_SOURCES,
+      accounts: { consent: [BENCH_ACCOUNT], studio: [BENCH_ACCOUNT], publisher: [BENCH_ACCOUNT], channel: [BENCH_ACCOUNT] },
+      channelSenders: {},
+      takedownSlaSeconds: 3600,
+      reevaluationBudget: Number(values.budget),
+      jobStallSeconds: 300,
+    },
   });
 
   const grant = {

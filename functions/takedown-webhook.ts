@@ -55,7 +55,13 @@ export function takedownWebhookHandler(wire: () => WebhookWiring = wireFromEnv) 
       );
     }
     const input = inputOf(event);
-    logger.appendKeys({ eventId: event.id, detailType, takedownId: input.takedownId, attempt: input.attempt });
+    logger.appendKeys({
+      eventId: event.id,
+      detailType,
+      takedownId: input.takedownId,
+      attempt: input.attempt,
+      redelivery: input.redelivery === true,
+    });
     const result = await deliverTakedown(wired.deps, wired.channels, input, wired.config.policy, {
       timeoutMs: wired.config.timeoutMs,
       limiter,
@@ -83,12 +89,15 @@ const METRIC: Record<DeliveryResult['kind'], string> = {
 
 function inputOf(event: EventEnvelope): DeliveryInput {
   const detail = (typeof event.detail === 'object' && event.detail !== null ? event.detail : {}) as Record<string, unknown>;
-  const { takedownId, attempt } = detail;
+  const { takedownId, attempt, redelivery } = detail;
   if (typeof takedownId !== 'string' || takedownId === '')
     throw new InvalidInternalEventError(`${event['detail-type']} ${event.id}: detail.takedownId is missing`);
   if (event['detail-type'] === 'Takedown Requested') return { envelope: event, takedownId, attempt: 1 };
   if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 2) {
     throw new InvalidInternalEventError(`Takedown Delivery Due ${event.id}: detail.attempt must be an integer >= 2`);
   }
-  return { takedownId, attempt };
+  if (redelivery !== undefined && typeof redelivery !== 'boolean') {
+    throw new InvalidInternalEventError(`Takedown Delivery Due ${event.id}: detail.redelivery must be a boolean`);
+  }
+  return { takedownId, attempt, ...(redelivery === true ? { redelivery } : {}) };
 }

@@ -9,6 +9,8 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
+import { TWINGUARD_SOURCE } from '../shared/model/events/envelope.ts';
+import { InfraError } from './errors.ts';
 
 /** The metadata key that tells the local runtime which source file a function runs. */
 export const HANDLER_METADATA_KEY = 'TwinGuard:Handler';
@@ -34,6 +36,8 @@ export interface HandlerFunctionProps {
  */
 export class HandlerFunction extends Construct {
   readonly function: NodejsFunction;
+  /** The function's own execution role: the bus policy names it as a sender of `source: twinguard`. */
+  readonly role: Role;
   readonly deadLetterQueue: Queue;
   readonly deadLetterAlarm: Alarm;
 
@@ -50,6 +54,7 @@ export class HandlerFunction extends Construct {
     });
     // Its own role, not AWSLambdaBasicExecutionRole: it may write to its own log group only.
     const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    this.role = role;
     logGroup.grantWrite(role);
     const entry = `functions/${props.handler}.ts`;
     this.function = new NodejsFunction(this, 'Function', {
@@ -89,40 +94,71 @@ export class HandlerFunction extends Construct {
     });
   }
 
-  /** Lets the function read and change state, never delete it or scan the table. */
-  bindConsentTable(table: ITableV2, envName: string): this {
+  /**
+   * Reads anywhere in the consent table (decisions read grants, receipts, placements), never
+   * scans it; creates or changes only items under `writes` and deletes only under `deletes`
+   * (partition-key prefixes, `dynamodb:LeadingKeys`), so a bug or a hijacked function cannot
+   * touch another kind of item. Transactions are authorized item by item, as these actions.
+   */
+  bindConsentTable(
+    table: ITableV2,
+    envName: string,
+    access: { writes: readonly string[]; deletes?: readonly string[]; batchReads?: boolean },
+  ): this {
     this.function.addEnvironment(envName, table.tableName);
+    const reads = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+    this.function.addToRolePolicy(
+      new PolicyStatement({ actions: access.batchReads ? [...reads, 'dynamodb:BatchGetItem'] : reads, resources: [table.tableArn] }),
+    );
     this.function.addToRolePolicy(
       new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [table.tableArn],
+        conditions: leadingKeys(access.writes),
       }),
     );
+    if (access.deletes !== undefined && access.deletes.length > 0) {
+      this.function.addToRolePolicy(
+        new PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [table.tableArn], conditions: leadingKeys(access.deletes) }),
+      );
+    }
     return this;
   }
 
-  /** Append only: PutItem (always with attribute_not_exists) and nothing else. */
-  bindAuditTable(table: ITableV2, envName: string): this {
+  /** Append only: PutItem (always with attribute_not_exists) under `writes`, nothing else; no grant when `writes` is empty. */
+  bindAuditTable(table: ITableV2, envName: string, writes: readonly string[]): this {
     this.function.addEnvironment(envName, table.tableName);
-    this.function.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }));
+    if (writes.length > 0) {
+      this.function.addToRolePolicy(
+        new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn], conditions: leadingKeys(writes) }),
+      );
+    }
     return this;
   }
 
-  /** The sweeper removes due items once fired; it may delete those and nothing else. */
-  allowDueRemoval(table: ITableV2): this {
-    this.function.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:DeleteItem'],
-        resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DUE#*'] } },
-      }),
-    );
-    return this;
-  }
-
-  bindEventBus(bus: IEventBus, envName: string): this {
+  /**
+   * PutEvents on this bus only, and only TwinGuard's own events of the detail-types given
+   * (`events:source`, `events:detail-type`, checked by EventBridge entry by entry): a
+   * function cannot speak for a role, nor emit another function's decisions.
+   */
+  bindEventBus(bus: IEventBus, envName: string, detailTypes: readonly string[]): this {
     this.function.addEnvironment(envName, bus.eventBusName);
-    bus.grantPutEventsTo(this.function);
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [bus.eventBusArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'events:source': [TWINGUARD_SOURCE] },
+          StringEquals: { 'events:detail-type': [...detailTypes] },
+        },
+      }),
+    );
     return this;
   }
+}
+
+/** Every partition key of the request must start with one of the prefixes. */
+function leadingKeys(prefixes: readonly string[]) {
+  if (prefixes.length === 0) throw new InfraError('a DynamoDB grant needs at least one key prefix');
+  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) } };
 }

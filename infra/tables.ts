@@ -8,7 +8,7 @@ export interface TwinGuardTableProps {
 }
 
 /**
- * A table of TwinGuard's: `pk`/`sk` strings (single-table design, see shared/store/keys.ts),
+ * A table of TwinGuard's: `pk`/`sk` strings (single-table design, see shared/adapters/dynamodb/keys.ts),
  * on-demand, point-in-time recovery, encrypted, retained on delete by default.
  */
 export function twinGuardTable(scope: Construct, id: string, props: TwinGuardTableProps): TableV2 {

@@ -1,17 +1,20 @@
-import { Duration, type RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Duration, Fn, type RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, Rule, type EventPattern, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { type CfnEventBusPolicy, EventBus, Rule, type EventPattern, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Role as IamRole, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../shared/adapters/env-names.ts';
 import { TWINGUARD_SOURCE } from '../shared/model/events/envelope.ts';
-import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type Role, type RoleSources } from '../shared/model/events/roles.ts';
+import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type RoleSources } from '../shared/model/events/roles.ts';
+import { TwinGuardPropsError } from './errors.ts';
+import { FUNCTION_ACCESS, type FunctionAccess, type FunctionName } from './function-access.ts';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.ts';
+import { addBusPolicy, detailTypesOf, pascal, resolveRoles, ROLES, type ResolvedRoles, type RolesProps } from './roles.ts';
 import { twinGuardTable } from './tables.ts';
 
 export interface TwinGuardProps {
@@ -32,6 +35,20 @@ export interface TwinGuardProps {
    */
   readonly sources?: Partial<RoleSources>;
   /**
+   * Who may act in each role: the AWS accounts (and, in the stack's own account, optionally
+   * the IAM principals) whose events count in it. See `RoleMembers` and docs/SECURITY.md.
+   * @default every role: the stack's own account only
+   */
+  readonly roles?: RolesProps;
+  /**
+   * Who may report on each channel's takedowns: channel name to the accounts (each one of
+   * `roles.channel.accounts`) whose `Takedown Completed` / `Takedown Failed` count for it. A
+   * channel not named takes reports from any channel-role account; name a webhook channel
+   * with `[]`, so that only TwinGuard's own connector confirms its takedowns.
+   * @default {} (any channel-role account reports for any channel)
+   */
+  readonly channelSenders?: Record<string, string[]>;
+  /**
    * Time from `Takedown Requested` to its `deadline`.
    * @default Duration.hours(1)
    */
@@ -44,8 +61,9 @@ export interface TwinGuardProps {
   readonly archiveRetention?: Duration;
   /**
    * The webhook channels, as a Secrets Manager secret whose value is the JSON object
-   * `{ "<channel>": { "url": "https://...", "secret": "..." } }`. Channels not in it are
-   * event channels: their connector answers `Takedown Requested` on the bus itself.
+   * `{ "<channel>": { "url": "https://...", "secret": "..." } }`, or `"secrets": ["<new>", "<old>"]`
+   * during a rotation (docs/channels.md). Channels not in it are event channels: their
+   * connector answers `Takedown Requested` on the bus itself.
    * @default no webhook channels
    */
   readonly channelsSecret?: ISecret;
@@ -57,27 +75,43 @@ export interface TwinGuardProps {
    */
   readonly webhookInstances?: number;
   /**
+   * A revocation, narrowing or expiry job (the fan-out that takes down a grant's placements)
+   * that saves no page for this long has lost its driver: a crash, or its event went to a
+   * dead-letter queue. Its watchdog then resumes it from its cursor and the stalled-fan-out
+   * alarm fires. At least 1 minute (the sweeper runs every minute; a page takes about a second).
+   * @default Duration.minutes(5)
+   */
+  readonly fanoutStallAfter?: Duration;
+  /**
+   * A webhook takedown whose delivery failed finally (its retry budget spent, or refused
+   * with a 4xx) is delivered again this often, until the partner accepts it, the channel
+   * confirms it on the bus, or an operator closes it. At least 1 minute.
+   * @default Duration.hours(6)
+   */
+  readonly webhookRedeliveryInterval?: Duration;
+  /**
    * What happens to the tables when the stack is deleted.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** The functions that answer inbound events, and the detail-types each owns. */
-const INBOUND_FUNCTIONS: Record<string, readonly InboundDetailType[]> = {
-  'consent-granted': ['Consent Granted'],
-  'consent-revoked': ['Consent Revoked'],
-  'render-requested': ['Render Requested'],
-  'publication-requested': ['Publication Requested'],
-  'asset-published': ['Asset Published'],
-  'takedown-reported': ['Takedown Completed', 'Takedown Failed'],
-};
+/** The metrics (namespace TwinGuard) the construct's alarms watch, by the service that emits them. */
+export const ALARM_METRICS = {
+  overdue: { service: 'twinguard-sweep-due', metricName: 'TakedownsOverdue' },
+  stalledFanout: { service: 'twinguard-sweep-due', metricName: 'FanoutJobsStalled' },
+  dueItemsFailed: { service: 'twinguard-sweep-due', metricName: 'DueItemsFailed' },
+  finalWebhookFailures: { service: 'twinguard-takedown-webhook', metricName: 'WebhookDeliveriesFailed' },
+} as const;
 
 /**
  * TwinGuard in one construct: the bus and its archive, the consent and audit tables, one
  * function per inbound event with its own dead-letter queue and alarm, and the rules that
- * route each detail-type only from the role allowed to send it. Known detail-types from any
- * other source are routed to a function that answers them with `Event Rejected`.
+ * route each detail-type only from the role allowed to send it (its `source` and its
+ * accounts). Known detail-types from any other sender are routed to a function that answers
+ * them with `Event Rejected`. The bus policy lets other accounts put only their role's events,
+ * and nobody but TwinGuard's functions put `source: twinguard`; each function may put only
+ * its own outbound detail-types and write only its own kinds of items (infra/function-access.ts).
  */
 export class TwinGuard extends Construct {
   readonly eventBus: IEventBus;
@@ -87,13 +121,24 @@ export class TwinGuard extends Construct {
   readonly functions: Record<string, HandlerFunction> = {};
   readonly rules: Rule[] = [];
   readonly sources: RoleSources;
+  /** Each role's accounts and principals, and who reports on each channel, as checked at synth. */
+  readonly roles: ResolvedRoles;
+  /** The statements of the bus's resource policy. */
+  readonly busPolicy: CfnEventBusPolicy[];
   /** Fires when a takedown passes its deadline unconfirmed. */
   readonly overdueAlarm: Alarm;
+  /** Fires when a fan-out job stopped making progress and its watchdog had to resume it. */
+  readonly stalledFanoutAlarm: Alarm;
+  /** Fires when due work (an expiry, a deadline, a retry, a watchdog) failed and was set aside to be tried again. */
+  readonly dueItemsFailedAlarm: Alarm;
+  /** Fires when a webhook takedown failed finally (and at each failed redelivery after that). */
+  readonly finalWebhookFailuresAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: TwinGuardProps = {}) {
     super(scope, id);
     rejectExclusiveProps(this, props);
     this.sources = { ...DEFAULT_SOURCES, ...props.sources };
+    this.roles = resolveRoles(this, { roles: props.roles, channelSenders: props.channelSenders, sources: this.sources });
     const created =
       props.eventBus === undefined ? new EventBus(this, 'Bus', { eventBusName: props.eventBusName ?? 'twinguard' }) : undefined;
     this.eventBus = props.eventBus ?? created!;
@@ -105,17 +150,27 @@ export class TwinGuard extends Construct {
     this.consentTable = twinGuardTable(this, 'ConsentTable', { removalPolicy: props.removalPolicy });
     this.auditTable = twinGuardTable(this, 'AuditTable', { removalPolicy: props.removalPolicy });
 
+    const stallAfter = atLeastAMinute(this, 'fanoutStallAfter', props.fanoutStallAfter ?? Duration.minutes(5));
+    const redeliveryInterval = atLeastAMinute(this, 'webhookRedeliveryInterval', props.webhookRedeliveryInterval ?? Duration.hours(6));
     const environment = {
       [ENV.takedownSla]: String((props.takedownSla ?? Duration.hours(1)).toSeconds()),
-      ...Object.fromEntries(Object.entries(ENV.sources).map(([role, name]) => [name, this.sources[role as Role]])),
+      ...Object.fromEntries(ROLES.map((role) => [ENV.sources[role], this.sources[role]])),
+      ...Object.fromEntries(ROLES.map((role) => [ENV.accounts[role], Fn.join(',', this.roles.accounts[role])])),
+      [ENV.channelSenders]: Stack.of(this).toJsonString(this.roles.channelSenders),
+      [ENV.jobStall]: String(stallAfter.toSeconds({ integral: false })),
     };
-    for (const [name, detailTypes] of Object.entries(INBOUND_FUNCTIONS)) {
+    for (const name of INBOUND_FUNCTIONS) {
       const fn = this.handlerFunction(name, environment);
-      for (const detailType of detailTypes) {
-        this.route(`${pascal(detailType)}Rule`, { source: [this.sources[INBOUND_ROLES[detailType]]], detailType: [detailType] }, fn);
+      for (const detailType of FUNCTION_ACCESS[name].answers) {
+        const role = INBOUND_ROLES[detailType];
+        this.route(
+          `${pascal(detailType)}Rule`,
+          { source: [this.sources[role]], detailType: [detailType], account: this.roles.accounts[role] },
+          fn,
+        );
       }
     }
-    this.routeWrongSources(this.handlerFunction('wrong-source', environment));
+    this.routeWrongSenders(this.handlerFunction('wrong-source', environment));
 
     const reevaluate = this.handlerFunction('reevaluate-placements', environment, { timeout: Duration.minutes(5), memorySize: 512 });
     this.route('ReevaluationRequestedRule', { source: [TWINGUARD_SOURCE], detailType: ['Reevaluation Requested'] }, reevaluate);
@@ -124,6 +179,7 @@ export class TwinGuard extends Construct {
       timeout: Duration.minutes(1),
       reservedConcurrency: props.webhookInstances,
     });
+    webhook.function.addEnvironment(ENV.webhook.redeliveryIntervalMs, String(redeliveryInterval.toMilliseconds()));
     if (props.channelsSecret !== undefined) {
       webhook.function.addEnvironment(ENV.channelsSecret, props.channelsSecret.secretArn);
       props.channelsSecret.grantRead(webhook.function);
@@ -134,21 +190,67 @@ export class TwinGuard extends Construct {
       webhook,
     );
 
-    const sweeper = this.handlerFunction('sweep-due', environment, { timeout: Duration.minutes(2) }).allowDueRemoval(this.consentTable);
+    const sweeper = this.handlerFunction('sweep-due', environment, { timeout: Duration.minutes(2) });
     new Schedule(this, 'SweepSchedule', {
-      description: 'Fires what is due: grant expiries, takedown deadlines, webhook retries',
+      description: 'Fires what is due: grant expiries, takedown deadlines, webhook retries and redeliveries, fan-out watchdogs',
       schedule: ScheduleExpression.rate(Duration.minutes(1)),
       target: new LambdaInvoke(sweeper.function, { retryAttempts: 0, role: this.schedulerRole(sweeper) }),
     });
-    this.overdueAlarm = new Alarm(this, 'TakedownsOverdueAlarm', {
-      alarmDescription: 'A takedown was not confirmed by its deadline: the content may still be live without consent',
-      metric: new Metric({
-        namespace: 'TwinGuard',
-        metricName: 'TakedownsOverdue',
-        dimensionsMap: { service: 'twinguard-sweep-due' },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      }),
+    this.busPolicy = addBusPolicy(
+      this,
+      this.eventBus,
+      this.roles,
+      this.sources,
+      Object.values(this.functions).map((f) => f.role),
+    );
+    this.overdueAlarm = this.countAlarm(
+      'TakedownsOverdueAlarm',
+      ALARM_METRICS.overdue,
+      'A takedown was not confirmed by its deadline: the content may still be live without consent',
+    );
+    this.stalledFanoutAlarm = this.countAlarm(
+      'FanoutJobsStalledAlarm',
+      ALARM_METRICS.stalledFanout,
+      `A revocation, narrowing or expiry fan-out saved no progress for ${stallAfter.toHumanString()} and was resumed by its watchdog: ` +
+        'look for a crash or a dead-lettered Reevaluation Requested; placements stay live until it finishes',
+    );
+    this.dueItemsFailedAlarm = this.countAlarm(
+      'DueItemsFailedAlarm',
+      ALARM_METRICS.dueItemsFailed,
+      'Due work (an expiry, a takedown deadline, a webhook retry, a fan-out watchdog) failed and was set aside to be tried again ' +
+        'with backoff; the sweeper logs its kind, id and error. The other due work still fires.',
+    );
+    this.finalWebhookFailuresAlarm = this.countAlarm(
+      'FinalWebhookFailuresAlarm',
+      ALARM_METRICS.finalWebhookFailures,
+      `A webhook takedown failed finally, or failed again when redelivered (every ${redeliveryInterval.toHumanString()}): ` +
+        'the content may still be live. List them with "takedowns failed --channel C", re-drive once the partner is back, or close.',
+      // One failure per redelivery: an hour-long period keeps the alarm visible between them.
+      Duration.hours(1),
+    );
+  }
+
+  /** Every dead-letter alarm, and those on overdue takedowns, stalled fan-outs, failed due work and final webhook failures: a brand wires these to its on-call. */
+  get alarms(): Alarm[] {
+    return [
+      ...Object.values(this.functions).map((f) => f.deadLetterAlarm),
+      this.overdueAlarm,
+      this.stalledFanoutAlarm,
+      this.dueItemsFailedAlarm,
+      this.finalWebhookFailuresAlarm,
+    ];
+  }
+
+  /** An alarm on any count above zero of one of TwinGuard's metrics within `period`. */
+  private countAlarm(
+    id: string,
+    { service, metricName }: { service: string; metricName: string },
+    description: string,
+    period = Duration.minutes(5),
+  ): Alarm {
+    return new Alarm(this, id, {
+      alarmDescription: description,
+      metric: new Metric({ namespace: 'TwinGuard', metricName, dimensionsMap: { service }, statistic: 'Sum', period }),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -156,20 +258,21 @@ export class TwinGuard extends Construct {
     });
   }
 
-  /** Every dead-letter alarm and the overdue-takedown alarm: a brand wires these to its on-call. */
-  get alarms(): Alarm[] {
-    return [...Object.values(this.functions).map((f) => f.deadLetterAlarm), this.overdueAlarm];
-  }
-
+  /** A function with exactly the access its entry in FUNCTION_ACCESS gives it. */
   private handlerFunction(
-    name: string,
+    name: FunctionName,
     environment: Record<string, string>,
     sizing: Pick<HandlerFunctionProps, 'timeout' | 'memorySize' | 'reservedConcurrency'> = {},
   ): HandlerFunction {
+    const access: FunctionAccess = FUNCTION_ACCESS[name];
     const fn = new HandlerFunction(this, pascal(name), { handler: name, environment, ...sizing })
-      .bindConsentTable(this.consentTable, ENV.consentTable)
-      .bindAuditTable(this.auditTable, ENV.auditTable)
-      .bindEventBus(this.eventBus, ENV.eventBus);
+      .bindConsentTable(this.consentTable, ENV.consentTable, {
+        writes: access.consentWrites,
+        ...(access.consentDeletes !== undefined && { deletes: access.consentDeletes }),
+        ...(access.batchReads !== undefined && { batchReads: access.batchReads }),
+      })
+      .bindAuditTable(this.auditTable, ENV.auditTable, access.auditWrites)
+      .bindEventBus(this.eventBus, ENV.eventBus, access.emits);
     this.functions[name] = fn;
     return fn;
   }
@@ -194,19 +297,46 @@ export class TwinGuard extends Construct {
     return rule;
   }
 
-  /** One rule per role: its detail-types from any source but the role's own and TwinGuard's. */
-  private routeWrongSources(fn: HandlerFunction): void {
-    for (const role of Object.keys(DEFAULT_SOURCES) as Role[]) {
-      const detailTypes = (Object.keys(INBOUND_ROLES) as InboundDetailType[]).filter((t) => INBOUND_ROLES[t] === role);
-      this.route(
-        `WrongSource${pascal(role)}Rule`,
-        // TwinGuard itself emits `Takedown Completed`/`Failed` for its webhook connector: not an intrusion.
-        { detailType: detailTypes, source: [{ 'anything-but': [this.sources[role], TWINGUARD_SOURCE] }] as unknown as string[] },
-        fn,
-      );
+  /**
+   * Every known inbound detail-type that reaches the bus from a sender not entitled to it is
+   * answered with `Event Rejected` (by the `wrong-source` function), so no such event ends
+   * in silence. Per role: its detail-types from any other source (TwinGuard's own aside), or
+   * from its source but another account. And `source: twinguard` with an inbound
+   * detail-type: TwinGuard never sends those, except `Takedown Completed` / `Failed` from its
+   * webhook connector in its own account; from any other account they are forged.
+   */
+  private routeWrongSenders(fn: HandlerFunction): void {
+    for (const role of ROLES) {
+      const pattern = {
+        detailType: detailTypesOf(role),
+        $or: [
+          { source: [{ 'anything-but': [this.sources[role], TWINGUARD_SOURCE] }] },
+          { source: [this.sources[role]], account: [{ 'anything-but': this.roles.accounts[role] }] },
+        ],
+      };
+      this.route(`WrongSender${pascal(role)}Rule`, pattern as EventPattern, fn);
     }
+    const reports: InboundDetailType[] = ['Takedown Completed', 'Takedown Failed'];
+    const forged = {
+      source: [TWINGUARD_SOURCE],
+      $or: [
+        { 'detail-type': (Object.keys(INBOUND_ROLES) as InboundDetailType[]).filter((t) => !reports.includes(t)) },
+        { 'detail-type': reports, account: [{ 'anything-but': [Stack.of(this).account] }] },
+      ],
+    };
+    this.route('ForgedTwinGuardSourceRule', forged as EventPattern, fn);
   }
 }
+
+/** The functions that answer inbound events from their roles (their `answers` in FUNCTION_ACCESS). */
+const INBOUND_FUNCTIONS = [
+  'consent-granted',
+  'consent-revoked',
+  'render-requested',
+  'publication-requested',
+  'asset-published',
+  'takedown-reported',
+] as const satisfies readonly FunctionName[];
 
 /**
  * Props that only describe the bus TwinGuard creates. Given with an existing `eventBus` they
@@ -223,12 +353,12 @@ function rejectExclusiveProps(scope: Construct, props: TwinGuardProps): void {
   const problems = (Object.keys(CREATED_BUS_PROPS) as (keyof typeof CREATED_BUS_PROPS)[])
     .filter((name) => props[name] !== undefined)
     .map((name) => `Providing both eventBus and ${name} is not supported: ${CREATED_BUS_PROPS[name]}; pass one.`);
-  if (problems.length > 0) throw new Error(`TwinGuard ${scope.node.path}: ${problems.join(' ')}`);
+  if (problems.length > 0) throw new TwinGuardPropsError(`TwinGuard ${scope.node.path}: ${problems.join(' ')}`);
 }
 
-function pascal(text: string): string {
-  return text
-    .split(/[^A-Za-z0-9]+/)
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
+/** Fails synth for a duration the sweeper (once a minute) could not honour. */
+function atLeastAMinute(scope: Construct, prop: string, value: Duration): Duration {
+  if (value.toMilliseconds() < 60_000)
+    throw new TwinGuardPropsError(`TwinGuard ${scope.node.path}: ${prop} must be at least 1 minute, got ${value.toHumanString()}`);
+  return value;
 }

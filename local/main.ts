@@ -4,6 +4,7 @@
  */
 import { LocalRuntimeError } from './runtime/errors.ts';
 import { parseFlags, USAGE } from './runtime/flags.ts';
+import { watchLaunchers } from './runtime/parent-watch.ts';
 import type { Runtime } from './runtime/runtime.ts';
 
 /** Stop must end within 10 s; past this, exit anyway (DynamoDB Local is killed on exit). */
@@ -53,6 +54,7 @@ try {
     process.exit(0);
   }
   for (const signal of SIGNALS) process.on(signal, onSignal);
+  watchLaunchers(() => onSignal('launcher exited'));
   // Imported once the flags are known good: it loads the CDK app, which takes a second.
   const { startRuntime } = await import('./runtime/runtime.ts');
   runtime = await startRuntime({
@@ -61,6 +63,7 @@ try {
     verbose: flags.verbose,
     ...(flags.channelsFile !== undefined && { channelsFile: flags.channelsFile }),
     ...(flags.tapFile !== undefined && { tapFile: flags.tapFile }),
+    ...(flags.accountsFile !== undefined && { accountsFile: flags.accountsFile }),
     ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
   });
   process.stdout.write(`twinguard ready on ${runtime.url}\n`);

@@ -10,6 +10,7 @@ const AREAS = {
   model: { path: './shared/model/errors.ts', base: 'ModelError' },
   ports: { path: './shared/ports/errors.ts', base: 'StoreError' },
   webhook: { path: './shared/adapters/webhook/errors.ts', base: 'WebhookAdapterError' },
+  eventbridge: { path: './shared/adapters/eventbridge/errors.ts', base: 'EventBridgeAdapterError' },
   functions: { path: './functions/commons/errors.ts', base: 'FunctionError' },
   infra: { path: './infra/errors.ts', base: 'InfraError' },
   localBus: { path: './local/bus/errors.ts', base: 'LocalBusError' },
@@ -30,6 +31,7 @@ const MAKE: Record<string, (C: ErrorClass, options: ErrorOptions) => Error> = {
   UnknownDeadLetterError: (C, o) => new C('dl-1', o),
   ReplayFailedError: (C, o) => new C('dl-1', 'ValidationException', 'refused', o),
   HandlerTimeoutError: (C, o) => new C('fn', 3, o),
+  EventTooLargeError: (C, o) => new C('Takedown Requested', 300_000, 262_144, o),
 };
 
 let dir: string;

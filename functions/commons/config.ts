@@ -1,6 +1,14 @@
-import { DEFAULT_SOURCES, type RoleSources } from '../../shared/model/events/roles.ts';
+import {
+  ACCOUNT_ID,
+  DEFAULT_SOURCES,
+  type ChannelSenders,
+  type Role,
+  type RoleAccounts,
+  type RoleSources,
+} from '../../shared/model/events/roles.ts';
 import { ENV } from '../../shared/adapters/env-names.ts';
 import type { Settings } from '../../shared/ports/deps.ts';
+import { DEFAULT_JOB_STALL_SECONDS } from '../../shared/use-cases/job-watchdog.ts';
 import { ConfigurationError } from './errors.ts';
 
 /** Reads a required variable at cold start, failing loudly rather than on the first event. */
@@ -18,5 +26,47 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   if (!Number.isFinite(sla) || sla <= 0) throw new ConfigurationError(`${ENV.takedownSla} must be a positive number of seconds`);
   const budget = Number(env[ENV.reevaluationBudget] ?? 2000);
   if (!Number.isInteger(budget) || budget <= 0) throw new ConfigurationError(`${ENV.reevaluationBudget} must be a positive whole number`);
-  return { sources, takedownSlaSeconds: sla, reevaluationBudget: budget };
+  const accounts = Object.fromEntries(
+    Object.entries(ENV.accounts).map(([role, name]) => [role, accountList(requiredEnv(name, env), name)]),
+  ) as Record<Role, string[]> satisfies RoleAccounts;
+  const stall = Number(env[ENV.jobStall] ?? DEFAULT_JOB_STALL_SECONDS);
+  if (!Number.isFinite(stall) || stall <= 0) throw new ConfigurationError(`${ENV.jobStall} must be a positive number of seconds`);
+  return {
+    sources,
+    accounts,
+    channelSenders: channelSendersFromEnv(env),
+    takedownSlaSeconds: sla,
+    reevaluationBudget: budget,
+    jobStallSeconds: stall,
+  };
+}
+
+function accountList(text: string, name: string): string[] {
+  const accounts = text.split(',').map((a) => a.trim());
+  const bad = accounts.find((a) => !ACCOUNT_ID.test(a));
+  if (bad !== undefined) throw new ConfigurationError(`${name} must list 12-digit AWS account ids separated by commas, found "${bad}"`);
+  return accounts;
+}
+
+function channelSendersFromEnv(env: NodeJS.ProcessEnv): ChannelSenders {
+  const name = ENV.channelSenders;
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigurationError(`${name} is not JSON`, { cause: error });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigurationError(`${name} must be a JSON object of channel name to account ids`);
+  }
+  const senders: Record<string, string[]> = {};
+  for (const [channel, accounts] of Object.entries(value)) {
+    if (!Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string' && ACCOUNT_ID.test(a))) {
+      throw new ConfigurationError(`${name}: channel "${channel}" must map to a list of 12-digit AWS account ids`);
+    }
+    senders[channel] = accounts;
+  }
+  return senders;
 }

@@ -16,8 +16,9 @@ export interface WebhookConfig {
 }
 
 /**
- * Reads the webhook settings, each defaulting to the deployed policy (retries over hours),
- * a 10 s timeout and 4 POSTs per channel at a time. A bad value fails at cold start.
+ * Reads the webhook settings, each defaulting to the deployed policy (retries over hours,
+ * then a redelivery every 6 hours), a 10 s timeout and 4 POSTs per channel at a time. A bad
+ * value fails at cold start.
  */
 export function webhookConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookConfig {
   const baseDelayMs = positiveInt(env, WEBHOOK_ENV.baseDelayMs, DEPLOYED_RETRY_POLICY.baseDelayMs);
@@ -26,8 +27,17 @@ export function webhookConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Webh
   if (maxDelayMs < baseDelayMs) {
     throw new ConfigurationError(`${WEBHOOK_ENV.maxDelayMs} (${maxDelayMs}) must be at least ${WEBHOOK_ENV.baseDelayMs} (${baseDelayMs})`);
   }
+  // Absent: the policy's default (6 h).
+  const redelivery = env[WEBHOOK_ENV.redeliveryIntervalMs]
+    ? { redeliveryIntervalMs: positiveInt(env, WEBHOOK_ENV.redeliveryIntervalMs, 1) }
+    : {};
   return {
-    policy: { baseDelayMs, maxDelayMs, maxAttempts: positiveInt(env, WEBHOOK_ENV.maxAttempts, DEPLOYED_RETRY_POLICY.maxAttempts) },
+    policy: {
+      baseDelayMs,
+      maxDelayMs,
+      maxAttempts: positiveInt(env, WEBHOOK_ENV.maxAttempts, DEPLOYED_RETRY_POLICY.maxAttempts),
+      ...redelivery,
+    },
     timeoutMs: positiveInt(env, WEBHOOK_ENV.timeoutMs, DEFAULT_WEBHOOK_TIMEOUT_MS),
     concurrencyPerChannel: positiveInt(env, WEBHOOK_ENV.concurrencyPerChannel, DEFAULT_CONCURRENCY_PER_CHANNEL),
   };

@@ -68,3 +68,8 @@ export class ReplayFailedError extends LocalBusError {
     super(`replay of ${deadLetterId} failed: ${errorCode}: ${message}`, options);
   }
 }
+
+/** The `--accounts` file is not a JSON object of access key ids to 12-digit account ids. */
+export class AccountsFileError extends LocalBusError {
+  override name = 'AccountsFileError';
+}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type AccessKeyAccounts, accessKeyIdOf } from './access-keys.ts';
 import { AwsJsonProtocolError } from './errors.ts';
 import {
   DEFAULT_EVENT_BUS,
@@ -24,8 +25,15 @@ export interface PutEventsServerOptions {
   host?: string;
   /** @default 'us-east-1' */
   region?: string;
-  /** @default '000000000000' */
+  /** The account of every event when `accounts` is absent. @default '000000000000' */
   account?: string;
+  /**
+   * Who each caller is: the account of the access key that signed the request (SigV4
+   * `Authorization` header), stamped on its events as EventBridge does. A request signed with
+   * a key not listed, or not signed, is refused as AWS refuses an unknown key.
+   * @default every caller is `account`
+   */
+  accounts?: AccessKeyAccounts;
   /** Buses that exist besides "default". */
   eventBuses?: readonly string[];
   /** @default 262144 (256 KiB) */
@@ -67,15 +75,23 @@ export function createPutEventsListener(options: PutEventsServerOptions) {
   // quotes), so the body cap is generous; it exists only to bound memory.
   const maxBodyBytes = 8 * maxRequestBytes + 64 * 1024;
   return (req: IncomingMessage, res: ServerResponse): void => {
-    handle(req, res, ctx, maxBodyBytes).catch((error: unknown) => {
+    handle(req, res, ctx, maxBodyBytes, options.accounts).catch((error: unknown) => {
       sendError(res, new AwsJsonProtocolError('InternalFailure', messageOf(error), 500));
     });
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, ctx: PutEventsContext, maxBodyBytes: number) {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: PutEventsContext,
+  maxBodyBytes: number,
+  accounts: AccessKeyAccounts | undefined,
+) {
   const body = await readBody(req, maxBodyBytes);
   try {
+    // AWS authenticates before anything else: an unknown caller learns nothing about the request.
+    const account = accounts === undefined ? ctx.account : callerAccount(req, accounts);
     const target = req.headers['x-amz-target'];
     if (req.method !== 'POST' || target !== PUT_EVENTS_TARGET) {
       throw new AwsJsonProtocolError('UnknownOperationException', `operation ${String(target)} is not supported here`);
@@ -83,11 +99,24 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: PutEventsC
     if (body === undefined) {
       throw new AwsJsonProtocolError('ValidationException', 'Total size of the entries in the request is over the limit.');
     }
-    send(res, 200, await putEvents(parseJson(body), ctx));
+    send(res, 200, await putEvents(parseJson(body), { ...ctx, account }));
   } catch (error) {
     if (!(error instanceof AwsJsonProtocolError)) throw error;
     sendError(res, error);
   }
+}
+
+/** The account of the key that signed the request, as AWS answers an unsigned request or an unknown key. */
+function callerAccount(req: IncomingMessage, accounts: AccessKeyAccounts): string {
+  const keyId = accessKeyIdOf(req.headers.authorization);
+  if (keyId === undefined) {
+    throw new AwsJsonProtocolError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
+  }
+  const account = accounts.get(keyId);
+  if (account === undefined) {
+    throw new AwsJsonProtocolError('UnrecognizedClientException', 'The security token included in the request is invalid.', 400);
+  }
+  return account;
 }
 
 /** The whole body, or undefined once it passes the cap (the rest is read and dropped). */

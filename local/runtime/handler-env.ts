@@ -1,5 +1,5 @@
 import { ENV } from '../../shared/adapters/env-names.ts';
-import { LOCAL_RETRY_POLICY } from '../../shared/model/delivery/retry-policy.ts';
+import { LOCAL_REDELIVERY_INTERVAL_MS, LOCAL_RETRY_POLICY } from '../../shared/model/delivery/retry-policy.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../dynamodb/dynamodb-local.ts';
 import type { FunctionSpec } from './template-routing.ts';
 
@@ -7,6 +7,10 @@ import type { FunctionSpec } from './template-routing.ts';
 const CHANNELS_FILE = ENV.channelsFile;
 const WEBHOOK_BASE_DELAY_MS = ENV.webhook.baseDelayMs;
 const WEBHOOK_MAX_ATTEMPTS = ENV.webhook.maxAttempts;
+const WEBHOOK_REDELIVERY = ENV.webhook.redeliveryIntervalMs;
+
+/** Locally a fan-out job with no saved page for this long is resumed by its watchdog (deployed: 300). */
+export const LOCAL_JOB_STALL_SECONDS = 10;
 
 /**
  * Variables a function's template sets that cannot be shared by handlers running in one
@@ -33,7 +37,7 @@ export interface LocalEnvironmentOptions {
   /** Absolute path of the --channels file; CHANNELS_FILE is unset without it. */
   channelsFile?: string;
   verbose?: boolean;
-  /** The environment `npm start` was given: WEBHOOK_* values set there win over the local defaults. */
+  /** The environment `npm start` was given: WEBHOOK_* and JOB_STALL_SECONDS values set there win over the local defaults. */
   outer?: NodeJS.ProcessEnv;
 }
 
@@ -82,6 +86,8 @@ export function handlerEnvironment(functions: Iterable<FunctionSpec>, options: L
     [ENV.takedownSla]: String(options.takedownSlaSeconds),
     [WEBHOOK_BASE_DELAY_MS]: outer[WEBHOOK_BASE_DELAY_MS] || String(LOCAL_RETRY_POLICY.baseDelayMs),
     [WEBHOOK_MAX_ATTEMPTS]: outer[WEBHOOK_MAX_ATTEMPTS] || String(LOCAL_RETRY_POLICY.maxAttempts),
+    [WEBHOOK_REDELIVERY]: outer[WEBHOOK_REDELIVERY] || String(LOCAL_REDELIVERY_INTERVAL_MS),
+    [ENV.jobStall]: outer[ENV.jobStall] || String(LOCAL_JOB_STALL_SECONDS),
   });
   // Dev mode logs through the global console, which `npm start` sends to stderr.
   if (options.verbose) set['POWERTOOLS_DEV'] = 'true';

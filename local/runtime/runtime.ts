@@ -7,6 +7,8 @@ import { parseChannelsFile } from '../../shared/adapters/webhook/channel-config.
 import { ChannelConfigError } from '../../shared/adapters/webhook/errors.ts';
 import type { EventEnvelope } from '../../shared/model/events/envelope.ts';
 import type { Template } from '../app/synthesize.ts';
+import { type AccessKeyAccounts, parseAccountsFile } from '../bus/access-keys.ts';
+import { AccountsFileError } from '../bus/errors.ts';
 import { LocalEventBus, type RetryPolicy } from '../bus/event-router.ts';
 import { messageOf } from '../bus/put-events.ts';
 import { startPutEventsServer, type PutEventsServer } from '../bus/put-events-server.ts';
@@ -24,6 +26,8 @@ export interface RuntimeOptions {
   /** Absolute path of the webhook channels file, passed to handlers as CHANNELS_FILE. */
   channelsFile?: string;
   tapFile?: string;
+  /** Absolute path of the `--accounts` file; without it every caller is the local account. */
+  accountsFile?: string;
   /** @default 3600 */
   takedownSlaSeconds?: number;
   /** State persists here: `dynamodb/` and `dead-letters/`. In memory when absent. */
@@ -59,6 +63,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
   const channels = options.channelsFile === undefined ? undefined : await checkChannelsFile(options.channelsFile);
   if (options.tapFile !== undefined) await checkTapFile(options.tapFile);
+  const accounts = options.accountsFile === undefined ? undefined : await readAccountsFile(options.accountsFile);
   // Held from the start, so a taken port is reported before Java is started.
   const reservation = await reservePort(options.port);
   const cleanups: (() => Promise<void>)[] = [];
@@ -137,11 +142,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
 
     await reservation?.release();
-    const external = await startPublicServer({ ...serverOptions, port: options.port });
+    // Callers are who their access keys say (--accounts); the handlers' own endpoint is TwinGuard's account.
+    const external = await startPublicServer({ ...serverOptions, port: options.port, ...(accounts !== undefined && { accounts }) });
     log(
       `${routes.rules.length} rules, ${routes.functions.size} functions, ${routes.schedules.length} schedules; ` +
         `${options.dataDir === undefined ? 'state in memory' : `state in ${options.dataDir}`}` +
-        `${channels === undefined ? '' : `; ${channels} webhook channel(s)`}`,
+        `${channels === undefined ? '' : `; ${channels} webhook channel(s)`}` +
+        `${accounts === undefined ? '' : `; ${accounts.size} access key(s) in ${new Set(accounts.values()).size} account(s)`}`,
     );
     // The status CLI and other tools read the tables directly.
     log(`DynamoDB Local on ${dynamo.endpoint} (npm run status -- --twin <id> --dynamodb-endpoint ${dynamo.endpoint})`);
@@ -208,13 +215,18 @@ async function startDynamoWhile<T>(dataDir: string | undefined, work: () => Prom
  */
 async function synthesizeForRouting(): Promise<Template> {
   const { synthesizeTemplate } = await import('../app/synthesize.ts');
-  const previous = process.env['CDK_VALIDATION'];
-  process.env['CDK_VALIDATION'] = 'false';
+  // cdk-nag's event-bus rule reads a deprecated property of every bus policy, and jsii warns
+  // on stderr each time: noise for a user of the local runtime, who did not write either.
+  const settings = { CDK_VALIDATION: 'false', JSII_DEPRECATED: 'quiet' };
+  const previous = Object.fromEntries(Object.keys(settings).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, settings);
   try {
     return synthesizeTemplate();
   } finally {
-    if (previous === undefined) delete process.env['CDK_VALIDATION'];
-    else process.env['CDK_VALIDATION'] = previous;
+    for (const [name, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
 }
 
@@ -240,6 +252,22 @@ async function checkChannelsFile(path: string): Promise<number> {
   } catch (error) {
     if (!(error instanceof ChannelConfigError)) throw error;
     throw new StartupError(`${path}: ${error.message.replace(/\s*\n\s*/g, ' ')}`, { cause: error });
+  }
+}
+
+/** Reads and checks the accounts file at start, so that a typo is reported now rather than as refused calls. */
+async function readAccountsFile(path: string): Promise<AccessKeyAccounts> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new StartupError(`cannot read the accounts file ${path} (${codeOf(error)}): give --accounts the path of a readable JSON file`);
+  }
+  try {
+    return parseAccountsFile(text);
+  } catch (error) {
+    if (!(error instanceof AccountsFileError)) throw error;
+    throw new StartupError(`${path}: ${error.message}`, { cause: error });
   }
 }
 

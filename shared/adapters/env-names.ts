@@ -9,7 +9,13 @@ export const ENV = {
   eventBus: 'EVENT_BUS_NAME',
   takedownSla: 'TAKEDOWN_SLA_SECONDS',
   reevaluationBudget: 'REEVALUATION_BUDGET',
+  /** After how long without progress a fan-out job's watchdog resumes it. */
+  jobStall: 'JOB_STALL_SECONDS',
   sources: { consent: 'SOURCE_CONSENT', studio: 'SOURCE_STUDIO', publisher: 'SOURCE_PUBLISHER', channel: 'SOURCE_CHANNEL' },
+  /** Each role's AWS accounts, comma-separated; required: a function never guesses who may act. */
+  accounts: { consent: 'ACCOUNTS_CONSENT', studio: 'ACCOUNTS_STUDIO', publisher: 'ACCOUNTS_PUBLISHER', channel: 'ACCOUNTS_CHANNEL' },
+  /** JSON `{ "<channel>": ["<account>", ...] }`: who may report on each channel's takedowns; absent = `{}`. */
+  channelSenders: 'CHANNEL_SENDERS',
   /** Deployed: the Secrets Manager secret holding the webhook channels. */
   channelsSecret: 'CHANNELS_SECRET_ARN',
   /** Local runtime: the `--channels` file. */
@@ -21,5 +27,7 @@ export const ENV = {
     maxAttempts: 'WEBHOOK_MAX_ATTEMPTS',
     timeoutMs: 'WEBHOOK_TIMEOUT_MS',
     concurrencyPerChannel: 'WEBHOOK_CONCURRENCY_PER_CHANNEL',
+    /** How often a finally failed takedown is delivered again (6 h deployed, 5 s locally). */
+    redeliveryIntervalMs: 'WEBHOOK_REDELIVERY_INTERVAL_MS',
   },
 } as const;

@@ -5,14 +5,21 @@ import type { OutboundEvent } from './events/envelope.ts';
 /**
  * Proof that an inbound event was processed, written in the same transaction as its
  * effects, holding the events it must emit (a transactional outbox). A redelivery finds
- * it and emits nothing new; a crash between commit and emit is healed by the redelivery.
+ * it and emits nothing new; a crash between commit and emit is healed by a redelivery that
+ * comes after the publishing lease expired.
  */
 export interface Receipt {
   kind: string;
   businessId: string;
   eventId: string;
   outbox: OutboundEvent[];
+  /** The outbox is known to be on the bus (always true for an empty outbox). */
   published: boolean;
+  /**
+   * The publishing lease: until this time (ISO) only the run that holds it may emit the
+   * outbox. Absent once given back, and on receipts written before leases existed.
+   */
+  leaseUntil?: string;
   createdAt: string;
 }
 
@@ -34,9 +41,11 @@ export interface AuditRecord {
   recordId: string;
   kind: AuditKind;
   outcome: string;
+  /** Why, for this line's twin. */
   reasons?: Reason[];
+  /** The grants of this line's twin the fact rests on. */
   grants?: GrantRef[];
-  /** The inbound event's detail, as received (after validation). */
+  /** What was asked, as a reviewer needs it: ids, terms, channel, territories (use-cases/audit-lines.ts); never the raw detail. */
   request: Record<string, unknown>;
   eventId: string;
 }
@@ -84,6 +93,9 @@ export interface TakedownState {
   overdue?: boolean;
   /** The re-evaluation job that opened it, when one did (resume after a crash needs it). */
   jobId?: string;
+  /** An operator closed it (`npm run takedowns -- close`): no more redeliveries. */
+  closedAt?: string;
+  closedReason?: string;
 }
 
 /** Progress of one re-evaluation of a grant's placements, saved after every page. */

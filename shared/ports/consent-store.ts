@@ -8,7 +8,17 @@ import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Recei
  * when the receipt exists and `StaleReadError` when something it relied on changed.
  */
 export interface ConsentStore {
+  /** The receipt of a processed event, with whether its outbox was published; read strongly consistently. */
   getReceipt(kind: string, businessId: string): Promise<Receipt | undefined>;
+  /**
+   * Takes over the publishing lease of a receipt whose lease expired (its run died before
+   * publishing): sets it to `until` only if it is still `receipt.leaseUntil` and the outbox
+   * is not published. Throws `ReceiptLeasedError` when another run took it or published first.
+   */
+  takeLease(receipt: Receipt, until: string): Promise<void>;
+  /** Gives back a lease held as `receipt.leaseUntil` (its run failed to publish); nothing if it is no longer so. */
+  releaseLease(receipt: Receipt): Promise<void>;
+  /** Notes that the outbox is on the bus: a later duplicate emits nothing. */
   markPublished(kind: string, businessId: string): Promise<void>;
 
   /** Every grant of each twin, revoked ones included, read strongly consistently. */
@@ -23,7 +33,7 @@ export interface ConsentStore {
     audit: AuditRecord[];
     due: DueItem[];
   }): Promise<void>;
-  /** Marks a grant id revoked forever (also before its grant arrived). */
+  /** Marks a grant id revoked forever (also before its grant arrived); `due` holds the fan-out's watchdog. */
   commitRevocation(change: {
     grantId: string;
     twinId: string;
@@ -32,20 +42,33 @@ export interface ConsentStore {
     previous: GrantState | undefined;
     receipt: Receipt;
     audit: AuditRecord[];
+    due?: DueItem[];
   }): Promise<void>;
 
-  /** A render or publication decision, or a rejection (no audit or usage then). */
-  commitDecision(change: { receipt: Receipt; audit: AuditRecord[]; usage: UsageRecord[]; publication?: PublicationRecord }): Promise<void>;
+  /** A render or publication decision, or a rejection (no audit or usage then); `due`, e.g. an expiry's fan-out watchdog. */
+  commitDecision(change: {
+    receipt: Receipt;
+    audit: AuditRecord[];
+    usage: UsageRecord[];
+    publication?: PublicationRecord;
+    due?: DueItem[];
+  }): Promise<void>;
 
   getPublication(publicationId: string): Promise<PublicationRecord | undefined>;
   approvedPublications(assetId: string, channel: string): Promise<PublicationRecord[]>;
 
   getPlacement(channel: string, placementId: string): Promise<PlacementRecord | undefined>;
-  /** Records a new placement; when it relies on grants, they must still be at the versions read. */
   /** Replaces a placement's state if it is still at `placement.revision`; stores it with the next revision. */
   commitPlacementUpdate(change: { placement: PlacementRecord; receipt: Receipt; audit: AuditRecord[] }): Promise<void>;
   /** Where a takedown id points. */
   getTakedownRef(takedownId: string): Promise<{ channel: string; placementId: string } | undefined>;
+  /**
+   * Records a new placement; when it relies on grants, they must still be at the versions
+   * read. A placement with many twins can need more than one transaction holds; it is then
+   * written in steps that stay correct: the placement, its receipt, conditions and takedown
+   * are still one transaction, and what follows (audit lines, usage) is noted in it and
+   * written after, at most once; an interrupted run is finished by `completeCommit`.
+   */
   commitPlacement(change: {
     placement: PlacementRecord;
     receipt: Receipt;
@@ -53,4 +76,9 @@ export interface ConsentStore {
     usage: UsageRecord[];
     due: DueItem[];
   }): Promise<void>;
+  /**
+   * Finishes a commit that was written in steps and interrupted after its transaction (see
+   * `commitPlacement`); does nothing when none is left. Idempotent: a duplicate calls it.
+   */
+  completeCommit(kind: string, businessId: string): Promise<void>;
 }

@@ -3,15 +3,17 @@ import type { Receipt } from '../model/records.ts';
 
 /**
  * `pending`: attempts are still to come (or under way); `delivered`: a 2xx came back;
- * `failed`: final failure (budget spent or the partner refused); `cancelled`: nothing was
- * sent because the placement was already taken down or its takedown was replaced.
+ * `failed`: final failure (budget spent or the partner refused), redelivered slowly until
+ * it is settled; `cancelled`: nothing was sent because the placement was already taken down
+ * or its takedown was replaced or closed; `closed`: an operator closed it.
  */
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'cancelled';
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'cancelled' | 'closed';
 
 /**
  * One webhook takedown delivery, kept at `dueKeys.delivery(takedownId)` in the consent table
- * so that every retry POSTs the byte-identical body (the signature covers the raw bytes and
- * partners may compare bodies when they deduplicate on `x-twinguard-delivery`).
+ * so that every retry POSTs the byte-identical body (the signatures cover the raw bytes and
+ * partners may compare bodies when they deduplicate on `webhook-id`); only the timestamp
+ * and signatures are new on each attempt.
  */
 export interface DeliveryRecord {
   takedownId: string;
@@ -25,6 +27,8 @@ export interface DeliveryRecord {
   attempts: number;
   status: DeliveryStatus;
   lastError?: string;
+  /** Why an operator closed it (status `closed`). */
+  closedReason?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -36,7 +40,7 @@ export interface DeliveryAttempt {
   previous: DeliveryRecord | undefined;
   /** The receipt of this attempt (kind `delivery`, business id `<takedownId>#<attempt>`). */
   receipt: Receipt;
-  /** The retry, when one is scheduled. */
+  /** The retry or redelivery, when one is scheduled. */
   due?: DueItem;
 }
 
@@ -50,4 +54,11 @@ export interface DeliveryStore {
    * when the receipt exists and `StaleReadError` when another worker got there first.
    */
   commitAttempt(attempt: DeliveryAttempt): Promise<void>;
+  /** The takedowns of a channel whose delivery failed finally and is not settled since. */
+  failedOfChannel(channel: string): Promise<string[]>;
+  /**
+   * An operator closes a delivery that is `failed` or `pending`: status `closed`, with the
+   * reason; no more redeliveries. Returns false when it is not open (or unknown).
+   */
+  close(takedownId: string, reason: string, at: string): Promise<boolean>;
 }

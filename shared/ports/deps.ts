@@ -1,4 +1,4 @@
-import type { RoleSources } from '../model/events/roles.ts';
+import type { ChannelSenders, RoleAccounts, RoleSources } from '../model/events/roles.ts';
 import type { ConsentStore } from './consent-store.ts';
 import type { DueQueue } from './due-queue.ts';
 import type { FanoutStore } from './fanout-store.ts';
@@ -7,10 +7,20 @@ import type { Clock, EventPublisher, IdGenerator } from './ports.ts';
 /** Deployment settings the domain needs. */
 export interface Settings {
   sources: RoleSources;
+  /** The AWS accounts allowed to act in each role; an event from any other account is rejected. */
+  accounts: RoleAccounts;
+  /** Which accounts may report on each channel's takedowns (see `ChannelSenders`). */
+  channelSenders: ChannelSenders;
   /** Time from `Takedown Requested` to its `deadline`. */
   takedownSlaSeconds: number;
   /** How many placements one invocation re-evaluates before it hands over to the next. */
   reevaluationBudget: number;
+  /**
+   * A fan-out job that saved no page for this long has lost its driver (a crash, an event in
+   * a dead-letter queue): its watchdog resumes it. 10 locally.
+   * @default 300 (`DEFAULT_JOB_STALL_SECONDS`)
+   */
+  jobStallSeconds?: number;
 }
 
 /** Everything a use case touches, passed in (ports and adapters). */

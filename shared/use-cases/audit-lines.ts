@@ -16,7 +16,7 @@ import type { TakedownReport } from '../model/takedown-report.ts';
  * | `render-decision`      | `<decisionId>`                                                       |
  * | `publication-decision` | `<decisionId>`                                                       |
  * | `placement`            | `<channel>#<placementId>`                                            |
- * | `takedown`             | `<takedownId>#requested`, `#overdue`, `#completed`, `#failed#<eventId>` |
+ * | `takedown`             | `<takedownId>#requested`, `#overdue`, `#completed`, `#failed#<eventId>`, `#closed` |
  *
  * Each fact is committed once (its receipt or its conditional write sees to that) and
  * gives each of its twins one line, so the audit key `AUDIT#<at>#<recordId>` is unique per
@@ -63,16 +63,18 @@ export function placementLines(placement: PlacementRecord, verdict: PlacementVer
   });
 }
 
-/** A step of a takedown: opened (because a grant it relied on was lost), overdue, or reported by its channel. */
+/** A step of a takedown: opened (because a grant it relied on was lost), overdue, reported by its channel, or closed by an operator. */
 export type TakedownStep =
   | { step: 'requested'; reason: ReasonCode; grants: GrantRef[] }
   | { step: 'overdue' }
-  | { step: 'reported'; report: TakedownReport };
+  | { step: 'reported'; report: TakedownReport }
+  | { step: 'closed' };
 
 export function takedownLines(takedownId: string, twinIds: readonly string[], s: TakedownStep, on: Occasion): AuditRecord[] {
   if (s.step === 'requested')
     return lines('takedown', `${takedownId}#requested`, twinIds, on, { outcome: `requested:${s.reason}`, grants: s.grants });
   if (s.step === 'overdue') return lines('takedown', `${takedownId}#overdue`, twinIds, on, { outcome: 'overdue' });
+  if (s.step === 'closed') return lines('takedown', `${takedownId}#closed`, twinIds, on, { outcome: 'closed' });
   const { report } = s;
   // A completion happens once; every failed attempt is its own fact.
   if (report.kind === 'completed') return lines('takedown', `${takedownId}#completed`, twinIds, on, { outcome: 'completed' });
@@ -81,14 +83,59 @@ export function takedownLines(takedownId: string, twinIds: readonly string[], s:
 
 type Finding = Pick<AuditRecord, 'outcome' | 'reasons' | 'grants'>;
 
+/**
+ * What of the event a line keeps, per kind: the ids, terms and outcome a reviewer needs,
+ * never the raw detail (whatever else a sender put in it stays out of the trail).
+ */
+const REVIEWED: Record<AuditKind, readonly string[]> = {
+  grant: [
+    'grantId',
+    'version',
+    'talentId',
+    'licensee',
+    'validFrom',
+    'validUntil',
+    'scope',
+    'aiDisclosureRequired',
+    'compensation',
+    'evidence',
+  ],
+  revocation: ['grantId', 'revokedAt', 'reason'],
+  'render-decision': ['requestId', 'twinIds', 'licensee', 'medium', 'modifications', 'campaignId'],
+  'publication-decision': [
+    'publicationId',
+    'assetId',
+    'twinIds',
+    'licensee',
+    'medium',
+    'modifications',
+    'channel',
+    'territories',
+    'aiDisclosure',
+  ],
+  placement: ['channel', 'placementId', 'assetId', 'publicationId', 'url', 'twinIds', 'licensee', 'territories', 'publishedAt'],
+  takedown: ['takedownId', 'jobId', 'channel', 'placementId', 'deadline', 'completedAt', 'error', 'final', 'attempts', 'closedReason'],
+};
+
+/**
+ * One line per twin. Each carries its own twin's grants and reasons only: the other twins'
+ * are on their own trails, and a line stays small however many twins share the fact.
+ */
 function lines(kind: AuditKind, businessId: string, twinIds: readonly string[], on: Occasion, finding: Finding): AuditRecord[] {
+  const request = reviewed(kind, on.request);
   return twinIds.map((twinId) => ({
     twinId,
     at: on.at,
     recordId: `${kind}:${businessId}`,
     kind,
-    ...finding,
-    request: on.request,
+    outcome: finding.outcome,
+    ...(finding.reasons === undefined ? {} : { reasons: finding.reasons.filter((r) => r.twinId === twinId) }),
+    ...(finding.grants === undefined ? {} : { grants: finding.grants.filter((g) => g.twinId === twinId) }),
+    request,
     eventId: on.eventId,
   }));
+}
+
+function reviewed(kind: AuditKind, request: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(REVIEWED[kind].flatMap((field) => (request[field] === undefined ? [] : [[field, request[field]]])));
 }

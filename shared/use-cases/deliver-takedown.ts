@@ -23,15 +23,19 @@ export const DELIVERY_RECEIPT_KIND = 'delivery';
  * - 408/429/5xx/timeout/refused with budget left: `Takedown Failed` (`final: false`,
  *   `attempts`) and a `webhook-retry` due item at now + backoff, which the sweeper turns into
  *   `Takedown Delivery Due` for attempt n + 1;
- * - budget spent, or any other 4xx: `Takedown Failed` (`final: true`), recorded on the placement.
+ * - budget spent, or any other 4xx: `Takedown Failed` (`final: true`), recorded on the placement,
+ *   and a `webhook-redelivery` due item at now + `policy.redeliveryIntervalMs` (6 h deployed):
+ *   the takedown is delivered again, one attempt at a time (`redelivery: true`), until a 2xx,
+ *   a confirmation from the channel on the bus, or an operator's close; each failed
+ *   redelivery is another `Takedown Failed` (`final: true`) and schedules the next.
  * Every attempt's outcome is recorded on the placement (attempts, last error, audit line).
  *
  * Exactly once per attempt: the attempt's receipt (`delivery`, `<takedownId>#<attempt>`) is
  * committed with the delivery record, its retry and its outbox, so a redelivered event for
  * an attempt already made sends nothing. The POST necessarily comes before that commit: a
  * crash (or timeout) between the two sends the same attempt once more when the event is
- * redelivered. Partners deduplicate on `x-twinguard-delivery` (the takedownId), as the
- * contract tells them to, so a second identical POST is harmless.
+ * redelivered. Partners deduplicate on `webhook-id` (the takedownId), as the contract
+ * tells them to, so a second POST of the same attempt is harmless.
  *
  * The events are emitted with source `twinguard`; the bus rules route only the channel
  * role's `Takedown Completed`/`Failed` to the report handler, so they do not come back here.
@@ -43,7 +47,7 @@ export async function deliverTakedown(
   policy: RetryPolicy,
   opts: DeliverOptions,
 ): Promise<DeliveryResult> {
-  const { takedownId, attempt } = input;
+  const { takedownId, attempt, redelivery } = input;
   if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be an integer >= 1, got ${attempt}`);
   const requested = attempt === 1 ? requestedFacts(input) : undefined;
   // An event channel is not ours to deliver: no record, no receipt.
@@ -51,7 +55,8 @@ export async function deliverTakedown(
 
   const eventId = attemptEventId(takedownId, attempt);
   const key = { kind: DELIVERY_RECEIPT_KIND, businessId: `${takedownId}#${attempt}`, eventId };
-  const ran = await once(deps, key, () => decideAttempt(deps, channels, { takedownId, attempt, eventId, requested }, policy, opts));
+  const a = { takedownId, attempt, eventId, requested, ...(redelivery === true ? { redelivery } : {}) };
+  const ran = await once(deps, key, () => decideAttempt(deps, channels, a, policy, opts));
   if (ran.outcome !== 'duplicate') return ran.result;
   // A redelivery, maybe after a crash between the commit and the placement update: the
   // stored outbox was emitted by `once` just now (or before); finish the placement update

@@ -1,5 +1,5 @@
 import type { WebhookOutcome } from '../model/delivery/webhook-outcome.ts';
-import { nextStep, type NextStep, type RetryPolicy } from '../model/delivery/retry-policy.ts';
+import { nextStep, redeliveryDelayMs, type NextStep, type RetryPolicy } from '../model/delivery/retry-policy.ts';
 import type { DueItem } from '../model/due-item.ts';
 import type { ChannelDirectory } from '../ports/channel-directory.ts';
 import type { Deps } from '../ports/deps.ts';
@@ -18,6 +18,8 @@ export interface Attempt {
   eventId: string;
   /** The first attempt's facts from `Takedown Requested`; absent for a retry. */
   requested?: RequestedFacts;
+  /** A redelivery of a delivery that failed finally: one attempt, then the next redelivery if it fails. */
+  redelivery?: boolean;
 }
 
 export type RequestedFacts = Pick<DeliveryRecord, 'takedownId' | 'channel' | 'assetId' | 'placementId' | 'body'>;
@@ -35,13 +37,15 @@ export async function decideAttempt(
 ): Promise<Decided<DeliveryResult>> {
   const previous = await deps.deliveries.get(a.takedownId);
   if (previous === undefined && a.requested === undefined) return noChange({ kind: 'unknown' });
-  if (previous !== undefined && (previous.status !== 'pending' || previous.attempts !== a.attempt - 1)) {
+  // A retry follows a pending delivery, a redelivery a finally failed one; both follow the attempt before.
+  const expected = a.redelivery === true ? 'failed' : 'pending';
+  if (previous !== undefined && (previous.status !== expected || previous.attempts !== a.attempt - 1)) {
     return noChange({ kind: 'settled', status: previous.status, attempts: previous.attempts });
   }
   const now = deps.clock.now().toISOString();
   const base: DeliveryRecord = previous ?? { ...a.requested!, attempts: 0, status: 'pending', createdAt: now, updatedAt: now };
 
-  const cancelled = await whyNotSend(deps, base);
+  const cancelled = await whyNotSend(deps, base, a.redelivery === true);
   if (cancelled !== undefined) {
     const delivery: DeliveryRecord = { ...base, status: 'cancelled', lastError: cancelled, updatedAt: now };
     return {
@@ -52,7 +56,14 @@ export async function decideAttempt(
   }
 
   const sent = await send(channels, base, opts);
-  const settled = settle(base, a.attempt, sent, nextStep(a.attempt, sent, policy, opts.random), deps.clock.now());
+  // A redelivery is one attempt: it succeeds, or it fails finally again (and is redelivered later).
+  const step: NextStep =
+    a.redelivery === true
+      ? sent.kind === 'delivered'
+        ? { action: 'complete' }
+        : { action: 'fail', final: true }
+      : nextStep(a.attempt, sent, policy, opts.random);
+  const settled = settle(base, a.attempt, sent, step, deps.clock.now(), redeliveryDelayMs(policy));
   return {
     outbox: [reportEvent(settled.report)],
     write: (receipt) =>
@@ -76,12 +87,14 @@ export async function decideAttempt(
 }
 
 /** Why this takedown must not be sent (anymore), or `undefined` to send it. */
-async function whyNotSend(deps: Deps, delivery: DeliveryRecord): Promise<string | undefined> {
+async function whyNotSend(deps: Deps, delivery: DeliveryRecord, redelivery: boolean): Promise<string | undefined> {
   const placement = await placementByTakedown(deps, delivery.takedownId);
   if (placement === undefined) return 'no placement is known for this takedown';
   if (placement.takedown?.takedownId !== delivery.takedownId) return 'the placement has another takedown';
   if (placement.status === 'taken-down') return 'the placement is already taken down';
-  if (placement.takedown.final === true) return 'the takedown already failed finally';
+  if (placement.takedown.closedAt !== undefined) return 'an operator closed the takedown';
+  // A final failure reported by the channel itself ends the fast retries; only a redelivery goes on.
+  if (placement.takedown.final === true && !redelivery) return 'the takedown already failed finally';
   return undefined;
 }
 
@@ -103,7 +116,7 @@ interface Settled {
 }
 
 /** What the partner's answer and the retry policy make of the attempt. */
-function settle(base: DeliveryRecord, attempt: number, sent: WebhookOutcome, step: NextStep, at: Date): Settled {
+function settle(base: DeliveryRecord, attempt: number, sent: WebhookOutcome, step: NextStep, at: Date, redeliveryMs: number): Settled {
   const updatedAt = at.toISOString();
   const facts = { takedownId: base.takedownId, assetId: base.assetId, channel: base.channel, placementId: base.placementId };
   if (step.action === 'complete') {
@@ -117,13 +130,19 @@ function settle(base: DeliveryRecord, attempt: number, sent: WebhookOutcome, ste
   const final = step.action === 'fail';
   const report: TakedownReport = { kind: 'failed', ...facts, error, final, attempts: attempt };
   const delivery: DeliveryRecord = { ...base, attempts: attempt, status: final ? 'failed' : 'pending', lastError: error, updatedAt };
-  if (step.action === 'fail') return { report, delivery, result: { kind: 'failed', error } };
-  const dueAt = new Date(at.getTime() + step.delayMs).toISOString();
   const next = attempt + 1;
+  const payload = { takedownId: base.takedownId, attempt: next };
+  if (step.action === 'fail') {
+    // Final for this round of retries, not for ever: delivered again, slowly, until settled.
+    const redeliverAt = new Date(at.getTime() + redeliveryMs).toISOString();
+    const due: DueItem = { dueAt: redeliverAt, kind: 'webhook-redelivery', id: `${base.takedownId}#${next}`, payload };
+    return { report, delivery, due, result: { kind: 'failed', error } };
+  }
+  const dueAt = new Date(at.getTime() + step.delayMs).toISOString();
   return {
     report,
     delivery,
-    due: { dueAt, kind: 'webhook-retry', id: `${base.takedownId}#${next}`, payload: { takedownId: base.takedownId, attempt: next } },
+    due: { dueAt, kind: 'webhook-retry', id: `${base.takedownId}#${next}`, payload },
     result: { kind: 'retry', error, dueAt },
   };
 }

@@ -12,6 +12,8 @@ export interface DeliveryInput {
   takedownId: string;
   /** 1 = the first delivery; n = retry n - 1 (the `Takedown Delivery Due` event's `attempt`). */
   attempt: number;
+  /** A redelivery of a finally failed delivery (`Takedown Delivery Due` with `redelivery: true`). */
+  redelivery?: boolean;
 }
 
 export interface DeliverOptions {

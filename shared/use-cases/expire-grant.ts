@@ -1,5 +1,6 @@
 import type { Deps } from '../ports/deps.ts';
 import { commit, noChange, once, type Outcome } from './once.ts';
+import { watchdogOf } from './job-watchdog.ts';
 import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
 
 /**
@@ -11,8 +12,9 @@ export async function expireGrant(deps: Deps, due: { grantId: string; twinId: st
   const { outcome } = await once(deps, { kind: 'expiry', businessId: jobId, eventId: jobId }, async () => {
     const state = await deps.store.grantState(due.grantId);
     if (state?.version !== due.version || state.revokedAt !== undefined) return noChange();
-    const outbox = [reevaluationRequested({ jobId, grantId: due.grantId, twinId: due.twinId, cause: 'CONSENT_EXPIRED' })];
-    return commit(outbox, (receipt) => deps.store.commitDecision({ receipt, audit: [], usage: [] }));
+    const request = { jobId, grantId: due.grantId, twinId: due.twinId, cause: 'CONSENT_EXPIRED' } as const;
+    const outbox = [reevaluationRequested(request)];
+    return commit(outbox, (receipt) => deps.store.commitDecision({ receipt, audit: [], usage: [], due: [watchdogOf(deps, request)] }));
   });
   return outcome;
 }

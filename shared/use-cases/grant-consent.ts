@@ -7,6 +7,7 @@ import type { DueItem } from '../model/due-item.ts';
 import { commit, noChange, once, type Outcome } from './once.ts';
 import { grantLines } from './audit-lines.ts';
 import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
+import { watchdogOf } from './job-watchdog.ts';
 import { RejectedEventError } from '../model/errors.ts';
 
 /**
@@ -32,17 +33,19 @@ export async function grantConsent(deps: Deps, detail: ConsentGranted, eventId: 
     }
     const grant: Grant = { ...detail, scope: { ...detail.scope } };
     const outbox: OutboundEvent[] = [];
+    const due = expiryOf(grant);
     if (previous?.version !== undefined) {
       const before = (await deps.store.grantsOfTwins([grant.twinId])).get(grant.twinId)?.find((g) => g.grantId === grant.grantId);
       if (before === undefined || narrows(before, grant)) {
-        outbox.push(
-          reevaluationRequested({
-            jobId: jobIds.narrowed(grant.grantId, grant.version),
-            grantId: grant.grantId,
-            twinId: grant.twinId,
-            cause: 'SCOPE_NARROWED',
-          }),
-        );
+        const request = {
+          jobId: jobIds.narrowed(grant.grantId, grant.version),
+          grantId: grant.grantId,
+          twinId: grant.twinId,
+          cause: 'SCOPE_NARROWED',
+        } as const;
+        outbox.push(reevaluationRequested(request));
+        // Resumes the fan-out whatever happens to its event.
+        due.push(watchdogOf(deps, request));
       }
     }
     const audit = grantLines(grant, previous !== undefined, { at: deps.clock.now().toISOString(), eventId, request: detail });
@@ -52,7 +55,7 @@ export async function grantConsent(deps: Deps, detail: ConsentGranted, eventId: 
         previous,
         receipt,
         audit,
-        due: expiryOf(grant),
+        due,
       }),
     );
   });

@@ -1,7 +1,7 @@
 import type { OutboundEvent } from '../model/events/envelope.ts';
 import type { Receipt } from '../model/records.ts';
 import type { Deps } from '../ports/deps.ts';
-import { DuplicateReceiptError, StaleReadError } from '../ports/errors.ts';
+import { DuplicateReceiptError, ReceiptLeasedError, StaleReadError } from '../ports/errors.ts';
 
 export interface ReceiptKey {
   kind: string;
@@ -50,51 +50,120 @@ export function commit(outbox: OutboundEvent[], write: (receipt: Receipt) => Pro
 const MAX_STALE_RETRIES = 8;
 
 /**
- * Exactly-once effect under at-least-once delivery. The receipt is committed with the
- * effects, so a redelivery (same event id or business id, a minute or a month later) finds
- * it and emits nothing new, unless the earlier run died before emitting: then the stored
- * outbox is emitted now. A stale read (a grant changed under us) is decided again; a
- * receipt written meanwhile by a concurrent run makes this run a duplicate.
+ * How long the run that commits a receipt alone may emit its outbox. It must outlast the
+ * longest a run can take from its commit to the end of its PutEvents (the functions that
+ * decide time out after 30 to 60 s; their platform retries a failed run after a minute or
+ * more), so that a live run is never doubled, and a crashed run's redelivery finds it expired.
+ */
+export const RECEIPT_LEASE_MS = 60_000;
+
+/**
+ * Exactly-once effect under at-least-once delivery, also for duplicates that run at the same
+ * moment.
+ *
+ * Primary course: 1. decide (read what the decision needs, no receipt); 2. commit the effects
+ * and the receipt in one transaction, the receipt only if none exists, holding the outbox and
+ * a publishing lease; 3. emit the outbox; 4. mark the receipt published. That is the
+ * decision's own reads, one transaction, one PutEvents and one small write.
+ *
+ * A duplicate is found by the transaction's own receipt condition (or, when the decision
+ * finds nothing to write or fails, by reading the receipt then): it changes nothing, and
+ * - if the outbox was published, it emits nothing;
+ * - if another run holds the lease (the first run, still publishing), it emits nothing and
+ *   throws `ReceiptLeasedError`, so that the platform delivers it again later;
+ * - if the lease expired (the first run died between commit and emission), it takes the
+ *   lease with a conditional write (one of several late duplicates wins) and emits the
+ *   stored outbox, then marks it published.
+ * A run that fails to publish gives its lease back, so its redelivery need not wait.
+ * A stale read (a grant changed under us) is decided again.
  */
 export async function once<R>(deps: Deps, key: ReceiptKey, decide: () => Promise<Decided<R>>): Promise<Ran<R>> {
-  const existing = await deps.store.getReceipt(key.kind, key.businessId);
-  if (existing !== undefined) {
-    await emit(deps, existing);
-    return { outcome: 'duplicate', receipt: existing };
-  }
   for (let attempt = 1; attempt <= MAX_STALE_RETRIES; attempt++) {
     let decided: Decided<R>;
-    let receipt: Receipt;
     try {
       decided = await decide();
-      if (decided.write === undefined) return { outcome: 'ignored', result: decided.result };
-      receipt = receiptOf(deps, key, decided.outbox);
+    } catch (error) {
+      // A duplicate may fail to decide against its own effects (a report for a takedown it closed).
+      return duplicateOr(deps, key, error);
+    }
+    if (decided.write === undefined) {
+      // Nothing to write may mean that this event's own effects are there already.
+      const existing = await deps.store.getReceipt(key.kind, key.businessId);
+      if (existing !== undefined) return duplicate(deps, existing);
+      return { outcome: 'ignored', result: decided.result };
+    }
+    const receipt = receiptOf(deps, key, decided.outbox);
+    try {
       await decided.write(receipt);
     } catch (error) {
-      if (error instanceof DuplicateReceiptError) return once(deps, key, decide);
+      if (error instanceof DuplicateReceiptError) return duplicateOr(deps, key, error);
       if (error instanceof StaleReadError) continue;
+      // The receipt may be committed with part of the work still to do (a write made in
+      // steps): give its lease back so that the redelivery finishes it at once. A receipt
+      // never committed has no lease to give back, and the store says so by doing nothing.
+      await deps.store.releaseLease(receipt).catch(() => undefined);
       throw error;
     }
-    await decided.afterCommit?.();
-    await emit(deps, receipt);
+    await emitHolding(deps, receipt, decided.afterCommit);
     return { outcome: 'processed', result: decided.result };
   }
   throw new StaleReadError(`${key.kind} ${key.businessId}: state kept changing during ${MAX_STALE_RETRIES} attempts`);
 }
 
 function receiptOf(deps: Deps, key: ReceiptKey, outbox: OutboundEvent[]): Receipt {
-  return {
+  const now = deps.clock.now();
+  const receipt: Receipt = {
     kind: key.kind,
     businessId: key.businessId,
     eventId: key.eventId,
     outbox,
-    published: false,
-    createdAt: deps.clock.now().toISOString(),
+    published: outbox.length === 0,
+    createdAt: now.toISOString(),
   };
+  // Nothing to emit, nothing to lease.
+  if (outbox.length > 0) receipt.leaseUntil = leaseEnd(now);
+  return receipt;
 }
 
-async function emit(deps: Deps, receipt: Receipt): Promise<void> {
-  if (receipt.published) return;
-  await deps.publisher.publish(receipt.outbox);
+function leaseEnd(now: Date): string {
+  return new Date(now.getTime() + RECEIPT_LEASE_MS).toISOString();
+}
+
+/** The event's receipt exists: a duplicate. Otherwise `error` stands. */
+async function duplicateOr<R>(deps: Deps, key: ReceiptKey, error: unknown): Promise<Ran<R>> {
+  // A failed read here is most likely the same outage: the original error is the one to report.
+  const existing = await deps.store.getReceipt(key.kind, key.businessId).catch(() => undefined);
+  if (existing === undefined) throw error;
+  return duplicate(deps, existing);
+}
+
+/** A duplicate emits nothing, unless the run that committed the receipt died before emitting. */
+async function duplicate<R>(deps: Deps, receipt: Receipt): Promise<Ran<R>> {
+  if (!receipt.published) {
+    const now = deps.clock.now();
+    if (receipt.leaseUntil !== undefined && Date.parse(receipt.leaseUntil) > now.getTime()) {
+      throw new ReceiptLeasedError(
+        `${receipt.kind} ${receipt.businessId}: its outbox is being published by another run (lease until ${receipt.leaseUntil})`,
+      );
+    }
+    const until = leaseEnd(now);
+    await deps.store.takeLease(receipt, until);
+    await emitHolding(deps, { ...receipt, leaseUntil: until });
+  }
+  return { outcome: 'duplicate', receipt };
+}
+
+/** Emits the outbox of a receipt whose lease this run holds, then marks it published. */
+async function emitHolding(deps: Deps, receipt: Receipt, afterCommit?: () => Promise<void>): Promise<void> {
+  try {
+    await afterCommit?.();
+    if (receipt.published) return;
+    await deps.publisher.publish(receipt.outbox);
+  } catch (error) {
+    // The original error is what the platform must see and retry; if giving the lease back
+    // fails too, the lease simply runs out and a later delivery publishes.
+    await deps.store.releaseLease(receipt).catch(() => undefined);
+    throw error;
+  }
   await deps.store.markPublished(receipt.kind, receipt.businessId);
 }

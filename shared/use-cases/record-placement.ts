@@ -13,20 +13,23 @@ import { usageEvents, usageOf } from './usage.ts';
 /**
  * `Asset Published`: an asset went live on a channel.
  * Primary course: 1. find the approved publication(s) of the asset on the channel;
- * 2. check the consent of every twin again, now; 3. covered: record the placement with
+ * 2. keep those whose territories hold every territory the placement is live in, and check
+ * the consent of every twin again, now, for the placement's territories; 3. covered: record the placement with
  * the grants it relies on and meter one use per twin; not covered: record it and request
  * its takedown at once. The write fails if a grant it relies on changed meanwhile, and
  * the placement is judged again, so a revocation racing it always wins.
  */
 export async function recordPlacement(deps: Deps, detail: AssetPublished, eventId: string): Promise<Outcome> {
   const businessId = `${detail.channel}#${detail.placementId}`;
-  const { outcome } = await once(deps, { kind: 'placement', businessId, eventId }, async () => {
+  const ran = await once(deps, { kind: 'placement', businessId, eventId }, async () => {
     const publications = await approvedPublicationsFor(deps, detail);
-    const twinIds = unique([...detail.twinIds, ...publications.flatMap((p) => p.twinIds)]);
-    const grants = await deps.store.grantsOfTwins(twinIds);
+    const grants = await deps.store.grantsOfTwins(unique([...detail.twinIds, ...publications.flatMap((p) => p.twinIds)]));
     const now = deps.clock.now();
     const at = now.toISOString();
-    const verdict = judgePlacement(detail.twinIds, publications, grants, now);
+    const verdict = judgePlacement(detail, publications, grants, now);
+    // The asset's twins: those it names and those of the publication it is judged by; not
+    // those of every other approval of the asset, so a placement has at most 2 x 20 twins.
+    const twinIds = unique([...detail.twinIds, ...(verdict.publication?.twinIds ?? [])]);
     const placement: PlacementRecord = {
       channel: detail.channel,
       placementId: detail.placementId,
@@ -62,7 +65,10 @@ export async function recordPlacement(deps: Deps, detail: AssetPublished, eventI
       }),
     );
   });
-  return outcome;
+  // A placement with many twins is written in steps; if the run that recorded it stopped
+  // between them, this delivery finishes the audit lines and usage it left.
+  if (ran.outcome === 'duplicate') await deps.store.completeCommit('placement', businessId);
+  return ran.outcome;
 }
 
 /** The publication named by the event, if it approved this very asset and channel; else any approval of them. */

@@ -6,14 +6,28 @@ export type { TakedownReport };
 import { takedownLines } from './audit-lines.ts';
 import { commit, noChange, once, type Outcome } from './once.ts';
 import { RejectedEventError } from '../model/errors.ts';
+import { maySpeakForChannel } from '../model/events/roles.ts';
 import { placementByTakedown } from './takedown.ts';
 
+/** Who sent a report over the bus: the account EventBridge stamped on it. */
+export interface ReportSender {
+  account: string;
+}
+
 /**
- * `Takedown Completed` / `Takedown Failed` from a channel connector (or TwinGuard's own
- * webhook connector): record the outcome on the placement. A completion is final; a
- * report for a takedown that is already completed changes nothing.
+ * `Takedown Completed` / `Takedown Failed` from a channel connector (`sender`) or from
+ * TwinGuard's own webhook connector (no `sender`): record the outcome on the placement. A
+ * connector speaks only for its own channel: the sender's account must be one that may
+ * report on the channel named (`Settings.channelSenders`), and the takedown must be that
+ * channel's. A completion is final; a report for a takedown already completed changes nothing.
  */
-export async function recordTakedownReport(deps: Deps, report: TakedownReport, eventId: string): Promise<Outcome> {
+export async function recordTakedownReport(deps: Deps, report: TakedownReport, eventId: string, sender?: ReportSender): Promise<Outcome> {
+  if (sender !== undefined && !maySpeakForChannel(deps.settings.accounts, deps.settings.channelSenders, report.channel, sender.account)) {
+    // Checked before any read, so that a stranger learns nothing about the takedown it names.
+    throw new RejectedEventError([
+      { path: 'account', message: `account ${sender.account} may not report takedowns for channel "${report.channel}"` },
+    ]);
+  }
   // Every failed attempt is its own fact; a completion happens once.
   const businessId = report.kind === 'completed' ? `${report.takedownId}#completed` : `${report.takedownId}#failed#${eventId}`;
   const { outcome } = await once(deps, { kind: 'takedown-report', businessId, eventId }, async () => {
@@ -49,7 +63,8 @@ async function placementOf(deps: Deps, report: TakedownReport): Promise<Placemen
     throw new RejectedEventError([
       {
         path: 'detail.placementId',
-        message: `takedown ${report.takedownId} is for ${placement.channel} placement ${placement.placementId}`,
+        // Names only what the sender sent: whose takedown it really is is not the sender's to learn.
+        message: `takedown ${report.takedownId} is not for ${report.channel} placement ${report.placementId}`,
       },
     ]);
   }

@@ -32,7 +32,9 @@ export type Checkpoint = (step: 'page-committed' | 'page-saved') => Promise<void
  * 3. save the page cursor in the job record.
  * After `budget` placements it hands over to a fresh invocation through the bus.
  * After a crash the job resumes from its last cursor: placements already taken down by
- * this job are not taken down again, and those not noted as sent are sent.
+ * this job are not taken down again, and those not noted as sent are sent. A job whose
+ * driver is gone (a crash, its event dead-lettered) is resumed by its watchdog
+ * (`job-watchdog.ts`), whose request names the `seq` the job was stalled at.
  */
 export async function reevaluatePlacements(
   deps: Deps,
@@ -40,7 +42,7 @@ export async function reevaluatePlacements(
   checkpoint: Checkpoint = () => {},
 ): Promise<ReevaluationOutcome> {
   const job = await startJob(deps, request);
-  if (job.status === 'done') return 'duplicate';
+  if (job === undefined || job.status === 'done') return 'duplicate';
   for (let scanned = 0; scanned < deps.settings.reevaluationBudget; ) {
     const page = await deps.fanout.placementsOfGrant(job.grantId, job.cursor, PAGE_SIZE);
     const placements = await deps.fanout.getPlacements(page.refs);
@@ -61,15 +63,31 @@ export async function reevaluatePlacements(
     if (job.status === 'done') return 'done';
     scanned += page.refs.length;
   }
-  await deps.publisher.publish([reevaluationRequested(request)]);
+  // The hand-over is a plain continuation: a watchdog's `resumeSeq` is stale by now.
+  const { resumeSeq: _stale, ...next } = request;
+  await deps.publisher.publish([reevaluationRequested(next)]);
   return 'continued';
 }
 
-async function startJob(deps: Deps, request: ReevaluationRequest): Promise<ReevaluationJob> {
+/** The job to run; `undefined` for a watchdog's resume that finds the job moved on since. */
+async function startJob(deps: Deps, request: ReevaluationRequest): Promise<ReevaluationJob | undefined> {
   const existing = await deps.fanout.getJob(request.jobId);
+  if (existing !== undefined && request.resumeSeq !== undefined && existing.seq !== request.resumeSeq) return undefined;
   if (existing !== undefined) return existing;
   const at = deps.clock.now().toISOString();
-  const job: ReevaluationJob = { ...request, status: 'running', scanned: 0, takedowns: 0, seq: 0, startedAt: at, updatedAt: at };
+  const { jobId, grantId, twinId, cause } = request;
+  const job: ReevaluationJob = {
+    jobId,
+    grantId,
+    twinId,
+    cause,
+    status: 'running',
+    scanned: 0,
+    takedowns: 0,
+    seq: 0,
+    startedAt: at,
+    updatedAt: at,
+  };
   try {
     await deps.fanout.saveJob(job, true);
     return job;
@@ -97,7 +115,7 @@ async function settlePage(deps: Deps, job: ReevaluationJob, placements: Placemen
     }
     if (!placement.reliesOn.some((g) => g.grantId === job.grantId)) continue;
     const publication = placement.publicationId === undefined ? undefined : publications.get(placement.publicationId);
-    const verdict = judgePlacement(placement.twinIds, publication ? [publication] : [], grants, now);
+    const verdict = judgePlacement(placement, publication ? [publication] : [], grants, now);
     if (verdict.covered) {
       await moveReliance(deps, placement, verdict.covering.map(refOf));
       continue;
@@ -204,7 +222,7 @@ function chunks(placements: PlacementRecord[]): PlacementRecord[][] {
   let items = 0;
   for (const p of placements) {
     const cost = 3 + p.twinIds.length;
-    if (current.length === TAKEDOWNS_PER_COMMIT || items + cost > MAX_TRANSACTION_ITEMS) {
+    if (current.length === TAKEDOWNS_PER_COMMIT || (current.length > 0 && items + cost > MAX_TRANSACTION_ITEMS)) {
       groups.push(current);
       current = [];
       items = 0;

@@ -8,6 +8,11 @@ export interface ReevaluationRequest {
   grantId: string;
   twinId: string;
   cause: ReevaluationCause;
+  /**
+   * Set by the job's watchdog: the job's `seq` when it was found stalled. A run that finds
+   * another `seq` does nothing, since the job moved on meanwhile (its driver was only slow).
+   */
+  resumeSeq?: number;
 }
 
 /**

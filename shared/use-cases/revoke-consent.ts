@@ -3,6 +3,7 @@ import type { Deps } from '../ports/deps.ts';
 import { commit, noChange, once, type Outcome } from './once.ts';
 import { revocationLines } from './audit-lines.ts';
 import { jobIds, reevaluationRequested } from './reevaluation-requested.ts';
+import { watchdogOf } from './job-watchdog.ts';
 
 /**
  * `Consent Revoked`: terminal. Primary course: 1. read the grant's state by id (the grant
@@ -16,9 +17,8 @@ export async function revokeConsent(deps: Deps, detail: ConsentRevoked, eventId:
     // The stored grant knows its twin; the event's twinId serves when the grant is not here yet.
     const twinId = previous?.twinId ?? detail.twinId;
     // Every placement that relied on the grant is checked again against the twin's other grants.
-    const outbox = [
-      reevaluationRequested({ jobId: jobIds.revoked(detail.grantId), grantId: detail.grantId, twinId, cause: 'CONSENT_REVOKED' }),
-    ];
+    const request = { jobId: jobIds.revoked(detail.grantId), grantId: detail.grantId, twinId, cause: 'CONSENT_REVOKED' } as const;
+    const outbox = [reevaluationRequested(request)];
     const audit = revocationLines(detail.grantId, twinId, { at: deps.clock.now().toISOString(), eventId, request: detail });
     return commit(outbox, (receipt) =>
       deps.store.commitRevocation({
@@ -29,6 +29,8 @@ export async function revokeConsent(deps: Deps, detail: ConsentRevoked, eventId:
         previous,
         receipt,
         audit,
+        // Resumes the fan-out whatever happens to its event.
+        due: [watchdogOf(deps, request)],
       }),
     );
   });

@@ -1,42 +1,122 @@
 import type { Deps } from '../ports/deps.ts';
-import type { DueItem, DueKind } from '../model/due-item.ts';
+import { setAsideDelayMs, type DueItem, type DueKind } from '../model/due-item.ts';
+import { InvalidInternalEventError } from '../model/errors.ts';
 import { expireGrant } from './expire-grant.ts';
+import { watchJob } from './job-watchdog.ts';
 import { markOverdue } from './mark-overdue.ts';
 
+/** What firing one item did. `again`: keep the item, due at that time, instead of removing it. */
+interface Fired {
+  overdue?: boolean;
+  resumedJob?: boolean;
+  again?: string;
+}
+
 /** What each kind of due work does; every one is idempotent, so a crash mid-sweep is harmless. */
-const WORK: Record<DueKind, (deps: Deps, payload: Record<string, any>) => Promise<unknown>> = {
-  'grant-expiry': (deps, p) => expireGrant(deps, { grantId: p.grantId, twinId: p.twinId, version: p.version }),
-  'takedown-deadline': (deps, p) => markOverdue(deps, p.takedownId),
-  'webhook-retry': (deps, p) =>
-    deps.publisher.publish([{ detailType: 'Takedown Delivery Due', detail: { takedownId: p.takedownId, attempt: p.attempt } }]),
+const WORK: Record<DueKind, (deps: Deps, item: DueItem) => Promise<Fired>> = {
+  'grant-expiry': async (deps, item) => {
+    await expireGrant(deps, { grantId: text(item, 'grantId'), twinId: text(item, 'twinId'), version: whole(item, 'version') });
+    return {};
+  },
+  'takedown-deadline': async (deps, item) => ({ overdue: (await markOverdue(deps, text(item, 'takedownId'))) === 'processed' }),
+  'webhook-retry': async (deps, item) => {
+    const detail = { takedownId: text(item, 'takedownId'), attempt: whole(item, 'attempt') };
+    await deps.publisher.publish([{ detailType: 'Takedown Delivery Due', detail }]);
+    return {};
+  },
+  // A final failure delivered again, slowly, until the channel confirms or an operator closes it.
+  'webhook-redelivery': async (deps, item) => {
+    const detail = { takedownId: text(item, 'takedownId'), attempt: whole(item, 'attempt'), redelivery: true };
+    await deps.publisher.publish([{ detailType: 'Takedown Delivery Due', detail }]);
+    return {};
+  },
+  'job-watchdog': async (deps, item) => {
+    const watched = await watchJob(deps, item);
+    return { resumedJob: watched.resumed, ...(watched.again === undefined ? {} : { again: watched.again }) };
+  },
 };
 
+/** An item whose work threw: set aside (or not, when even that failed). */
+export interface DueFailure {
+  kind: string;
+  id: string;
+  /** Failures of this item so far, this one included. */
+  failures: number;
+  error: unknown;
+  /** When it will be tried again; absent when setting it aside failed too (it is still due). */
+  retryAt?: string;
+}
+
 export interface SweepResult {
+  /** Items taken up, whether their work succeeded or not. */
   fired: number;
   byKind: Partial<Record<DueKind, number>>;
   /** Takedowns newly found overdue: the metric the overdue alarm watches. */
   overdue: number;
+  /** Fan-out jobs found stalled and resumed by their watchdog: the metric of the stuck-job alarm. */
+  jobsResumed: number;
+  /** Items whose work failed (metric `DueItemsFailed`); each was set aside unless `retryAt` is absent. */
+  failed: DueFailure[];
 }
 
 /**
- * Does all work that is due by now: expiries, takedown deadlines, webhook retries. Runs
- * every minute deployed (EventBridge Scheduler) and every second locally; anything due
- * while nothing ran (a stopped local runtime) is simply due at the next sweep.
- * An item is removed only after its work succeeded.
+ * Does all work that is due by now: expiries, takedown deadlines, webhook retries and
+ * redeliveries, fan-out watchdogs. Runs every minute deployed (EventBridge Scheduler) and
+ * every second locally; anything due while nothing ran (a stopped local runtime) is simply
+ * due at the next sweep. An item is removed only after its work succeeded.
+ *
+ * Each item stands alone: one whose work throws (a poison payload, a write DynamoDB
+ * refuses) is set aside, due again after a backoff (30 s, doubling, at most 1 h) with its
+ * failure count, and reported; the items after it fire as if it were not there.
  */
 export async function sweepDue(deps: Deps, limit = 200): Promise<SweepResult> {
-  const items = await deps.due.due(deps.clock.now(), limit);
-  const result: SweepResult = { fired: items.length, byKind: {}, overdue: 0 };
+  const now = deps.clock.now();
+  const items = await deps.due.due(now, limit);
+  const result: SweepResult = { fired: items.length, byKind: {}, overdue: 0, jobsResumed: 0, failed: [] };
   for (const item of items) {
-    const outcome = await fire(deps, item);
     result.byKind[item.kind] = (result.byKind[item.kind] ?? 0) + 1;
-    if (item.kind === 'takedown-deadline' && outcome === 'processed') result.overdue++;
+    try {
+      const fired = await fire(deps, item);
+      if (fired.overdue) result.overdue++;
+      if (fired.resumedJob) result.jobsResumed++;
+    } catch (error) {
+      result.failed.push(await setAside(deps, item, now, error));
+    }
   }
   return result;
 }
 
-async function fire(deps: Deps, item: DueItem): Promise<unknown> {
-  const outcome = await WORK[item.kind](deps, item.payload);
-  await deps.due.remove(item);
-  return outcome;
+async function fire(deps: Deps, item: DueItem): Promise<Fired> {
+  const work = Object.hasOwn(WORK, item.kind) ? WORK[item.kind] : undefined;
+  if (work === undefined) throw new InvalidInternalEventError(`due item ${item.id}: unknown kind "${item.kind}"`);
+  const fired = await work(deps, item);
+  if (fired.again === undefined) await deps.due.remove(item);
+  else await deps.due.move(item, { dueAt: fired.again, kind: item.kind, id: item.id, payload: item.payload });
+  return fired;
+}
+
+async function setAside(deps: Deps, item: DueItem, now: Date, error: unknown): Promise<DueFailure> {
+  const failures = (item.failures ?? 0) + 1;
+  const retryAt = new Date(now.getTime() + setAsideDelayMs(failures)).toISOString();
+  const failure: DueFailure = { kind: item.kind, id: item.id, failures, error };
+  try {
+    await deps.due.move(item, { ...item, dueAt: retryAt, failures });
+    return { ...failure, retryAt };
+  } catch {
+    // The store refuses even this (an outage): the item stays due and is tried at the next sweep.
+    return failure;
+  }
+}
+
+function text(item: DueItem, name: string): string {
+  const value = item.payload[name];
+  if (typeof value !== 'string' || value === '') throw new InvalidInternalEventError(`${item.kind} ${item.id}: payload.${name} is missing`);
+  return value;
+}
+
+function whole(item: DueItem, name: string): number {
+  const value = item.payload[name];
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new InvalidInternalEventError(`${item.kind} ${item.id}: payload.${name} must be a whole number`);
+  return value;
 }

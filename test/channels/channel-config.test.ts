@@ -23,11 +23,11 @@ describe('parseChannelsFile', () => {
     const channels = parseChannelsFile(
       JSON.stringify({
         instagram: { url: 'https://partner.example/ig', secret, comment: 'ops ticket 12' },
-        web: { url: 'http://127.0.0.1:8080/takedowns', secret: 's2' },
+        web: { url: 'http://127.0.0.1:8080/takedowns', secret: 'another-plain-secret' },
       }),
     );
     expect([...channels.keys()]).toEqual(['instagram', 'web']);
-    expect(channels.get('instagram')).toEqual({ url: 'https://partner.example/ig', secret });
+    expect(channels.get('instagram')).toEqual({ url: 'https://partner.example/ig', secrets: [secret] });
     expect(channels.get('web')?.url).toBe('http://127.0.0.1:8080/takedowns');
   });
 
@@ -43,10 +43,10 @@ describe('parseChannelsFile', () => {
       parseChannelsFile(JSON.stringify({ instagram: { url: 'https://ok.example' }, web: { url: 42, secret } })),
     );
     expect(error.issues).toEqual([
-      { channel: 'instagram', field: 'secret', message: 'is required' },
+      { channel: 'instagram', field: 'secret', message: 'is required (or "secrets" during a rotation)' },
       { channel: 'web', field: 'url', message: 'must be a string' },
     ]);
-    expect(error.message).toContain('channel "instagram": secret is required');
+    expect(error.message).toContain('channel "instagram": secret is required (or "secrets" during a rotation)');
     expect(error.message).toContain('channel "web": url must be a string');
   });
 
@@ -89,6 +89,57 @@ describe('parseChannelsFile', () => {
     expect(issuesOf(() => parseChannels(file))).toEqual([issue]);
   });
 
+  it('takes "secrets" during a rotation, the new one first, and reads "secret" as a list of one', () => {
+    const next = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const channels = parseChannels({
+      web: { url: 'https://a.example', secrets: [next, secret] },
+      ads: { url: 'https://b.example', secrets: [secret] },
+    });
+    expect(channels.get('web')).toEqual({ url: 'https://a.example', secrets: [next, secret] });
+    expect(channels.get('ads')).toEqual({ url: 'https://b.example', secrets: [secret] });
+    expect(Object.isFrozen(channels.get('web')?.secrets)).toBe(true);
+  });
+
+  it.each([
+    ['both "secret" and "secrets"', { secret, secrets: [secret] }, [{ channel: 'web', message: 'give "secret" or "secrets", not both' }]],
+    ['neither', {}, [{ channel: 'web', field: 'secret', message: 'is required (or "secrets" during a rotation)' }]],
+    ['an empty list', { secrets: [] }, [{ channel: 'web', field: 'secrets', message: 'must hold at least one secret' }]],
+    [
+      'three secrets',
+      { secrets: [`${secret}-1`, `${secret}-2`, `${secret}-3`] },
+      [{ channel: 'web', field: 'secrets', message: 'must hold at most 2 secrets (the new one and the old one)' }],
+    ],
+    ['a repeated secret', { secrets: [secret, secret] }, [{ channel: 'web', field: 'secrets', message: 'must not repeat a secret' }]],
+    [
+      'a list that is not one',
+      { secrets: secret },
+      [{ channel: 'web', field: 'secrets', message: 'must be a list of secrets, the new one first' }],
+    ],
+    [
+      'a short plain secret in the list, by its place',
+      { secrets: [secret, 'short'] },
+      [{ channel: 'web', field: 'secrets[1]', message: expect.stringMatching(/^must be at least 16 characters/) }],
+    ],
+    [
+      'a whsec_ secret that is not base64 of 24 to 64 bytes',
+      { secret: 'whsec_c2hvcnQ=' },
+      [
+        {
+          channel: 'web',
+          field: 'secret',
+          message: expect.stringMatching(/^starts with whsec_, so the rest must be the base64 of 24 to 64/),
+        },
+      ],
+    ],
+    [
+      'a secret over 256 characters',
+      { secret: 'x'.repeat(257) },
+      [{ channel: 'web', field: 'secret', message: 'must be at most 256 characters' }],
+    ],
+  ])('refuses %s', (_, secrets, issues) => {
+    expect(issuesOf(() => parseChannels({ web: { url: 'https://a.example', ...secrets } }))).toEqual(issues);
+  });
+
   it('refuses a channel named __proto__ instead of dropping it silently', () => {
     const text = `{"__proto__": {"url": "https://a.example", "secret": "${secret}"}}`;
     expect(issuesOf(() => parseChannelsFile(text))).toEqual([{ channel: '__proto__', message: 'is a reserved name, choose another' }]);
@@ -108,12 +159,17 @@ describe('parseChannelsFile', () => {
       { a: { url: `https://u:${secret}@x.example`, secret } },
       { a: { url: secret, secret } },
       { a: { url: 1, secret }, b: { secret } },
+      { a: { url: 'https://x.example', secret: secret.slice(0, 12) } },
+      { a: { url: 'https://x.example', secrets: [secret, secret] } },
+      { a: { url: 'https://x.example', secrets: [secret, `whsec_${secret}`] } },
+      { a: { url: 'https://x.example', secret, secrets: [secret, 'x'.repeat(300)] } },
     ];
     for (const file of files) {
       const error = configError(() => parseChannels(file));
       expect(error.issues.length).toBeGreaterThan(0);
-      expect(error.message).not.toContain(secret);
-      expect(JSON.stringify(error.issues)).not.toContain(secret);
+      expect(error.message).not.toContain(secret.slice(0, 12));
+      expect(JSON.stringify(error.issues)).not.toContain(secret.slice(0, 12));
+      expect(JSON.stringify(error.issues)).not.toContain('x'.repeat(20));
     }
   });
 });

@@ -1,22 +1,56 @@
 /**
  * A real HTTP server playing a channel partner: it checks the signature the way partners
- * are told to, records what arrived, and answers as the path says:
+ * are told to (docs/channels.md), with the `standardwebhooks` library itself, records what
+ * arrived, and answers as the path says:
  *   /status/<code>  that status (302 points at /status/200; 429 and 503 add Retry-After: 3)
  *   /script/<a>,<b> the next status of the script at each request to it (the last repeats), no Retry-After
  *   /hang           reads the request, never answers
  *   /reset          reads the request, then resets the TCP connection
- * A request with a bad signature is answered 401 whatever the path.
+ * A request whose `webhook-signature` does not verify (no signature by an accepted secret,
+ * or a timestamp more than 5 minutes from now) is answered 401 whatever the path. The
+ * deprecated `x-twinguard-signature` is checked and recorded, not enforced.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { SIGNATURE_HEADER, verifySignature } from '../../shared/adapters/webhook/signature.ts';
+import { Webhook } from 'standardwebhooks';
+import { SECRET_PREFIX, SIGNATURE_HEADER, verifySignature } from '../../shared/adapters/webhook/signature.ts';
 
 export interface ReceivedRequest {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** `webhook-signature` verified by `standardwebhooks` with one of the partner's secrets. */
   signatureValid: boolean;
+  /** Why `standardwebhooks` refused it, when it did. */
+  verifyError?: string;
+  /** The deprecated `x-twinguard-signature` verified with one of the partner's secrets. */
+  legacySignatureValid: boolean;
+}
+
+/**
+ * How a partner builds the verifier for its secret, as docs/channels.md tells it: a
+ * `whsec_` secret as it is; a plain one as its UTF-8 bytes in `raw` format (without it the
+ * library would base64-decode the passphrase).
+ */
+export function verifierFor(secret: string): Webhook {
+  return secret.startsWith(SECRET_PREFIX) ? new Webhook(secret) : new Webhook(Buffer.from(secret, 'utf8'), { format: 'raw' });
+}
+
+/** The partner's check: the first verifier that accepts wins; the last refusal says why. */
+function verify(verifiers: Webhook[], body: Buffer, headers: IncomingHttpHeaders): string | undefined {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (typeof value === 'string') flat[name] = value;
+  let refusal = 'no secret';
+  for (const verifier of verifiers) {
+    try {
+      verifier.verify(body, flat);
+      return undefined;
+    } catch (error) {
+      refusal = (error as Error).message;
+    }
+  }
+  return refusal;
 }
 
 export interface PartnerServer {
@@ -25,7 +59,10 @@ export interface PartnerServer {
   close(): Promise<void>;
 }
 
-export async function startPartner(secret: string): Promise<PartnerServer> {
+/** `secrets`: the one the partner holds, or, during a rotation, every one it accepts. */
+export async function startPartner(secrets: string | readonly string[]): Promise<PartnerServer> {
+  const accepted = typeof secrets === 'string' ? [secrets] : [...secrets];
+  const verifiers = accepted.map(verifierFor);
   const received: ReceivedRequest[] = [];
   const scriptCalls = new Map<string, number>();
   const server = createServer((req, res) => {
@@ -33,9 +70,19 @@ export async function startPartner(secret: string): Promise<PartnerServer> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const signatureValid = verifySignature(body, req.headers[SIGNATURE_HEADER], secret);
+      const verifyError = verify(verifiers, body, req.headers);
+      const signatureValid = verifyError === undefined;
+      const legacySignatureValid = accepted.some((s) => verifySignature(body, req.headers[SIGNATURE_HEADER], s));
       const path = req.url ?? '/';
-      received.push({ method: req.method ?? '', path, headers: req.headers, body, signatureValid });
+      received.push({
+        method: req.method ?? '',
+        path,
+        headers: req.headers,
+        body,
+        signatureValid,
+        ...(verifyError !== undefined && { verifyError }),
+        legacySignatureValid,
+      });
       if (!signatureValid) return void res.writeHead(401).end();
       if (path === '/hang') return;
       if (path === '/reset') return void req.socket.resetAndDestroy();

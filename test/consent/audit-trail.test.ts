@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_REASONS_PER_TWIN } from '../../shared/model/consent/decide.ts';
 import { markOverdue } from '../../shared/use-cases/mark-overdue.ts';
 import { grantDetail, ids, publicationDetail, publishedDetail, renderDetail } from '../support/fixtures.ts';
 import { auditOf, world } from '../support/harness.ts';
@@ -51,5 +52,45 @@ describe('the audit trail', () => {
       ['takedown', 'overdue', `takedown:${td}#overdue`],
       ['takedown', 'completed', `takedown:${td}#completed`],
     ]);
+  });
+
+  it('a line keeps what a reviewer needs, of its own twin, not the raw request', async () => {
+    const w = world();
+    const id = ids();
+    await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent }));
+    await w.send('Consent Granted', grantDetail({ grantId: id.grant2, twinId: id.twin2, talentId: id.talent2 }));
+    const render = { ...renderDetail({ twinIds: [id.twin, id.twin2], medium: 'audio' }), internalNote: 'x'.repeat(10_000) };
+    await w.send('Render Requested', render);
+    const [mine] = (await auditOf(id.twin)).filter((a) => a.kind === 'render-decision');
+    expect(mine).toMatchObject({
+      outcome: 'denied',
+      request: {
+        requestId: render.requestId,
+        twinIds: [id.twin, id.twin2],
+        licensee: 'brand-hm',
+        medium: 'audio',
+        modifications: render.modifications,
+        campaignId: 'ss27',
+      },
+    });
+    expect(Object.keys(mine!.request).sort()).toEqual(['campaignId', 'licensee', 'medium', 'modifications', 'requestId', 'twinIds']);
+    expect(mine!.reasons.map((r: { twinId: string }) => r.twinId)).toEqual([id.twin]);
+    expect(JSON.stringify(mine)).not.toContain('internalNote');
+  });
+
+  it('a denial lists at most 10 reasons per twin, however many grants the twin holds', async () => {
+    const w = world();
+    const id = ids();
+    for (let i = 0; i < 14; i++) {
+      await w.send(
+        'Consent Granted',
+        grantDetail({ grantId: `${id.grant}-${i}`, twinId: id.twin, scope: { ...grantDetail().scope, media: ['video'] } }),
+      );
+    }
+    await w.send('Render Requested', renderDetail({ twinIds: [id.twin] }));
+    const [denied] = w.publisher.ofType('Render Denied');
+    expect(denied!.reasons).toHaveLength(MAX_REASONS_PER_TWIN);
+    const [line] = (await auditOf(id.twin)).filter((a) => a.kind === 'render-decision');
+    expect(line!.reasons).toHaveLength(MAX_REASONS_PER_TWIN);
   });
 });

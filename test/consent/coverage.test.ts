@@ -95,4 +95,21 @@ describe('decide: every twin needs a covering grant', () => {
     const wide = grant({ twinId: 'a', grantId: 'g2' });
     expect(decide(['a'], new Map([['a', [narrow, wide]]]), publish(), now)).toMatchObject({ approved: true, grants: [{ grantId: 'g2' }] });
   });
+
+  it("considers only the requester's grants: another licensee's grant is neither used nor named", () => {
+    const theirs = grant({ twinId: 'a', grantId: 'g-theirs', licensee: 'brand-b' });
+    const mine = grant({ twinId: 'a', grantId: 'g-mine', scope: { ...grant().scope, media: ['video'] } });
+    const only = decide(['a'], new Map([['a', [theirs]]]), publish(), now);
+    expect(only).toMatchObject({ approved: false, reasons: [{ twinId: 'a', code: 'NO_CONSENT' }] });
+    const both = decide(['a'], new Map([['a', [theirs, mine]]]), publish(), now);
+    expect(!both.approved && both.reasons).toEqual([
+      { twinId: 'a', grantId: 'g-mine', code: 'MEDIUM_NOT_ALLOWED', message: 'grant g-mine does not allow medium image' },
+    ]);
+    expect(JSON.stringify([only, both])).not.toMatch(/g-theirs|brand-b/);
+  });
+
+  it('a licensee mismatch found by gapsOf names neither the grant nor its licensee', () => {
+    const [found] = gapsOf(grant({ grantId: 'g-theirs', licensee: 'brand-b' }), publish(), now);
+    expect(found).toEqual({ code: 'LICENSEE_MISMATCH', message: 'the grant is not licensed to brand-hm' });
+  });
 });

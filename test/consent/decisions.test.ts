@@ -37,7 +37,6 @@ describe('Render Requested', () => {
   });
 
   it.each([
-    ['LICENSEE_MISMATCH', { licensee: 'brand-other' }],
     ['MEDIUM_NOT_ALLOWED', { medium: 'audio' }],
     ['MODIFICATION_NOT_ALLOWED', { modifications: ['age'] }],
   ])('denies with %s', async (code, over) => {
@@ -126,6 +125,55 @@ describe('Render Requested', () => {
     expect(await send('Render Requested', render)).toBe('duplicate');
     expect(publisher.ofType('Render Approved')).toHaveLength(1);
     expect(await usageOf(id.talent)).toHaveLength(1);
+  });
+});
+
+describe('Confidentiality: a denial says only what the requester may know', () => {
+  /** Everything a denial tells its requester, as one string to search. */
+  const said = (denied: Record<string, any> | undefined) => JSON.stringify(denied?.reasons);
+
+  it('a licensee without a grant for the twin gets NO_CONSENT, as if the twin had no grant at all', async () => {
+    const { send, publisher, id } = await granted(); // brand-hm holds the only grant
+    await send('Render Requested', renderDetail({ twinIds: [id.twin], licensee: 'brand-b' }));
+    const nobody = `twin-nobody-${ids().u}`;
+    await send('Render Requested', renderDetail({ twinIds: [nobody], licensee: 'brand-b' }));
+    const [other, none] = publisher.ofType('Render Denied');
+    expect(other!.reasons).toEqual([
+      { twinId: id.twin, code: 'NO_CONSENT', message: `no consent grant of twin ${id.twin} is licensed to brand-b` },
+    ]);
+    expect(none!.reasons).toEqual([
+      { twinId: nobody, code: 'NO_CONSENT', message: `no consent grant of twin ${nobody} is licensed to brand-b` },
+    ]);
+    expect(said(other)).not.toContain(id.grant);
+    expect(said(other)).not.toContain('brand-hm');
+  });
+
+  it("reasons name only the requester's own grants, never another licensee's", async () => {
+    const { send, publisher, id } = await granted({ licensee: 'brand-b' });
+    const ownGrant = `mine-${id.u}`;
+    await send('Consent Granted', grantDetail({ grantId: ownGrant, twinId: id.twin, licensee: 'brand-hm' }));
+    await send('Publication Requested', publicationDetail({ twinIds: [id.twin], licensee: 'brand-hm', medium: 'audio' }));
+    const [denied] = publisher.ofType('Publication Denied');
+    expect(denied!.reasons).toEqual([
+      { twinId: id.twin, grantId: ownGrant, code: 'MEDIUM_NOT_ALLOWED', message: `grant ${ownGrant} does not allow medium audio` },
+    ]);
+    expect(said(denied)).not.toContain(id.grant);
+    expect(said(denied)).not.toContain('brand-b');
+  });
+
+  it('a revoked grant of another licensee is not mentioned either', async () => {
+    const { send, publisher, id } = await granted({ licensee: 'brand-b' });
+    await send('Consent Revoked', {
+      grantId: id.grant,
+      twinId: id.twin,
+      revokedAt: '2026-02-01T00:00:00Z',
+      reason: 'talent withdrew consent',
+    });
+    await send('Render Requested', renderDetail({ twinIds: [id.twin], licensee: 'brand-hm' }));
+    const [denied] = publisher.ofType('Render Denied');
+    expect(denied!.reasons.map((r: any) => r.code)).toEqual(['NO_CONSENT']);
+    expect(said(denied)).not.toMatch(/revoked|withdrew|brand-b/);
+    expect(said(denied)).not.toContain(id.grant);
   });
 });
 

@@ -181,3 +181,87 @@ describe('Asset Published', () => {
     expect(publisher.ofType('Usage Recorded')).toEqual([]);
   });
 });
+
+describe('Asset Published: the placement\'s own territories (EVENTS.md "Placements")', () => {
+  const narrowTo = (id: { grant: string; twin: string }, territories: string[]) =>
+    grantDetail({ grantId: id.grant, twinId: id.twin, version: 2, scope: { ...grantDetail().scope, territories } });
+
+  it('live in a territory the publication never covered: taken down with TERRITORY_NOT_ALLOWED, though consent would cover it', async () => {
+    // The grant allows SE, DE and US; the publication was approved for SE and DE only.
+    const { send, publisher, deps, live } = await approvedPublication();
+    const placement = live({ territories: ['SE', 'US'] });
+    await send('Asset Published', placement);
+    expect(publisher.ofType('Takedown Requested')).toMatchObject([
+      { placementId: placement.placementId, reason: 'TERRITORY_NOT_ALLOWED', grantIds: [] },
+    ]);
+    expect(publisher.ofType('Usage Recorded')).toEqual([]);
+    expect(await deps.store.getPlacement('instagram', placement.placementId)).toMatchObject({
+      status: 'takedown-requested',
+      territories: ['SE', 'US'],
+      reliesOn: [],
+    });
+  });
+
+  it('live in a part of the approved territories: covered and paid', async () => {
+    const { send, publisher, live } = await approvedPublication();
+    await send('Asset Published', live({ territories: ['DE'] }));
+    expect(publisher.ofType('Takedown Requested')).toEqual([]);
+    expect(publisher.ofType('Usage Recorded')).toHaveLength(1);
+  });
+
+  it('consent narrowed away from a territory the placement does not use: it stays live on the new version', async () => {
+    const { send, publisher, deps, id, live } = await approvedPublication();
+    await send('Consent Granted', narrowTo(id, ['SE']));
+    const placement = live({ territories: ['SE'] });
+    await send('Asset Published', placement);
+    expect(publisher.ofType('Takedown Requested')).toEqual([]);
+    expect((await deps.store.getPlacement('instagram', placement.placementId))?.reliesOn).toEqual([
+      { twinId: id.twin, grantId: id.grant, version: 2 },
+    ]);
+  });
+
+  it('consent narrowed away from a territory the placement uses: SCOPE_NARROWED', async () => {
+    const { send, publisher, id, live } = await approvedPublication();
+    await send('Consent Granted', narrowTo(id, ['SE']));
+    await send('Asset Published', live({ territories: ['SE', 'DE'] }));
+    expect(publisher.ofType('Takedown Requested')).toMatchObject([{ reason: 'SCOPE_NARROWED', grantIds: [id.grant] }]);
+  });
+
+  it('without publicationId, the approval whose territories hold the placement covers it; none does: TERRITORY_NOT_ALLOWED', async () => {
+    const w = world();
+    const id = ids();
+    await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin }));
+    const wide = publicationDetail({ twinIds: [id.twin], territories: ['SE', 'DE'] });
+    await w.send('Publication Requested', wide);
+    w.clock.set('2026-03-01T12:05:00Z');
+    await w.send('Publication Requested', publicationDetail({ twinIds: [id.twin], assetId: wide.assetId, territories: ['SE'] }));
+    expect(w.publisher.ofType('Publication Approved')).toHaveLength(2);
+    const live = (territories: string[]) => publishedDetail({ assetId: wide.assetId, twinIds: [id.twin], territories });
+    const inDe = live(['DE']);
+    await w.send('Asset Published', inDe);
+    expect(await w.deps.store.getPlacement('instagram', inDe.placementId)).toMatchObject({
+      status: 'live',
+      publicationId: wide.publicationId,
+    });
+    await w.send('Asset Published', live(['US']));
+    expect(w.publisher.ofType('Takedown Requested').map((t) => t.reason)).toEqual(['TERRITORY_NOT_ALLOWED']);
+  });
+
+  it('a publication approved for any territory (*) holds a placement anywhere its consent allows', async () => {
+    const w = world();
+    const id = ids();
+    await w.send(
+      'Consent Granted',
+      grantDetail({ grantId: id.grant, twinId: id.twin, scope: { ...grantDetail().scope, territories: ['*'] } }),
+    );
+    const pub = publicationDetail({ twinIds: [id.twin], territories: ['*'] });
+    await w.send('Publication Requested', pub);
+    await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, version: 2 })); // SE, DE, US
+    const live = (territories: string[]) =>
+      publishedDetail({ assetId: pub.assetId, publicationId: pub.publicationId, twinIds: [id.twin], territories });
+    await w.send('Asset Published', live(['JP']));
+    await w.send('Asset Published', live(['US']));
+    expect(w.publisher.ofType('Takedown Requested').map((t) => t.reason)).toEqual(['SCOPE_NARROWED']);
+    expect(w.publisher.ofType('Usage Recorded')).toHaveLength(1);
+  });
+});

@@ -26,6 +26,7 @@ describe.concurrent('npm start refuses to start', () => {
     [['--takedown-sla', '-5'], '--takedown-sla'],
     [['--takedown-sla', 'soon'], '--takedown-sla must be a positive number of seconds, got "soon"'],
     [['--tap'], '--tap needs a value'],
+    [['--accounts', ''], '--accounts needs a path'],
     [['--in-memory', '--data', 'x'], '--data and --in-memory exclude each other'],
     [['extra'], 'unexpected argument "extra"'],
   ])('exits 2 on %j', async (args, message) => {
@@ -37,7 +38,9 @@ describe.concurrent('npm start refuses to start', () => {
   it('prints the flags on --help, on stdout, and exits 0', async () => {
     const run = await runTwinGuard(['--help']);
     expect(run.code).toBe(0);
-    for (const flag of ['--port', '--channels', '--tap', '--takedown-sla', '--data', '--in-memory']) expect(run.stdout).toContain(flag);
+    for (const flag of ['--port', '--channels', '--tap', '--accounts', '--takedown-sla', '--data', '--in-memory']) {
+      expect(run.stdout).toContain(flag);
+    }
   });
 
   it('exits 1 when the port is taken, saying what to do', async () => {
@@ -72,10 +75,20 @@ describe.concurrent('npm start refuses to start', () => {
 
   it('exits 1 when the channels file is invalid, naming the channel and field', async () => {
     const file = join(dir, 'bad-channels.json');
-    writeFileSync(file, JSON.stringify({ instagram: { url: 'ftp://partner.example/hook', secret: 's' } }));
+    writeFileSync(file, JSON.stringify({ instagram: { url: 'ftp://partner.example/hook', secret: 'a-long-enough-secret' } }));
     const run = await runTwinGuard(['--port', '0', '--in-memory', '--channels', file]);
     expect(run.code).toBe(1);
     expect(errorLine(run.stderr)).toBe(`twinguard: ${file}: invalid channels file: - channel "instagram": url must use https`);
+  });
+
+  it('exits 1 when the accounts file is invalid, naming the bad entry', async () => {
+    const file = join(dir, 'bad-accounts.json');
+    writeFileSync(file, JSON.stringify({ BRANDKEY: '000000000000', AGENCYKEY: '1111' }));
+    const run = await runTwinGuard(['--port', '0', '--in-memory', '--accounts', file]);
+    expect(run.code).toBe(1);
+    expect(errorLine(run.stderr)).toBe(
+      `twinguard: ${file}: invalid accounts file: access key "AGENCYKEY": "1111" is not a 12-digit AWS account id`,
+    );
   });
 });
 

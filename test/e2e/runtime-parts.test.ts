@@ -248,13 +248,26 @@ describe('parseFlags', () => {
 
   it('resolves paths against the working directory; --in-memory keeps no data directory', () => {
     const flags = parseFlags(
-      ['--port', '4999', '--tap', 'tap.jsonl', '--channels', '/etc/ch.json', '--takedown-sla', '2.5', '--in-memory'],
+      [
+        '--port',
+        '4999',
+        '--tap',
+        'tap.jsonl',
+        '--channels',
+        '/etc/ch.json',
+        '--accounts',
+        'keys.json',
+        '--takedown-sla',
+        '2.5',
+        '--in-memory',
+      ],
       '/work',
     );
     expect(flags).toEqual({
       port: 4999,
       tapFile: resolve('/work', 'tap.jsonl'),
       channelsFile: '/etc/ch.json',
+      accountsFile: resolve('/work', 'keys.json'),
       takedownSlaSeconds: 2.5,
       verbose: false,
       help: false,

@@ -7,6 +7,8 @@ import { startPartner, type PartnerServer } from '../channels/partner-server.ts'
 import { eventBridge, grant, put, startTwinGuard, terminate, uid, waitForTap, type RunningTwinGuard } from './support.ts';
 
 const SECRET = 'web-channel-secret';
+/** The channel is mid-rotation: it signs with a new Standard Webhooks secret and the old one; the partner still holds the old. */
+const NEW_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 /**
  * Issue 4 end to end through `npm start`: a revocation pulls a live placement from a webhook
@@ -23,7 +25,7 @@ describe('npm start: takedowns end to end', () => {
     web = await startPartner(SECRET);
     const channels = join(dir, 'channels.json');
     // The partner answers 503 the first time, then 200.
-    writeFileSync(channels, JSON.stringify({ web: { url: web.url('/script/503,200'), secret: SECRET } }));
+    writeFileSync(channels, JSON.stringify({ web: { url: web.url('/script/503,200'), secrets: [NEW_SECRET, SECRET] } }));
     twinguard = await startTwinGuard(['--port', '0', '--in-memory', '--tap', tap, '--channels', channels]);
     client = eventBridge(twinguard.url);
   });
@@ -35,7 +37,7 @@ describe('npm start: takedowns end to end', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a revocation pulls the placement from a webhook channel: signed POST, 503 retried, then completed', async () => {
+  it('a revocation pulls the placement from a webhook channel: signed POST (verified by standardwebhooks), 503 retried, then completed', async () => {
     const id = uid();
     const g = grant(id);
     await put(client, 'twinguard.consent', 'Consent Granted', g);
@@ -58,10 +60,13 @@ describe('npm start: takedowns end to end', () => {
     const completed = await waitForTap(tap, (e) => e['detail-type'] === 'Takedown Completed' && e.detail.placementId === placementId);
     expect(completed.source).toBe('twinguard');
     expect(completed.detail.takedownId).toBe(requested.detail.takedownId);
-    expect(web.received.map((r) => [r.headers['x-twinguard-delivery'], r.signatureValid])).toEqual([
-      [requested.detail.takedownId, true],
-      [requested.detail.takedownId, true],
+    expect(web.received.map((r) => [r.headers['webhook-id'], r.headers['x-twinguard-delivery'], r.signatureValid])).toEqual([
+      [requested.detail.takedownId, requested.detail.takedownId, true],
+      [requested.detail.takedownId, requested.detail.takedownId, true],
     ]);
+    // Two v1 signatures during the rotation; the deprecated header is keyed with the new secret.
+    expect(web.received.map((r) => String(r.headers['webhook-signature']).split(' ').length)).toEqual([2, 2]);
+    expect(web.received.map((r) => r.legacySignatureValid)).toEqual([false, false]);
     // The body is the Takedown Requested envelope as it crossed the bus.
     expect(JSON.parse(web.received[0]!.body.toString('utf8'))).toEqual(requested);
   });

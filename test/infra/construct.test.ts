@@ -24,9 +24,9 @@ describe('the TwinGuard stack', () => {
     template.resourceCountIs('AWS::Events::Archive', 1);
   });
 
-  it.each(Object.entries(INBOUND_ROLES))('routes %s only from its role’s source', (detailType, role) => {
+  it.each(Object.entries(INBOUND_ROLES))('routes %s only from its role’s source and accounts', (detailType, role) => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { 'detail-type': [detailType], source: [`twinguard.${role}`] },
+      EventPattern: { 'detail-type': [detailType], source: [`twinguard.${role}`], account: [{ Ref: 'AWS::AccountId' }] },
       Targets: [
         Match.objectLike({
           DeadLetterConfig: Match.anyValue(),
@@ -36,11 +36,14 @@ describe('the TwinGuard stack', () => {
     });
   });
 
-  it('routes known detail-types from any other source to the rejecting function', () => {
+  it('routes known detail-types from any other source, or from another account, to the rejecting function', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         'detail-type': ['Consent Granted', 'Consent Revoked'],
-        source: [{ 'anything-but': ['twinguard.consent', 'twinguard'] }],
+        $or: [
+          { source: [{ 'anything-but': ['twinguard.consent', 'twinguard'] }] },
+          { source: ['twinguard.consent'], account: [{ 'anything-but': [{ Ref: 'AWS::AccountId' }] }] },
+        ],
       },
     });
   });
@@ -63,9 +66,55 @@ describe('the TwinGuard stack', () => {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
     }
     template.resourceCountIs('AWS::SQS::Queue', 10);
-    // One per dead-letter queue, and one on overdue takedowns.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+    // One per dead-letter queue, and one each on overdue takedowns, stalled fan-outs, failed due work and final webhook failures.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TakedownsOverdue', Threshold: 0 });
+  });
+
+  it('alarms on stalled fan-outs, failed due work and final webhook failures, each from the metric its function emits', () => {
+    for (const [metricName, service, period] of [
+      ['FanoutJobsStalled', 'twinguard-sweep-due', 300],
+      ['DueItemsFailed', 'twinguard-sweep-due', 300],
+      ['WebhookDeliveriesFailed', 'twinguard-takedown-webhook', 3600],
+    ] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'TwinGuard',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: service }],
+        Statistic: 'Sum',
+        Period: period,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    // The services are the functions' POWERTOOLS_SERVICE_NAME, which names the metrics' dimension.
+    const services = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (f) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME,
+    );
+    expect(services).toEqual(expect.arrayContaining(['twinguard-sweep-due', 'twinguard-takedown-webhook']));
+  });
+
+  it('exposes every alarm in twinGuard.alarms', () => {
+    const { stack } = buildApp(app());
+    const tg = stack.twinGuard;
+    expect(tg.alarms).toHaveLength(14);
+    expect(tg.alarms).toEqual(
+      expect.arrayContaining([tg.overdueAlarm, tg.stalledFanoutAlarm, tg.dueItemsFailedAlarm, tg.finalWebhookFailuresAlarm]),
+    );
+  });
+
+  it('resumes fan-outs stalled for 5 minutes and redelivers final webhook failures every 6 hours, by default', () => {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      expect(fn.Properties.Environment.Variables[ENV.jobStall]).toBe('300');
+    }
+    const webhook = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Environment.Variables[ENV.webhook.redeliveryIntervalMs] !== undefined,
+    );
+    expect(
+      webhook.map((f) => [f.Metadata['TwinGuard:Handler'], f.Properties.Environment.Variables[ENV.webhook.redeliveryIntervalMs]]),
+    ).toEqual([['functions/takedown-webhook.ts', String(6 * 3600 * 1000)]]);
   });
 
   it('lets functions read and write consent, delete only due items, and only append to the audit table', () => {
@@ -82,6 +131,9 @@ describe('the TwinGuard stack', () => {
       const audit = policy.Properties.PolicyDocument.Statement.find((s: any) => JSON.stringify(s.Resource).includes('AuditTable'));
       expect(audit.Action).toBe('dynamodb:PutItem');
     }
+    // Every write is narrowed to key prefixes (test/infra/roles.test.ts checks which, function by function).
+    const writes = dynamo.filter((s: any) => [s.Action].flat().some((a: string) => /PutItem|UpdateItem|DeleteItem/.test(a)));
+    for (const write of writes) expect(Object.keys(write.Condition)).toEqual(['ForAllValues:StringLike']);
   });
 
   it('re-evaluates lost grants from TwinGuard’s own events and sweeps due work every minute', () => {
@@ -98,7 +150,15 @@ describe('the TwinGuard stack', () => {
   });
 
   it('sets on every function the variables the functions read, by the names in env-names', () => {
-    const names = [ENV.consentTable, ENV.auditTable, ENV.eventBus, ENV.takedownSla, ...Object.values(ENV.sources)];
+    const names = [
+      ENV.consentTable,
+      ENV.auditTable,
+      ENV.eventBus,
+      ENV.takedownSla,
+      ...Object.values(ENV.sources),
+      ...Object.values(ENV.accounts),
+      ENV.channelSenders,
+    ];
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
       expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(expect.arrayContaining(names));
     }
@@ -122,9 +182,14 @@ describe('the construct in a brand’s own app', () => {
       webhookInstances: 5,
       sources: { consent: 'brand.legal' },
       takedownSla: Duration.minutes(15),
+      fanoutStallAfter: Duration.minutes(10),
+      webhookRedeliveryInterval: Duration.hours(1),
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ JOB_STALL_SECONDS: '600', WEBHOOK_REDELIVERY_INTERVAL_MS: '3600000' }) },
+    });
     template.resourceCountIs('AWS::Events::EventBus', 1);
     template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Consent Granted'], source: ['brand.legal'] } });
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -143,6 +208,16 @@ describe('the construct in a brand’s own app', () => {
       JSON.stringify(p).includes('secretsmanager:GetSecretValue'),
     );
     expect(readers).toHaveLength(1);
+  });
+
+  it('refuses a stall bound or redelivery interval under a minute: the sweeper runs once a minute', () => {
+    const stack = new Stack(app(), 'FastStack');
+    expect(() => new TwinGuard(stack, 'A', { fanoutStallAfter: Duration.seconds(30) })).toThrow(
+      /FastStack\/A: fanoutStallAfter must be at least 1 minute/,
+    );
+    expect(() => new TwinGuard(stack, 'B', { webhookRedeliveryInterval: Duration.millis(500) })).toThrow(
+      /webhookRedeliveryInterval must be at least 1 minute/,
+    );
   });
 
   it('names the bus it creates when given eventBusName alone', () => {

@@ -137,6 +137,20 @@ describe('PutEvents server', () => {
     expect(received).toHaveLength(1);
   });
 
+  it.each([
+    ['a source over 256 characters', { Source: `s${'x'.repeat(256)}` }, 'entries.2.member.source', 256],
+    ['a detail-type over 128 characters', { DetailType: 'D'.repeat(129) }, 'entries.2.member.detailType', 128],
+    ['more than 100 resources', { Resources: Array.from({ length: 101 }, (_, i) => `arn:${i}`) }, 'entries.2.member.resources', 100],
+    ['a resource over 2048 characters', { Resources: ['arn:x', 'a'.repeat(2049)] }, 'entries.2.member.resources.2.member', 2048],
+  ])('refuses the whole request for %s, as EventBridge does', async (_case, over, at, max) => {
+    const { client, received } = await start();
+    await expect(client.send(new PutEventsCommand({ Entries: [entry({ n: 1 }), { ...entry({ n: 2 }), ...over }] }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: `1 validation error detected: Value at '${at}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+    });
+    expect(received).toEqual([]);
+  });
+
   it('fails entries for an unknown bus, by name or ARN, and accepts known ones either way', async () => {
     const { client, received } = await start();
     const result = await client.send(

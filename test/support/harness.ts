@@ -2,7 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import type { EventEnvelope, OutboundEvent } from '../../shared/model/events/envelope.ts';
-import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType } from '../../shared/model/events/roles.ts';
+import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type RoleAccounts } from '../../shared/model/events/roles.ts';
+import type { Settings } from '../../shared/ports/deps.ts';
 import { handleInbound } from '../../shared/use-cases/handle-inbound.ts';
 import type { Clock, EventPublisher } from '../../shared/ports/ports.ts';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
@@ -42,18 +43,35 @@ export const db = documentClient(
 );
 export const tables = { consent: inject('consentTable'), audit: inject('auditTable') };
 
+/** The account every envelope comes from unless a test says otherwise; every role's, by default. */
+export const OWN_ACCOUNT = '000000000000';
+export const OWN_ACCOUNTS: RoleAccounts = {
+  consent: [OWN_ACCOUNT],
+  studio: [OWN_ACCOUNT],
+  publisher: [OWN_ACCOUNT],
+  channel: [OWN_ACCOUNT],
+};
+
 /** A world against the real DynamoDB Local: the real store, a fixed clock, a recording bus. */
-export function world(now = '2026-03-01T12:00:00Z', slaSeconds = 3600) {
+export function world(now = '2026-03-01T12:00:00Z', slaSeconds = 3600, settings: Partial<Settings> = {}, client = db) {
   const publisher = new RecordingPublisher();
   const clock = new FixedClock(new Date(now));
   // Each world sweeps only its own due items: test files share one table and run in parallel.
   const isolated = { ...tables, dueNamespace: uid() };
   const { deps, deliveries, status } = wireAdapters({
-    db,
+    db: client,
     tables: isolated,
     publisher,
     clock,
-    settings: { sources: DEFAULT_SOURCES, takedownSlaSeconds: slaSeconds, reevaluationBudget: 2000 },
+    settings: {
+      sources: DEFAULT_SOURCES,
+      accounts: OWN_ACCOUNTS,
+      channelSenders: {},
+      takedownSlaSeconds: slaSeconds,
+      reevaluationBudget: 2000,
+      jobStallSeconds: 300,
+      ...settings,
+    },
   });
   let seq = 0;
   const send = (detailType: string, detail: unknown, overrides: Partial<EventEnvelope> = {}): Promise<Outcome> =>
@@ -68,7 +86,7 @@ export function envelope(detailType: string, detail: unknown, overrides: Partial
     id: overrides.id ?? `evt-${uid()}`,
     'detail-type': detailType,
     source: role ? DEFAULT_SOURCES[role] : 'unknown',
-    account: '000000000000',
+    account: OWN_ACCOUNT,
     time: '2026-03-01T12:00:00Z',
     region: LOCAL_REGION,
     resources: [],

@@ -11,7 +11,16 @@ import { keys } from '../../shared/adapters/dynamodb/keys.ts';
 export async function seedPlacements(
   db: DynamoDBDocumentClient,
   table: string,
-  spec: { count: number; prefix: string; publication: PublicationRecord; reliesOn: GrantRef[]; channels?: string[]; concurrency?: number },
+  spec: {
+    count: number;
+    prefix: string;
+    publication: PublicationRecord;
+    reliesOn: GrantRef[];
+    channels?: string[];
+    concurrency?: number;
+    /** Written as is: lets a test seed what the edge would now refuse (placements stored before the bounds). */
+    url?: string;
+  },
 ): Promise<PlacementRecord[]> {
   const channels = spec.channels ?? [spec.publication.channel];
   const placements: PlacementRecord[] = Array.from({ length: spec.count }, (_, i) => ({
@@ -19,6 +28,7 @@ export async function seedPlacements(
     placementId: `${spec.prefix}-${i}`,
     assetId: spec.publication.assetId,
     publicationId: spec.publication.publicationId,
+    ...(spec.url === undefined ? {} : { url: spec.url }),
     twinIds: spec.publication.twinIds,
     licensee: spec.publication.licensee,
     territories: spec.publication.territories,

@@ -144,6 +144,35 @@ describe('narrowing and expiry', () => {
     ]);
   });
 
+  it("an amendment that drops a territory takes down only the placements live there, whatever the publication's territories", async () => {
+    const w = world('2026-03-01T12:00:00Z', 3600);
+    const id = ids();
+    await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent }));
+    const pub = publicationDetail({ twinIds: [id.twin], territories: ['SE', 'DE'] });
+    await w.send('Publication Requested', pub);
+    const live = (territories: string[]) =>
+      publishedDetail({ assetId: pub.assetId, channel: pub.channel, publicationId: pub.publicationId, twinIds: [id.twin], territories });
+    const [inSe, inDe] = [live(['SE']), live(['DE'])];
+    await w.send('Asset Published', inSe);
+    await w.send('Asset Published', inDe);
+    await w.send(
+      'Consent Granted',
+      grantDetail({
+        grantId: id.grant,
+        twinId: id.twin,
+        talentId: id.talent,
+        version: 2,
+        scope: { ...grantDetail().scope, territories: ['SE', 'US'] },
+      }),
+    );
+    await runReevaluations(w.deps, w.publisher);
+    expect(w.publisher.ofType('Takedown Requested')).toMatchObject([{ placementId: inDe.placementId, reason: 'SCOPE_NARROWED' }]);
+    expect(await w.deps.store.getPlacement(pub.channel, inSe.placementId)).toMatchObject({
+      status: 'live',
+      reliesOn: [{ twinId: id.twin, grantId: id.grant, version: 2 }],
+    });
+  });
+
   it('an amendment that only widens re-evaluates nothing', async () => {
     const { send, publisher, id } = await livePlacements(1);
     await send(

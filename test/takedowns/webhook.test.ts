@@ -17,12 +17,13 @@ import {
 } from '../../shared/adapters/webhook/channel-directory.ts';
 import { KeyedLimiter } from '../../shared/adapters/webhook/concurrency-limiter.ts';
 import { DEPLOYED_RETRY_POLICY, LOCAL_RETRY_POLICY, type RetryPolicy } from '../../shared/model/delivery/retry-policy.ts';
-import { DELIVERY_HEADER } from '../../shared/adapters/webhook/signature.ts';
+import { DELIVERY_HEADER, WEBHOOK_ID_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../../shared/adapters/webhook/signature.ts';
 import type { EventEnvelope, OutboundEvent } from '../../shared/model/events/envelope.ts';
 import type { EventPublisher } from '../../shared/ports/ports.ts';
+import type { ConsentStore } from '../../shared/ports/consent-store.ts';
 import { dueKeys } from '../../shared/adapters/dynamodb/keys.ts';
 import { deliverTakedown, type DeliverOptions, type WebhookDeps } from '../../shared/use-cases/deliver-takedown.ts';
-import { httpWebhookSender } from '../../shared/adapters/webhook/webhook-delivery.ts';
+import { createHttpWebhookSender, httpWebhookSender } from '../../shared/adapters/webhook/webhook-delivery.ts';
 import { startPartner, type PartnerServer, type ReceivedRequest } from '../channels/partner-server.ts';
 import { grantDetail, ids, publishedDetail } from '../support/fixtures.ts';
 import { db, envelope, tables, world } from '../support/harness.ts';
@@ -73,7 +74,7 @@ async function takedownOn(channel: string) {
 }
 
 const directory = (channel: string, url: string): ChannelDirectory =>
-  new StaticChannelDirectory(new Map([[channel, { url, secret: SECRET }]]));
+  new StaticChannelDirectory(new Map([[channel, { url, secrets: [SECRET] }]]));
 
 /** The retry the sweeper would fire, read by its exact key; removed as the sweeper does after firing it. */
 async function takeRetry(t: { takedownId: string; tables: { dueNamespace: string } }, attempt: number, dueAt: string) {
@@ -101,7 +102,9 @@ describe('webhook connector: delivery', () => {
     expect(req!.signatureValid).toBe(true);
     expect(req!.method).toBe('POST');
     expect(req!.headers['content-type']).toBe('application/json');
+    expect(req!.headers[WEBHOOK_ID_HEADER]).toBe(t.takedownId);
     expect(req!.headers[DELIVERY_HEADER]).toBe(t.takedownId);
+    expect(req!.legacySignatureValid).toBe(true);
     expect(req!.body.toString('utf8')).toBe(JSON.stringify(t.requested));
     expect(JSON.parse(req!.body.toString('utf8'))).toEqual(t.requested);
 
@@ -120,8 +123,11 @@ describe('webhook connector: delivery', () => {
     const server = await scriptedPartner([503, 200]);
     const t = await takedownOn('web');
     const channels = directory('web', server.url);
+    // The wall clock of the signatures moves 40 s between the attempts (the partner allows 5 minutes).
+    let wall = Date.now() - 20_000;
+    const opts: DeliverOptions = { ...OPTS, sender: createHttpWebhookSender({ now: () => wall }) };
 
-    const first = await deliverTakedown(t.deps, channels, { envelope: t.requested, takedownId: t.takedownId, attempt: 1 }, POLICY, OPTS);
+    const first = await deliverTakedown(t.deps, channels, { envelope: t.requested, takedownId: t.takedownId, attempt: 1 }, POLICY, opts);
     const dueAt = '2035-06-01T12:00:00.500Z';
     expect(first).toEqual({ kind: 'retry', error: 'HTTP 503 Service Unavailable', dueAt });
     expect(t.publisher.ofType('Takedown Failed')).toEqual([
@@ -137,11 +143,16 @@ describe('webhook connector: delivery', () => {
 
     // The sweeper turns the due item into `Takedown Delivery Due` { takedownId, attempt }.
     t.clock.set(dueAt);
-    const second = await deliverTakedown(t.deps, channels, { takedownId: t.takedownId, attempt: retry!.payload.attempt }, POLICY, OPTS);
+    wall += 40_000;
+    const second = await deliverTakedown(t.deps, channels, { takedownId: t.takedownId, attempt: retry!.payload.attempt }, POLICY, opts);
     expect(second).toEqual({ kind: 'delivered', httpStatus: 200 });
     expect(server.received).toHaveLength(2);
     expect(server.received.every((r) => r.signatureValid)).toBe(true);
     expect(server.received[1]!.body.equals(server.received[0]!.body)).toBe(true);
+    // Re-signed, not replayed: same webhook-id, a timestamp 40 s later.
+    const [a, b] = server.received.map((r) => r.headers);
+    expect(b![WEBHOOK_ID_HEADER]).toBe(a![WEBHOOK_ID_HEADER]);
+    expect(Number(b![WEBHOOK_TIMESTAMP_HEADER]) - Number(a![WEBHOOK_TIMESTAMP_HEADER])).toBe(40);
     expect(server.received[1]!.body.toString('utf8')).toBe(JSON.stringify(t.requested));
     expect(t.publisher.ofType('Takedown Completed')).toEqual([{ ...t.facts, completedAt: dueAt }]);
     expect(await t.placementNow()).toMatchObject({ status: 'taken-down', takedown: { completedAt: dueAt } });
@@ -271,29 +282,37 @@ describe('webhook connector: delivery', () => {
   });
 
   it.each([
-    [
-      'while recording it on the placement',
-      (events: readonly OutboundEvent[]) => events.length === 0,
-      /recording attempt 1 on the placement failed/,
-    ],
-    ['while emitting Takedown Completed', (events: readonly OutboundEvent[]) => events.length > 0, /bus unavailable/],
-  ])('a failure after the attempt is committed (%s): the redelivery finishes it without a second POST', async (_when, failsOn, thrown) => {
+    ['while recording it on the placement', 'store' as const, /recording attempt 1 on the placement failed/],
+    ['while emitting Takedown Completed', 'bus' as const, /bus unavailable/],
+  ])('a failure after the attempt is committed (%s): the redelivery finishes it without a second POST', async (_when, failing, thrown) => {
     const server = await partner();
     const t = await takedownOn('web');
     const channels = directory('web', server.url('/status/200'));
     const input = { envelope: t.requested, takedownId: t.takedownId, attempt: 1 };
     let failed = false;
-    const flaky: EventPublisher = {
-      publish: async (events) => {
-        if (!failed && failsOn(events)) {
-          failed = true;
-          throw new Error('bus unavailable');
-        }
-        await t.publisher.publish(events);
-      },
+    const failOnce = () => {
+      failed = true;
+      throw new Error(failing === 'bus' ? 'bus unavailable' : 'table unavailable');
+    };
+    const flaky = {
+      ...t.deps,
+      publisher: {
+        publish: async (events: readonly OutboundEvent[]) => {
+          if (failing === 'bus' && !failed && events.length > 0) failOnce();
+          await t.publisher.publish(events);
+        },
+      } satisfies EventPublisher,
+      store: Object.create(t.deps.store, {
+        commitPlacementUpdate: {
+          value: async (change: Parameters<ConsentStore['commitPlacementUpdate']>[0]) => {
+            if (failing === 'store' && !failed) failOnce();
+            await t.deps.store.commitPlacementUpdate(change);
+          },
+        },
+      }) as ConsentStore,
     };
 
-    await expect(deliverTakedown({ ...t.deps, publisher: flaky }, channels, input, POLICY, OPTS)).rejects.toThrow(thrown);
+    await expect(deliverTakedown(flaky, channels, input, POLICY, OPTS)).rejects.toThrow(thrown);
     expect(failed).toBe(true);
     expect(t.publisher.ofType('Takedown Completed')).toEqual([]);
     expect(await deliverTakedown(t.deps, channels, input, POLICY, OPTS)).toEqual({ kind: 'duplicate' });
@@ -397,11 +416,11 @@ describe('channel directory', () => {
     const path = join(dir, 'channels.json');
     await writeFile(path, channelsJson('http://127.0.0.1:9/takedowns'));
     const channels = new FileChannelDirectory(path);
-    expect(await channels.webhook('web')).toEqual({ url: 'http://127.0.0.1:9/takedowns', secret: SECRET });
+    expect(await channels.webhook('web')).toEqual({ url: 'http://127.0.0.1:9/takedowns', secrets: [SECRET] });
     expect(await channels.webhook('instagram')).toBeUndefined();
     expect(await channelDirectoryFromEnv({ CHANNELS_FILE: path }).webhook('web')).toEqual({
       url: 'http://127.0.0.1:9/takedowns',
-      secret: SECRET,
+      secrets: [SECRET],
     });
   });
 
@@ -416,7 +435,7 @@ describe('channel directory', () => {
     };
     const channels = new SecretChannelDirectory(client, 'arn:aws:secretsmanager:us-east-1:1:secret:channels', { now: () => now });
     const [a, b] = await Promise.all([channels.webhook('web'), channels.webhook('web')]);
-    expect(a).toEqual({ url: 'https://partner.example/v1', secret: SECRET });
+    expect(a).toEqual({ url: 'https://partner.example/v1', secrets: [SECRET] });
     expect(b).toEqual(a);
     expect(requests).toEqual([{ SecretId: 'arn:aws:secretsmanager:us-east-1:1:secret:channels' }]);
     now = 5 * 60_000 - 1;
@@ -425,6 +444,17 @@ describe('channel directory', () => {
     expect((await channels.webhook('web'))?.url).toBe('https://partner.example/v2');
     expect(requests).toHaveLength(2);
     expect(await channels.webhook('tiktok')).toBeUndefined();
+  });
+
+  it('from Secrets Manager during a rotation: "secrets" lists both, the new one first', async () => {
+    const next = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const client: SecretsReader = {
+      send: async () => ({ SecretString: JSON.stringify({ web: { url: 'https://partner.example/r', secrets: [next, SECRET] } }) }),
+    };
+    expect(await new SecretChannelDirectory(client, 'channels').webhook('web')).toEqual({
+      url: 'https://partner.example/r',
+      secrets: [next, SECRET],
+    });
   });
 
   it('an invalid secret fails without quoting the secret, and is read again at the next lookup', async () => {
@@ -449,7 +479,7 @@ describe('channel directory', () => {
     const client: SecretsReader = { send: async () => ({ SecretString: channelsJson('https://partner.example/s') }) };
     expect(await channelDirectoryFromEnv({ CHANNELS_SECRET_ARN: 'arn:secret' }, () => client).webhook('web')).toEqual({
       url: 'https://partner.example/s',
-      secret: SECRET,
+      secrets: [SECRET],
     });
     expect(channelDirectoryFromEnv({})).toBe(emptyChannelDirectory);
     expect(() => channelDirectoryFromEnv({ CHANNELS_SECRET_ARN: 'arn:secret', CHANNELS_FILE: '/tmp/x.json' })).toThrow(/not both/);

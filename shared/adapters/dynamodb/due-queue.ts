@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DueItem } from '../../model/due-item.ts';
 import type { DueQueue } from '../../ports/due-queue.ts';
 import { DUE_SHARDS, dueKeys } from './keys.ts';
@@ -40,7 +40,10 @@ export class DynamoDueQueue implements DueQueue {
     );
     return pages
       .flatMap((p) => p.Items ?? [])
-      .map(({ dueAt, kind, id, payload }) => ({ dueAt, kind, id, payload }) as DueItem)
+      .map(
+        ({ dueAt, kind, id, payload, failures }) =>
+          ({ dueAt, kind, id, payload, ...(failures === undefined ? {} : { failures }) }) as DueItem,
+      )
       .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
   }
 
@@ -50,5 +53,15 @@ export class DynamoDueQueue implements DueQueue {
 
   async remove(item: DueItem): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: dueKeys.item(item.dueAt, item.kind, item.id, this.namespace) }));
+  }
+
+  async move(item: DueItem, next: DueItem): Promise<void> {
+    const from = dueKeys.item(item.dueAt, item.kind, item.id, this.namespace);
+    const put = duePut(this.table, next, this.namespace);
+    if (from.pk === put.Put.Item.pk && from.sk === put.Put.Item.sk) {
+      await this.schedule(next);
+      return;
+    }
+    await this.db.send(new TransactWriteCommand({ TransactItems: [put, { Delete: { TableName: this.table, Key: from } }] }));
   }
 }

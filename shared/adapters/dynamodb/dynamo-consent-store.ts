@@ -1,5 +1,18 @@
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ReceiptLeasedError } from '../../ports/errors.ts';
 import type { Grant } from '../../model/consent/grant.ts';
+import type { DueItem } from '../../model/due-item.ts';
 import type { ConsentStore } from '../../ports/consent-store.ts';
 import { auditKeys, keys } from './keys.ts';
 import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Receipt, UsageRecord } from '../../model/records.ts';
@@ -7,7 +20,8 @@ import { duePut } from './due-queue.ts';
 import { receiptPut } from './receipt-put.ts';
 import { placementItems, takedownItem } from './placement-items.ts';
 import { auditPut } from './audit-put.ts';
-import { transactWithReceipt, type TransactItem } from './transactions.ts';
+import { putAll } from './batch-writes.ts';
+import { fitsOneTransaction, transactWithReceipt, type TransactItem } from './transactions.ts';
 import type { TableNames } from './table-names.ts';
 
 export type { TableNames };
@@ -22,18 +36,85 @@ export class DynamoConsentStore implements ConsentStore {
   ) {}
 
   async getReceipt(kind: string, businessId: string): Promise<Receipt | undefined> {
-    const item = await this.get(keys.receipt(kind, businessId));
+    // The receipt and its PUBLISHED mark share a partition: one consistent Query reads both.
+    const items = await this.queryAll({
+      TableName: this.tables.consent,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.receipt(kind, businessId).pk },
+      ConsistentRead: true,
+    });
+    const item = items.find((i) => i.sk === keys.receipt(kind, businessId).sk);
     if (item === undefined) return undefined;
-    return { ...(strip(item) as Omit<Receipt, 'outbox'>), outbox: JSON.parse(item.outbox as string) };
+    const outbox = JSON.parse(item.outbox as string) as Receipt['outbox'];
+    // `published` on the receipt itself: written by versions before the PUBLISHED item.
+    const published =
+      outbox.length === 0 || item.published === true || items.some((i) => i.sk === keys.receiptPublished(kind, businessId).sk);
+    const { published: _legacy, outbox: _outbox, ...rest } = strip(item);
+    return { ...(rest as Omit<Receipt, 'outbox' | 'published'>), outbox, published };
+  }
+
+  async takeLease(receipt: Receipt, until: string): Promise<void> {
+    const { kind, businessId, leaseUntil } = receipt;
+    const seen = leaseUntil === undefined ? 'attribute_not_exists(leaseUntil)' : 'leaseUntil = :seen';
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tables.consent,
+                Key: keys.receipt(kind, businessId),
+                UpdateExpression: 'SET leaseUntil = :until',
+                ConditionExpression: `attribute_exists(pk) AND ${seen} AND (attribute_not_exists(published) OR published = :false)`,
+                ExpressionAttributeValues: {
+                  ':until': until,
+                  ':false': false,
+                  ...(leaseUntil === undefined ? {} : { ':seen': leaseUntil }),
+                },
+              },
+            },
+            {
+              ConditionCheck: {
+                TableName: this.tables.consent,
+                Key: keys.receiptPublished(kind, businessId),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      // A failed condition or a conflict: another run took the lease or published meanwhile.
+      if (error instanceof TransactionCanceledException) {
+        throw new ReceiptLeasedError(`${kind} ${businessId}: another run took the publishing lease first`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async releaseLease({ kind, businessId, leaseUntil }: Receipt): Promise<void> {
+    if (leaseUntil === undefined) return;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.consent,
+          Key: keys.receipt(kind, businessId),
+          UpdateExpression: 'REMOVE leaseUntil',
+          ConditionExpression: 'leaseUntil = :mine',
+          ExpressionAttributeValues: { ':mine': leaseUntil },
+        }),
+      );
+    } catch (error) {
+      // Taken over since: not ours to give back.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async markPublished(kind: string, businessId: string): Promise<void> {
     await this.db.send(
-      new UpdateCommand({
+      new PutCommand({
         TableName: this.tables.consent,
-        Key: keys.receipt(kind, businessId),
-        UpdateExpression: 'SET published = :true',
-        ExpressionAttributeValues: { ':true': true },
+        Item: { ...keys.receiptPublished(kind, businessId), type: 'receipt-published' },
       }),
     );
   }
@@ -69,12 +150,12 @@ export class DynamoConsentStore implements ConsentStore {
       },
       { Put: { TableName: this.tables.consent, Item: { ...keys.grant(grant.twinId, grant.grantId), type: 'grant', ...grant } } },
       ...this.auditPuts(audit),
-      ...due.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace)),
+      ...this.duePuts(due),
     ]);
   }
 
   async commitRevocation(change: Parameters<ConsentStore['commitRevocation']>[0]): Promise<void> {
-    const { grantId, twinId, revokedAt, reason, previous, receipt, audit } = change;
+    const { grantId, twinId, revokedAt, reason, previous, receipt, audit, due = [] } = change;
     const grantKnown = previous?.version !== undefined && previous.twinId !== undefined;
     await transactWithReceipt(this.db, this.receiptPut(receipt), [
       {
@@ -98,11 +179,12 @@ export class DynamoConsentStore implements ConsentStore {
           ]
         : []),
       ...this.auditPuts(audit),
+      ...this.duePuts(due),
     ]);
   }
 
-  async commitDecision({ receipt, audit, usage, publication }: Parameters<ConsentStore['commitDecision']>[0]): Promise<void> {
-    const items: TransactItem[] = [...this.auditPuts(audit), ...this.usagePuts(usage)];
+  async commitDecision({ receipt, audit, usage, publication, due = [] }: Parameters<ConsentStore['commitDecision']>[0]): Promise<void> {
+    const items: TransactItem[] = [...this.auditPuts(audit), ...this.usagePuts(usage), ...this.duePuts(due)];
     if (publication !== undefined) {
       items.push({ Put: { TableName: this.tables.consent, Item: { ...keys.publication(publication.publicationId), ...publication } } });
       if (publication.approved) {
@@ -135,9 +217,8 @@ export class DynamoConsentStore implements ConsentStore {
 
   async commitPlacement({ placement, receipt, audit, usage, due }: Parameters<ConsentStore['commitPlacement']>[0]): Promise<void> {
     const [record, ...index] = placementItems(placement);
-    await transactWithReceipt(this.db, this.receiptPut(receipt), [
+    const core: TransactItem[] = [
       { Put: { TableName: this.tables.consent, Item: record!, ConditionExpression: 'attribute_not_exists(pk)' } },
-      ...index.map((Item) => ({ Put: { TableName: this.tables.consent, Item } })),
       // The grants must still be as read: a revocation or amendment committed in between
       // cancels this write, and the placement is decided again against the new state.
       ...placement.reliesOn.map((g) => ({
@@ -149,10 +230,42 @@ export class DynamoConsentStore implements ConsentStore {
         },
       })),
       ...(placement.takedown ? [{ Put: { TableName: this.tables.consent, Item: takedownItem(placement) } }] : []),
-      ...this.auditPuts(audit),
-      ...this.usagePuts(usage),
-      ...due.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace)),
+      ...this.duePuts(due),
+    ];
+    const indexPuts = index.map((Item) => ({ Put: { TableName: this.tables.consent, Item } }));
+    const appendOnly = [...this.auditPuts(audit), ...this.usagePuts(usage)];
+    const receiptPut = this.receiptPut(receipt);
+    if (fitsOneTransaction([receiptPut, ...core, ...indexPuts, ...appendOnly])) {
+      await transactWithReceipt(this.db, receiptPut, [...core, ...indexPuts, ...appendOnly]);
+      return;
+    }
+    // Too many twins for one transaction (2 + 5 per twin items): written in steps.
+    // 1. The index items, first: alone they point at nothing (readers skip a missing
+    //    placement), and once the placement exists a revocation always finds it.
+    await putAll(this.db, this.tables.consent, index);
+    // 2. The placement, its conditions, takedown and receipt, with a note of what is left.
+    const pending = { audit, usage };
+    await transactWithReceipt(this.db, receiptPut, [
+      ...core,
+      { Put: { TableName: this.tables.consent, Item: { ...pendingKey(receipt), type: 'pending', writes: JSON.stringify(pending) } } },
     ]);
+    // 3. The audit lines and usage, each at most once; a redelivery does this if we crash first.
+    await this.applyPending(receipt, pending);
+  }
+
+  async completeCommit(kind: string, businessId: string): Promise<void> {
+    const item = await this.get(keys.pendingWrites(kind, businessId));
+    if (item === undefined) return;
+    await this.applyPending({ kind, businessId }, JSON.parse(item.writes as string) as PendingWrites);
+  }
+
+  /** Writes the append-only items a split commit left, skipping those already there, then drops the note. */
+  private async applyPending(receipt: Pick<Receipt, 'kind' | 'businessId'>, pending: PendingWrites): Promise<void> {
+    const puts = [...this.auditPuts(pending.audit), ...this.usagePuts(pending.usage)];
+    for (let i = 0; i < puts.length; i += PENDING_CONCURRENCY) {
+      await Promise.all(puts.slice(i, i + PENDING_CONCURRENCY).map(({ Put }) => putOnce(this.db, Put)));
+    }
+    await this.db.send(new DeleteCommand({ TableName: this.tables.consent, Key: pendingKey(receipt) }));
   }
 
   async commitPlacementUpdate({ placement, receipt, audit }: Parameters<ConsentStore['commitPlacementUpdate']>[0]): Promise<void> {
@@ -177,6 +290,10 @@ export class DynamoConsentStore implements ConsentStore {
 
   private receiptPut(receipt: Receipt) {
     return receiptPut(this.tables.consent, receipt);
+  }
+
+  private duePuts(items: readonly DueItem[]) {
+    return items.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace));
   }
 
   private auditPuts(records: AuditRecord[]) {
@@ -207,6 +324,28 @@ export class DynamoConsentStore implements ConsentStore {
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
     return items;
+  }
+}
+
+/** The audit lines and usage a commit split into steps has still to write. */
+interface PendingWrites {
+  audit: AuditRecord[];
+  usage: UsageRecord[];
+}
+
+/** Append-only writes of a split commit in flight at once. */
+const PENDING_CONCURRENCY = 10;
+
+function pendingKey(receipt: Pick<Receipt, 'kind' | 'businessId'>) {
+  return keys.pendingWrites(receipt.kind, receipt.businessId);
+}
+
+/** A conditional Put of an append-only item: one already there (an earlier, interrupted run wrote it) is left as is. */
+async function putOnce(db: DynamoDBDocumentClient, put: PutCommandInput): Promise<void> {
+  try {
+    await db.send(new PutCommand(put));
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
 }
 

@@ -1,4 +1,5 @@
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryAttempt, DeliveryRecord, DeliveryStore } from '../../ports/delivery-store.ts';
 import { duePut } from './due-queue.ts';
 import { dueKeys } from './keys.ts';
@@ -44,6 +45,68 @@ export class DynamoDeliveryStore implements DeliveryStore {
         },
       },
       ...(due === undefined ? [] : [duePut(this.table, due, this.dueNamespace)]),
+      // Listed for operators while it is failed; the entry follows the delivery when it settles.
+      ...(delivery.status === 'failed' || previous?.status === 'failed' ? [this.failedEntry(delivery)] : []),
     ]);
+  }
+
+  async failedOfChannel(channel: string): Promise<string[]> {
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: '#status = :failed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pk': dueKeys.failedDeliveries(channel), ':failed': 'failed' },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      ids.push(...(out.Items ?? []).map((i) => i.takedownId as string));
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+    return ids;
+  }
+
+  async close(takedownId: string, reason: string, at: string): Promise<boolean> {
+    const delivery = await this.get(takedownId);
+    if (delivery === undefined || (delivery.status !== 'failed' && delivery.status !== 'pending')) return false;
+    const closed: DeliveryRecord = { ...delivery, status: 'closed', closedReason: reason, updatedAt: at };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...dueKeys.delivery(takedownId), type: 'delivery', ...closed },
+                ConditionExpression: 'attempts = :attempts AND #status = :status',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':attempts': delivery.attempts, ':status': delivery.status },
+              },
+            },
+            ...(delivery.status === 'failed' ? [this.failedEntry(closed)] : []),
+          ],
+        }),
+      );
+    } catch (error) {
+      // An attempt was recorded meanwhile: read again and decide again.
+      if (error instanceof TransactionCanceledException) return this.close(takedownId, reason, at);
+      throw error;
+    }
+    return true;
+  }
+
+  private failedEntry(delivery: DeliveryRecord) {
+    const { takedownId, channel, status, attempts, updatedAt } = delivery;
+    return {
+      Put: {
+        TableName: this.table,
+        Item: { ...dueKeys.failedDelivery(channel, takedownId), type: 'failed-delivery', takedownId, channel, status, attempts, updatedAt },
+      },
+    };
   }
 }

@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, placementRefsPage, realSleep } from './batch-reads.ts';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { transact, type TransactItem } from './transactions.ts';
 import type { GrantRef } from '../../model/consent/grant.ts';
 import type { DueItem } from '../../model/due-item.ts';
 import { duePut } from './due-queue.ts';
@@ -131,12 +132,11 @@ export class DynamoFanoutStore implements FanoutStore {
     );
   }
 
-  private async transact(items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<void> {
+  private async transact(items: TransactItem[]): Promise<void> {
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      await transact(this.db, items);
     } catch (error) {
-      if (error instanceof TransactionCanceledException)
-        throw new StaleReadError('placements changed while being re-evaluated', { cause: error });
+      if (error instanceof StaleReadError) throw new StaleReadError('placements changed while being re-evaluated', { cause: error });
       throw error;
     }
   }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Key layout of the consent table (single-table design, `pk`/`sk` strings).
  *
@@ -12,12 +14,24 @@
  * | asset's approvals   | ASSET#<assetId>             | PUBLICATION#<channel>#<pubId>  |
  * | takedown            | TAKEDOWN#<takedownId>       | TAKEDOWN                       |
  * | receipt (outbox)    | RECEIPT#<kind>#<businessId> | RECEIPT                        |
+ * | writes left (split) | RECEIPT#<kind>#<businessId> | PENDING                        |
+ * | its outbox was sent | RECEIPT#<kind>#<businessId> | PUBLISHED                      |
  *
  * All grants of a twin are one strongly consistent Query on the base table, so a decision
  * costs one round trip per twin and never reads a lagging index.
- * Id parts are URI-encoded so that an id containing `#` cannot forge another key.
+ * Id parts are URI-encoded so that an id containing `#` cannot forge another key. An
+ * encoded part longer than MAX_PART_BYTES (an id of up to 256 characters can encode to 2,304
+ * bytes) is replaced by `=` and its SHA-256 in base64url (`=` never appears in an encoded
+ * part), so that every key stays within DynamoDB's limits (2,048 bytes for a partition key,
+ * 1,024 for a sort key) however its ids are spelled: the longest key, two parts and a
+ * prefix, is under 850 bytes.
  */
-const part = (value: string): string => encodeURIComponent(value);
+export const MAX_PART_BYTES = 400;
+
+function part(value: string): string {
+  const encoded = encodeURIComponent(value);
+  return encoded.length <= MAX_PART_BYTES ? encoded : `=${createHash('sha256').update(value, 'utf8').digest('base64url')}`;
+}
 
 export const keys = {
   twin: (twinId: string) => `TWIN#${part(twinId)}`,
@@ -35,6 +49,10 @@ export const keys = {
   assetApprovalPrefix: (channel: string) => `PUBLICATION#${part(channel)}#`,
   takedown: (takedownId: string) => ({ pk: `TAKEDOWN#${part(takedownId)}`, sk: 'TAKEDOWN' }),
   receipt: (kind: string, businessId: string) => ({ pk: `RECEIPT#${part(kind)}#${part(businessId)}`, sk: 'RECEIPT' }),
+  /** What a commit too large for one transaction has still to write (see DynamoConsentStore.commitPlacement). */
+  pendingWrites: (kind: string, businessId: string) => ({ pk: keys.receipt(kind, businessId).pk, sk: 'PENDING' }),
+  /** A small item beside the receipt: marking the outbox sent costs one write unit, whatever the outbox's size. */
+  receiptPublished: (kind: string, businessId: string) => ({ pk: `RECEIPT#${part(kind)}#${part(businessId)}`, sk: 'PUBLISHED' }),
 };
 
 /**
@@ -73,6 +91,13 @@ export const dueKeys = {
   },
   job: (jobId: string) => ({ pk: `JOB#${part(jobId)}`, sk: 'JOB' }),
   delivery: (takedownId: string) => ({ pk: `DELIVERY#${part(takedownId)}`, sk: 'DELIVERY' }),
+  /**
+   * A channel's deliveries that failed finally, for an operator to re-drive them: one item
+   * per takedown, its `status` kept in step with the delivery (`failed` until settled).
+   * The second `#` keeps these apart from `delivery` keys, whose ids are encoded.
+   */
+  failedDeliveries: (channel: string) => `DELIVERY#CHANNEL#${part(channel)}`,
+  failedDelivery: (channel: string, takedownId: string) => ({ pk: dueKeys.failedDeliveries(channel), sk: `FAILED#${part(takedownId)}` }),
 };
 
 function shardOf(text: string): number {
@@ -80,3 +105,28 @@ function shardOf(text: string): number {
   for (let i = 0; i < text.length; i++) hash = (hash * 31 + text.charCodeAt(i)) >>> 0;
   return hash % DUE_SHARDS;
 }
+
+/**
+ * The first part of every partition key, by kind of item: what IAM's `dynamodb:LeadingKeys`
+ * can tell apart. The construct grants each function writes under the prefixes it needs
+ * (infra/function-access.ts); a new kind of item needs its prefix added there too.
+ */
+export const PK_PREFIXES = {
+  twin: 'TWIN#',
+  grant: 'GRANT#',
+  placement: 'PLACEMENT#',
+  publication: 'PUBLICATION#',
+  asset: 'ASSET#',
+  takedown: 'TAKEDOWN#',
+  receipt: 'RECEIPT#',
+  due: 'DUE#',
+  job: 'JOB#',
+  delivery: 'DELIVERY#',
+} as const;
+
+export type PkPrefix = (typeof PK_PREFIXES)[keyof typeof PK_PREFIXES];
+
+/** The audit table's partition-key prefixes: audit lines per twin, usage per talent. */
+export const AUDIT_PK_PREFIXES = { twin: 'TWIN#', talent: 'TALENT#' } as const;
+
+export type AuditPkPrefix = (typeof AUDIT_PK_PREFIXES)[keyof typeof AUDIT_PK_PREFIXES];

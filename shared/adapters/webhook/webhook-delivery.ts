@@ -1,27 +1,28 @@
 /**
- * One attempt to deliver a `Takedown Requested` envelope to a webhook channel.
- * It decides nothing about retries (see retry-policy.ts) and never rejects for network or
+ * One attempt to deliver a `Takedown Requested` envelope to a webhook channel, signed at
+ * the moment it is sent (a retry carries a fresh `webhook-timestamp` and signatures over
+ * the same body bytes; see signature.ts). It decides nothing about retries (see retry-policy.ts) and never rejects for network or
  * HTTP failures, so the caller can always record the attempt and move on. It does reject
  * with RangeError for a timeoutMs that is not a positive integer: that is a wiring bug.
  */
 import { STATUS_CODES } from 'node:http';
-import { DELIVERY_HEADER, SIGNATURE_HEADER, signBody } from './signature.ts';
+import { signatureHeaders } from './signature.ts';
 import { describeFetchError } from './fetch-errors.ts';
 import type { WebhookOutcome } from '../../model/delivery/webhook-outcome.ts';
+import type { WebhookChannel } from '../../ports/channel-directory.ts';
 import type { WebhookSender } from '../../ports/webhook-sender.ts';
 
 export type { WebhookOutcome };
 
-export interface WebhookTarget {
-  url: string;
-  secret: string;
-}
+export type WebhookTarget = WebhookChannel;
 
 export interface DeliveryOptions {
-  /** Sent as `x-twinguard-delivery`: the takedownId, the partner's idempotency key. */
+  /** Sent as `webhook-id` (and `x-twinguard-delivery`): the takedownId, the partner's idempotency key. */
   deliveryId: string;
   /** Budget until the response headers arrive; the response body is never awaited. */
   timeoutMs: number;
+  /** The wall clock that stamps `webhook-timestamp`, in ms; partners compare it with theirs. @default Date.now */
+  now?: () => number;
 }
 
 // 408 and 429 are the 4xx codes that say "not now" rather than "not this".
@@ -35,15 +36,15 @@ export async function deliverWebhook(body: string, channel: WebhookTarget, opts:
   }
   // Encode once so the signed bytes and the sent bytes cannot differ.
   const bytes = Buffer.from(body, 'utf8');
+  // Signed here, just before the POST (after any wait for a concurrency slot), so the
+  // timestamp is as fresh as it can be.
+  const timestamp = Math.floor((opts.now ?? Date.now)() / 1000);
+  const signed = signatureHeaders({ id: opts.deliveryId, timestamp, body: bytes, secrets: channel.secrets });
   let response: Response;
   try {
     response = await fetch(channel.url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [DELIVERY_HEADER]: opts.deliveryId,
-        [SIGNATURE_HEADER]: signBody(bytes, channel.secret),
-      },
+      headers: { 'content-type': 'application/json', ...signed },
       body: bytes,
       // A redirect would re-send a signed takedown to a host nobody configured.
       redirect: 'manual',
@@ -82,5 +83,16 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** The `WebhookSender` port over `fetch`. */
-export const httpWebhookSender: WebhookSender = { send: deliverWebhook };
+export interface HttpWebhookSenderOptions {
+  /** The wall clock that stamps `webhook-timestamp`, in ms. @default Date.now */
+  now?: () => number;
+}
+
+/** The `WebhookSender` port over `fetch`, with its own wall clock (a test may set one). */
+export function createHttpWebhookSender(options: HttpWebhookSenderOptions = {}): WebhookSender {
+  const { now } = options;
+  return { send: (body, channel, opts) => deliverWebhook(body, channel, now === undefined ? opts : { ...opts, now }) };
+}
+
+/** The `WebhookSender` port over `fetch`, stamping with `Date.now`. */
+export const httpWebhookSender: WebhookSender = createHttpWebhookSender();

@@ -13,11 +13,13 @@ export interface Gap {
  *
  * The status checks (licensee, revocation, validity window) come first and stand alone:
  * a grant that belongs to another brand, or no longer holds, says nothing useful about
- * its scope. Scope checks are all reported together, so a studio can fix a request in one go.
+ * its scope. A grant of another licensee is described by nothing of its own (not its id,
+ * not its licensee): `decide` does not even show it to the requester, and this stays safe
+ * if another caller ever does. Scope checks are all reported together, so a studio can fix a request in one go.
  */
 export function gapsOf(grant: Grant, use: IntendedUse, now: Date): Gap[] {
   if (grant.licensee !== use.licensee) {
-    return [gap('LICENSEE_MISMATCH', `grant ${grant.grantId} is licensed to ${grant.licensee}, not ${use.licensee}`)];
+    return [gap('LICENSEE_MISMATCH', `the grant is not licensed to ${use.licensee}`)];
   }
   if (grant.revokedAt !== undefined) {
     return [gap('CONSENT_REVOKED', `grant ${grant.grantId} was revoked at ${grant.revokedAt}`)];

@@ -26,19 +26,34 @@ export function decide(twinIds: string[], grantsByTwin: ReadonlyMap<string, Gran
   return { approved: true, grants: covering.map(refOf), covering };
 }
 
-/** Finds a covering grant for one twin, or all the reasons none covers. */
+/**
+ * Reasons given per uncovered twin, at most: a twin may hold any number of grants, and a
+ * denial, its audit lines and its event must stay bounded. The first ones, by grant id.
+ */
+export const MAX_REASONS_PER_TWIN = 10;
+
+/**
+ * Finds a covering grant for one twin, or the reasons none covers (at most MAX_REASONS_PER_TWIN).
+ *
+ * Confidentiality: only the grants licensed to the requester (`use.licensee`) are
+ * considered, so a denial never names, counts or describes another licensee's grants.
+ * A twin whose grants all belong to others is denied exactly as a twin without any grant
+ * (`NO_CONSENT`, same message): the requester cannot even learn that another brand works
+ * with the talent. `LICENSEE_MISMATCH` is therefore never given as a denial reason.
+ */
 export function coverTwin(twinId: string, grants: Grant[], use: IntendedUse, now: Date): { grant: Grant } | { reasons: Reason[] } {
-  if (grants.length === 0) {
-    return { reasons: [{ twinId, code: 'NO_CONSENT', message: `no consent grant exists for twin ${twinId}` }] };
+  const own = grants.filter((g) => g.licensee === use.licensee);
+  if (own.length === 0) {
+    return { reasons: [{ twinId, code: 'NO_CONSENT', message: `no consent grant of twin ${twinId} is licensed to ${use.licensee}` }] };
   }
   const reasons: Reason[] = [];
   // Sorted so that the same state always picks the same grant (stable metering).
-  for (const grant of [...grants].sort(byGrantId)) {
+  for (const grant of own.sort(byGrantId)) {
     const gaps = gapsOf(grant, use, now);
     if (gaps.length === 0) return { grant };
     for (const g of gaps) reasons.push({ twinId, grantId: grant.grantId, ...g });
   }
-  return { reasons };
+  return { reasons: reasons.slice(0, MAX_REASONS_PER_TWIN) };
 }
 
 export function unique<T>(values: Iterable<T>): T[] {

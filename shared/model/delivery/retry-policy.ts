@@ -23,6 +23,25 @@ export interface BackoffPolicy {
 export interface RetryPolicy extends BackoffPolicy {
   /** Total attempts including the first delivery; after the last one, failure is final. */
   maxAttempts: number;
+  /**
+   * A final failure is not the end: the takedown is delivered again every this many
+   * milliseconds, one attempt at a time, until it succeeds, its channel confirms it on the
+   * bus, or an operator closes it (`npm run takedowns -- close`).
+   * @default DEFAULT_REDELIVERY_INTERVAL_MS (6 h)
+   */
+  redeliveryIntervalMs?: number;
+}
+
+/** Deployed: a finally failed takedown is delivered again every 6 hours. */
+export const DEFAULT_REDELIVERY_INTERVAL_MS = 6 * 3_600_000;
+/** Local runtime: every 5 seconds. */
+export const LOCAL_REDELIVERY_INTERVAL_MS = 5_000;
+
+/** The wait before the next redelivery of a finally failed takedown. */
+export function redeliveryDelayMs(policy: Pick<RetryPolicy, 'redeliveryIntervalMs'>): number {
+  const ms = policy.redeliveryIntervalMs ?? DEFAULT_REDELIVERY_INTERVAL_MS;
+  if (!(Number.isFinite(ms) && ms > 0)) throw new RangeError(`redeliveryIntervalMs must be positive, got ${ms}`);
+  return ms;
 }
 
 /** Local runtime: first retry within 1 s, then 2, 4, 8 s caps; gives up after ~15 s. */

@@ -1,17 +1,30 @@
 import { z } from 'zod/mini';
+import { isWellFormed, LIMITS } from './limits.ts';
 
 /**
  * Schemas of the inbound `detail` payloads (EVENTS.md). zod/mini keeps each Lambda bundle
  * small; unknown extra fields are stripped, as the contract allows.
  */
-const id = z.string().check(z.minLength(1, 'must be a non-empty id'), z.maxLength(256, 'must be at most 256 characters'));
+const wellFormed = z.refine((text) => typeof text !== 'string' || isWellFormed(text), 'must be valid Unicode (it holds a lone surrogate)');
+/** A string of at most `max` characters, well-formed Unicode. */
+const text = (max: number) => z.string().check(z.maxLength(max, `must be at most ${max} characters`), wellFormed);
+const id = z
+  .string()
+  .check(z.minLength(1, 'must be a non-empty id'), z.maxLength(LIMITS.id, `must be at most ${LIMITS.id} characters`), wellFormed);
 const time = z.iso.datetime({ message: 'must be an ISO-8601 UTC time such as 2026-01-01T00:00:00Z' });
-const name = z.string().check(z.minLength(1, 'must be a non-empty string'));
-const names = z.array(name);
-const nonEmptyNames = z.array(name).check(z.minLength(1, 'must list at least one value'));
+const name = z
+  .string()
+  .check(z.minLength(1, 'must be a non-empty string'), z.maxLength(LIMITS.name, `must be at most ${LIMITS.name} characters`), wellFormed);
+const atMostNames = z.maxLength(LIMITS.names, `must list at most ${LIMITS.names} values`);
+const names = z.array(name).check(atMostNames);
+const nonEmptyNames = z.array(name).check(z.minLength(1, 'must list at least one value'), atMostNames);
 const amount = z.number().check(z.nonnegative('must be zero or more'));
+const url = z
+  .string()
+  .check(z.maxLength(LIMITS.url, `must be at most ${LIMITS.url} characters`), wellFormed)
+  .check(z.refine((value) => typeof value !== 'string' || isHttpUrl(value), 'must be an absolute http or https URL'));
 /** A bound, so that one request always fits one DynamoDB transaction. */
-export const MAX_TWINS_PER_REQUEST = 20;
+export const MAX_TWINS_PER_REQUEST = LIMITS.twins;
 const twinIds = z
   .array(id)
   .check(
@@ -55,7 +68,7 @@ export const consentRevoked = z.object({
   grantId: id,
   twinId: id,
   revokedAt: time,
-  reason: z.optional(z.string()),
+  reason: z.optional(text(LIMITS.reason)),
 });
 
 export const renderRequested = z.object({
@@ -64,7 +77,7 @@ export const renderRequested = z.object({
   licensee: id,
   medium: name,
   modifications: z.optional(names),
-  campaignId: z.optional(z.string()),
+  campaignId: z.optional(text(LIMITS.reference)),
 });
 
 export const publicationRequested = z.object({
@@ -74,16 +87,16 @@ export const publicationRequested = z.object({
   licensee: id,
   medium: name,
   modifications: z.optional(names),
-  channel: id,
+  channel: name,
   territories: nonEmptyNames,
-  aiDisclosure: z.object({ labelled: z.boolean(), c2paManifestId: z.optional(z.string()) }),
+  aiDisclosure: z.object({ labelled: z.boolean(), c2paManifestId: z.optional(text(LIMITS.reference)) }),
 });
 
 export const assetPublished = z.object({
   assetId: id,
-  channel: id,
+  channel: name,
   placementId: id,
-  url: z.optional(z.string()),
+  url: z.optional(url),
   publicationId: z.optional(id),
   twinIds,
   licensee: id,
@@ -94,13 +107,22 @@ export const assetPublished = z.object({
 const takedownReport = {
   takedownId: id,
   assetId: id,
-  channel: id,
+  channel: name,
   placementId: id,
 };
 
 export const takedownCompleted = z.object({ ...takedownReport, completedAt: time });
 
-export const takedownFailed = z.object({ ...takedownReport, error: z.string(), final: z.boolean() });
+export const takedownFailed = z.object({ ...takedownReport, error: text(LIMITS.error), final: z.boolean() });
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const parsed = new URL(value);
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 export type ConsentGranted = z.infer<typeof consentGranted>;
 export type ConsentRevoked = z.infer<typeof consentRevoked>;

@@ -6,4 +6,6 @@ export const reevaluationRequestedSchema = z.object({
   grantId: z.string().check(z.minLength(1)),
   twinId: z.string().check(z.minLength(1)),
   cause: z.enum(['CONSENT_REVOKED', 'SCOPE_NARROWED', 'CONSENT_EXPIRED']),
+  /** Only from the job's watchdog: the `seq` the job was stalled at. */
+  resumeSeq: z.optional(z.int().check(z.gte(0))),
 });
