@@ -401,9 +401,12 @@ export class Sequence {
       if (error === undefined && !origin.applied && !succeeded.includes(origin)) succeeded.push(origin);
     }
     for (const { delivered, error } of outcomes) {
+      if (error === undefined) continue;
       const origin = delivered.origin;
       const failedAll = outcomes.filter((o) => o.delivered.origin === origin).every((o) => o.error !== undefined);
+      // A copy refused while its twin run held the lease, or failed otherwise: the bus retries it.
       if (failedAll && !this.pending.some((p) => p.origin === origin)) this.fail(delivered, error, false);
+      else this.figures.transientErrors++;
     }
     const tried: string[] = [];
     for (const order of permutations(succeeded)) {
