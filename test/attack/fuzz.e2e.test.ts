@@ -308,13 +308,21 @@ async function send(client: EventBridgeClient): Promise<void> {
     const size = Buffer.byteLength(event.source) + Buffer.byteLength(event.detailType) + Buffer.byteLength(event.detail);
     figures.largest = Math.max(figures.largest, size);
     figures.bytes += size;
-    if (batch.length === 10 || (batch.length > 0 && bytes + size > MAX_REQUEST_BYTES)) {
+    // EventBridge refuses a whole request for one entry with a source over 256 or a detail-type
+    // over 128 characters: such an entry goes alone, not to take its batch down with it.
+    const alone = event.source.length > 256 || event.detailType.length > 128;
+    if (batch.length === 10 || (batch.length > 0 && (alone || bytes + size > MAX_REQUEST_BYTES))) {
       batches.push(batch);
       batch = [];
       bytes = 0;
     }
     batch.push(event);
     bytes += size;
+    if (alone) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
   }
   if (batch.length > 0) batches.push(batch);
   for (const entries of batches) {

@@ -297,14 +297,34 @@ const wrongSource: Make = (n) =>
         { weight: 3, arbitrary: fc.constantFrom(...Object.values(DEFAULT_SOURCES)) },
         { weight: 3, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }) },
         { weight: 1, arbitrary: fc.constantFrom('twinguard.consent ', 'TWINGUARD.CONSENT', 'twinguard.consent\u0000', 'twinguard.\uD800') },
-        { weight: 1, arbitrary: fc.integer({ min: 300, max: 200_000 }).map((len) => `src-${'s'.repeat(len)}`) },
+        // The longest source EventBridge takes: the rejection echoes it (cut), it must still fit.
+        { weight: 1, arbitrary: fc.constant(`src-${'s'.repeat(252)}`) },
       ),
     })
     .filter(({ type, source }) => source !== sourceOf(type) && source !== 'twinguard' && !source.startsWith('aws.') && source.trim() !== '')
     .map(({ type, source }) => {
       const m = `fzr-${n}`;
-      const category = source.length > 1000 ? 'wrong source (huge)' : 'wrong source';
-      return rejected(category, type, validDetail(type, m), m, source);
+      return rejected(source.length === 256 ? 'wrong source (256 characters)' : 'wrong source', type, validDetail(type, m), m, source);
+    });
+
+/** A source over 256 or a detail-type over 128 characters: EventBridge refuses the whole request. */
+const oversizedEnvelope: Make = (n) =>
+  fc
+    .record({
+      type: inboundArb,
+      source: fc.boolean(),
+      length: fc.oneof(fc.integer({ min: 257, max: 2_000 }), fc.integer({ min: 100_000, max: 200_000 })),
+    })
+    .map(({ type, source, length }) => {
+      const m = `fzr-${n}`;
+      return {
+        category: source ? 'source over 256 characters' : 'detail-type over 128 characters',
+        expect: 'refused' as const,
+        source: source ? `src-${'s'.repeat(length)}` : sourceOf(type),
+        detailType: source ? type : `${type} ${'t'.repeat(length)}`,
+        detail: json(validDetail(type, m)),
+        marker: m,
+      };
     });
 
 const forgedTwinguard: Make = (n) =>
@@ -507,6 +527,7 @@ const MIX: [number, Make][] = [
   [18, wrongType],
   [6, badValue],
   [9, wrongSource],
+  [2, oversizedEnvelope],
   [4, forgedTwinguard],
   [6, hugeId],
   [4, nested],

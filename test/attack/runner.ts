@@ -93,6 +93,8 @@ export function newFigures(): Figures {
 /** One inbound fact; redeliveries and copies share it, and the model applies it once. */
 interface Origin {
   label: string;
+  /** A placement's channel and id, for `Asset Published`. */
+  placement?: [string, string];
   apply: (model: ReferenceModel) => Applied;
   applied: boolean;
 }
@@ -263,7 +265,11 @@ export class Sequence {
           licensee: LICENSEES[0],
           publishedAt: this.iso(),
         };
-        return this.fresh('Asset Published', detail, `place ${placement.channel}/${placement.placementId}`, (m) => m.place(placement));
+        const delivered = this.fresh('Asset Published', detail, `place ${placement.channel}/${placement.placementId}`, (m) =>
+          m.place(placement),
+        );
+        delivered.origin.placement = [placement.channel, placement.placementId];
+        return delivered;
       }
       case 'report': {
         const takedowns = this.takedownsSeen();
@@ -373,7 +379,15 @@ export class Sequence {
     if (items.some((i) => i.t === 'pump')) flows.push(this.pump(3, false));
     if (items.some((i) => i.t === 'sweep')) flows.push(this.sweep(false));
     await this.gate.drive(flows);
-    this.linearize(outcomes);
+    // Which publication each placement of the round follows: the order must explain that too.
+    const followed = new Map<string, string | undefined>();
+    for (const { delivered } of outcomes) {
+      const [channel, placementId] = delivered.origin.placement ?? [];
+      if (channel === undefined || placementId === undefined) continue;
+      const stored = await this.world.deps.store.getPlacement(channel, placementId);
+      followed.set(placementKey(channel, placementId), stored?.publicationId);
+    }
+    this.linearize(outcomes, followed);
   }
 
   /**
@@ -382,22 +396,25 @@ export class Sequence {
    * and go on from the model in that order. None means the concurrent run is not
    * equivalent to any sequential one.
    */
-  private linearize(outcomes: { delivered: Delivered; error: unknown }[]): void {
+  private linearize(outcomes: { delivered: Delivered; error: unknown }[], followed: Map<string, string | undefined>): void {
     const succeeded: Origin[] = [];
     for (const { delivered, error } of outcomes) {
       const origin = delivered.origin;
       if (error === undefined && !origin.applied && !succeeded.includes(origin)) succeeded.push(origin);
     }
     for (const { delivered, error } of outcomes) {
+      if (error === undefined) continue;
       const origin = delivered.origin;
       const failedAll = outcomes.filter((o) => o.delivered.origin === origin).every((o) => o.error !== undefined);
+      // A copy refused while its twin run held the lease, or failed otherwise: the bus retries it.
       if (failedAll && !this.pending.some((p) => p.origin === origin)) this.fail(delivered, error, false);
+      else this.figures.transientErrors++;
     }
     const tried: string[] = [];
     for (const order of permutations(succeeded)) {
       const model = this.model.clone();
       const applied = order.map((origin) => origin.apply(model));
-      const problems = applied.flatMap((a) => this.immediateProblems(a));
+      const problems = applied.flatMap((a) => this.immediateProblems(a, followed));
       if (problems.length === 0) {
         this.model = model;
         for (const origin of order) origin.applied = true;
@@ -411,10 +428,13 @@ export class Sequence {
     );
   }
 
-  private immediateProblems(applied: Applied): string[] {
+  private immediateProblems(applied: Applied, followed: Map<string, string | undefined>): string[] {
     if (applied.expectation !== undefined) return decisionProblems(applied.expectation, this.events, false);
-    if (applied.placement !== undefined) return placementUsageProblems(applied.placement, undefined, this.events, false);
-    return [];
+    const p = applied.placement;
+    if (p === undefined) return [];
+    const bound = p.coveredAtRecord ? p.candidates.get(followed.get(p.key) ?? '') : undefined;
+    if (p.coveredAtRecord && !bound?.coveredAtRecord) return [`placement ${p.key} follows ${followed.get(p.key)}, which did not cover it`];
+    return placementUsageProblems(p, bound, this.events, false);
   }
 
   // ---- the fan-out, the sweeper, the clock ---------------------------------------------------

@@ -5,7 +5,7 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import type { OutboundEvent } from '../../shared/model/events/envelope.ts';
 import { DEFAULT_SOURCES } from '../../shared/model/events/roles.ts';
 import { wireAdapters } from '../../shared/adapters/wire.ts';
-import { db, FixedClock, RecordingPublisher, tables, uid } from '../support/harness.ts';
+import { db, FixedClock, OWN_ACCOUNTS, RecordingPublisher, tables, uid } from '../support/harness.ts';
 
 /**
  * Every DynamoDB call and every publish of the domain passes through a gate. Outside a
