@@ -1,4 +1,3 @@
-import { OWN_ACCOUNTS } from '../support/harness.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type fc from 'fast-check';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
