@@ -75,7 +75,9 @@ function client(url: string, sleeps: number[] = [], extra: Partial<ConstructorPa
 const renders = (n: number, pad = ''): InboundEvent[] =>
   Array.from({ length: n }, (_, i) => ({
     detailType: 'Render Requested',
-    detail: { ...INBOUND_EXAMPLES['Render Requested'], requestId: `render-${i}`, campaignId: pad },
+    // The pad goes in a field the contract does not know: senders may add fields, and only
+    // the whole entry's size bounds them.
+    detail: { ...INBOUND_EXAMPLES['Render Requested'], requestId: `render-${i}`, ...(pad && { padding: pad }) },
   }));
 
 const requestIdOf = (e: WireEntry) => (JSON.parse(e.Detail) as { requestId: string }).requestId;

@@ -236,8 +236,14 @@ describe('each function’s code stays inside its synthesized policy', () => {
     w.clock.set('2037-02-01T14:00:00.000Z');
     await as('sweep-due', async () => {
       const swept = await sweepDue(w.deps);
-      // Both versions of g1 left an expiry; the first is stale and changes nothing.
-      expect(swept.byKind).toEqual({ 'grant-expiry': 2, 'takedown-deadline': expect.any(Number), 'webhook-retry': 1 });
+      // Both versions of g1 left an expiry; the first is stale and changes nothing. Each
+      // re-evaluation job started above left a watchdog, due once the job could have stalled.
+      expect(swept.byKind).toEqual({
+        'grant-expiry': 2,
+        'job-watchdog': 3,
+        'takedown-deadline': expect.any(Number),
+        'webhook-retry': 1,
+      });
       expect(swept.overdue).toBeGreaterThan(0);
     });
   }

@@ -27,7 +27,7 @@ const EXPECTED_WRITES: Record<string, { consent: string[]; deletes?: string[]; a
     emits: ['Event Rejected', 'Reevaluation Requested'],
   },
   'consent-revoked': {
-    consent: ['RECEIPT#*', 'GRANT#*', 'TWIN#*'],
+    consent: ['RECEIPT#*', 'GRANT#*', 'TWIN#*', 'DUE#*'],
     audit: ['TWIN#*'],
     emits: ['Event Rejected', 'Reevaluation Requested'],
   },
@@ -60,7 +60,7 @@ const EXPECTED_WRITES: Record<string, { consent: string[]; deletes?: string[]; a
     emits: ['Takedown Completed', 'Takedown Failed'],
   },
   'sweep-due': {
-    consent: ['RECEIPT#*', 'PLACEMENT#*'],
+    consent: ['RECEIPT#*', 'PLACEMENT#*', 'DUE#*'],
     deletes: ['DUE#*'],
     audit: ['TWIN#*'],
     emits: ['Takedown Overdue', 'Takedown Delivery Due', 'Reevaluation Requested'],
