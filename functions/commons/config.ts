@@ -18,7 +18,22 @@ export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env):
   return value;
 }
 
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
+/**
+ * Settings for an operator's command (`npm run takedowns`): it answers no event, so it has no
+ * senders' accounts to check and must not demand them.
+ */
+export function operatorSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
+  return settingsFromEnv(env, { consent: [], studio: [], publisher: [], channel: [] });
+}
+
+/** Each role's accounts, required: a function that checks senders must not start without them. */
+function accountsFromEnv(env: NodeJS.ProcessEnv): RoleAccounts {
+  return Object.fromEntries(
+    Object.entries(ENV.accounts).map(([role, name]) => [role, accountList(requiredEnv(name, env), name)]),
+  ) as Record<Role, string[]>;
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, accounts: RoleAccounts = accountsFromEnv(env)): Settings {
   const sources = Object.fromEntries(
     Object.entries(ENV.sources).map(([role, name]) => [role, env[name] || DEFAULT_SOURCES[role as keyof RoleSources]]),
   ) as RoleSources;
@@ -26,9 +41,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   if (!Number.isFinite(sla) || sla <= 0) throw new ConfigurationError(`${ENV.takedownSla} must be a positive number of seconds`);
   const budget = Number(env[ENV.reevaluationBudget] ?? 2000);
   if (!Number.isInteger(budget) || budget <= 0) throw new ConfigurationError(`${ENV.reevaluationBudget} must be a positive whole number`);
-  const accounts = Object.fromEntries(
-    Object.entries(ENV.accounts).map(([role, name]) => [role, accountList(requiredEnv(name, env), name)]),
-  ) as Record<Role, string[]> satisfies RoleAccounts;
   const stall = Number(env[ENV.jobStall] ?? DEFAULT_JOB_STALL_SECONDS);
   if (!Number.isFinite(stall) || stall <= 0) throw new ConfigurationError(`${ENV.jobStall} must be a positive number of seconds`);
   return {

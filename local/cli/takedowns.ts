@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { settingsFromEnv } from '../../functions/commons/config.ts';
+import { operatorSettingsFromEnv } from '../../functions/commons/config.ts';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { ENV } from '../../shared/adapters/env-names.ts';
 import { wireAdapters } from '../../shared/adapters/wire.ts';
@@ -107,7 +107,7 @@ async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): 
       db: documentClient(client),
       tables: names,
       publisher: NOTHING_TO_PUBLISH,
-      settings: settingsFromEnv(env),
+      settings: operatorSettingsFromEnv(env),
     });
     const operator: OperatorDeps = { ...deps, deliveries };
     const print = (line: string, result: RedriveResult | CloseResult | { takedownId: string }) =>
