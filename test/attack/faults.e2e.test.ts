@@ -70,7 +70,7 @@ describe('(a) a webhook partner unreachable past the retry budget and a redelive
     // as when the partner's host is down (healing.e2e.test.ts covers a partner answering 503).
     gateway = await openableGateway(Number(new URL(partner.url('/')).port));
     const channels = join(dir, 'channels.json');
-    writeFileSync(channels, JSON.stringify({ web: { url: `http://127.0.0.1:${gateway.port}/takedowns`, secret: SECRET } }));
+    writeFileSync(channels, JSON.stringify({ web: { url: `http://127.0.0.1:${gateway.port}/status/200`, secret: SECRET } }));
     running = await withEnv(
       { WEBHOOK_BASE_DELAY_MS: '300', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '5000', WEBHOOK_REDELIVERY_INTERVAL_MS: '2000' },
       () => startRuntime(['--port', '0', '--in-memory', '--tap', tap, '--channels', channels]),
