@@ -327,9 +327,20 @@ const oversizedEnvelope: Make = (n) =>
       };
     });
 
+/**
+ * Inbound types with `source: twinguard`: answered `Event Rejected`, except `Takedown
+ * Completed`/`Failed` from TwinGuard's own account (the fuzz's account), which are its own
+ * webhook connector's reports: documented silence (events.md, "What is silent").
+ */
 const forgedTwinguard: Make = (n) =>
   inboundArb.map((type) => {
     const m = `fzr-${n}`;
+    if (type === 'Takedown Completed' || type === 'Takedown Failed') {
+      return {
+        ...rejected('source twinguard, own account, takedown report', type, validDetail(type, m), m, 'twinguard'),
+        expect: 'silent' as const,
+      };
+    }
     return rejected('source twinguard (forged)', type, validDetail(type, m), m, 'twinguard');
   });
 
@@ -351,14 +362,20 @@ const hugeId: Make = (n) =>
       }),
   );
 
+/**
+ * Deeply nested JSON in a required field. EventBridge "will only process nested JSON up to
+ * 1000 levels deep" (PutEvents API reference; some versions say 1100): up to 1,000 the event
+ * reaches TwinGuard and must be rejected; beyond 1,100 PutEvents must refuse the entry (and
+ * not with InternalFailure, which tells the sender to try again).
+ */
 const nested: Make = (n) =>
   inboundArb.chain((type) =>
     fc
       .record({
         path: fc.constantFrom(...REQUIRED[type]),
         depth: fc.oneof(
-          { weight: 3, arbitrary: fc.integer({ min: 50, max: 2_000 }) },
-          { weight: 1, arbitrary: fc.integer({ min: 5_000, max: 20_000 }) },
+          { weight: 3, arbitrary: fc.integer({ min: 50, max: 1_000 }) },
+          { weight: 1, arbitrary: fc.integer({ min: 1_101, max: 20_000 }) },
         ),
         arrays: fc.boolean(),
       })
@@ -369,8 +386,16 @@ const nested: Make = (n) =>
         const placeholder = '"__NESTED__"';
         const detail = validDetail(type, m);
         set(detail, path, '__NESTED__');
-        const category = depth >= 5_000 ? 'nested 5,000-20,000 deep' : 'nested 50-2,000 deep';
-        return { ...rejected(category, type, detail, m), detail: json(detail).replace(placeholder, `${open}1${close}`) };
+        const text = json(detail).replace(placeholder, `${open}1${close}`);
+        if (depth <= 1_000) return { ...rejected('nested 50-1,000 deep', type, detail, m), detail: text };
+        return {
+          category: 'nested 1,101-20,000 deep',
+          expect: 'refused' as const,
+          source: sourceOf(type),
+          detailType: type,
+          detail: text,
+          marker: m,
+        };
       }),
   );
 
