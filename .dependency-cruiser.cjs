@@ -45,6 +45,13 @@ module.exports = {
       to: { path: 'node_modules/(@aws-sdk|@aws-lambda-powertools|@middy|aws-cdk-lib|constructs|cdk-nag)/' },
     },
     {
+      name: 'client-knows-only-the-model',
+      comment: 'client/ ships as twinguard/client: it imports the model (schemas, examples) and itself, never adapters or use cases.',
+      severity: 'error',
+      from: { path: '^client/' },
+      to: { dependencyTypes: LOCAL, pathNot: '^(client|shared/model)/' },
+    },
+    {
       name: 'no-circular',
       comment: 'A cycle makes import order matter and the layers meaningless.',
       severity: 'error',

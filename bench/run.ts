@@ -4,7 +4,7 @@
  * local PutEvents endpoint. Prints time, rate, invocations and peak heap; checks that every
  * placement got exactly one `Takedown Requested`.
  *
- *   npm run bench -- --placements 100000
+ *   npm run bench:fanout -- --placements 100000   (npm run bench runs this with the other benchmarks)
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';

@@ -31,7 +31,8 @@ export interface HandlerFunctionProps {
 
 /**
  * TwinGuard's house Lambda function: bundled from TypeScript with the local esbuild (no
- * Docker), Node.js 24 on arm64, X-Ray tracing, its own log group, and its own encrypted
+ * Docker), Node.js 24 on arm64, X-Ray active tracing by the Lambda service (no tracing SDK in
+ * the bundle: see functions/commons/powertools.ts), its own log group, and its own encrypted
  * dead-letter queue with an alarm, so that no failed event goes unnoticed.
  */
 export class HandlerFunction extends Construct {
@@ -81,7 +82,8 @@ export class HandlerFunction extends Construct {
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
+      reason:
+        'Lambda active tracing (Tracing.ACTIVE) grants X-Ray PutTraceSegments/PutTelemetryRecords, which support no resource-level permissions',
     });
     (this.function.node.defaultChild as CfnFunction).addMetadata(HANDLER_METADATA_KEY, entry);
     this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {

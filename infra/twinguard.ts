@@ -15,6 +15,7 @@ import { TwinGuardPropsError } from './errors.ts';
 import { FUNCTION_ACCESS, type FunctionAccess, type FunctionName } from './function-access.ts';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.ts';
 import { addBusPolicy, detailTypesOf, pascal, resolveRoles, ROLES, type ResolvedRoles, type RolesProps } from './roles.ts';
+import { TwinGuardSchemaRegistry, type SchemaRegistryOptions } from './schema-registry.ts';
 import { twinGuardTable } from './tables.ts';
 
 export interface TwinGuardProps {
@@ -94,6 +95,14 @@ export interface TwinGuardProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Publishes the event contract in an EventBridge schema registry: one JSON Schema (draft 4)
+   * per source and detail-type, such as `twinguard.studio@RenderRequested` and
+   * `twinguard@RenderApproved`, for the console, code bindings and your own tooling.
+   * `true` creates a registry named after the bus; pass `{ registryName }` to name it.
+   * @default false (no registry)
+   */
+  readonly schemaRegistry?: boolean | SchemaRegistryOptions;
 }
 
 /** The metrics (namespace TwinGuard) the construct's alarms watch, by the service that emits them. */
@@ -133,6 +142,8 @@ export class TwinGuard extends Construct {
   readonly dueItemsFailedAlarm: Alarm;
   /** Fires when a webhook takedown failed finally (and at each failed redelivery after that). */
   readonly finalWebhookFailuresAlarm: Alarm;
+  /** The registry of the contract's schemas, when the `schemaRegistry` prop asks for one. */
+  readonly schemaRegistry?: TwinGuardSchemaRegistry;
 
   constructor(scope: Construct, id: string, props: TwinGuardProps = {}) {
     super(scope, id);
@@ -228,6 +239,12 @@ export class TwinGuard extends Construct {
       // One failure per redelivery: an hour-long period keeps the alarm visible between them.
       Duration.hours(1),
     );
+    if (props.schemaRegistry !== undefined && props.schemaRegistry !== false) {
+      const options = props.schemaRegistry === true ? {} : props.schemaRegistry;
+      // Named after the bus TwinGuard creates; an existing bus's name may be a token, so CloudFormation names that one.
+      const registryName = options.registryName ?? (props.eventBus === undefined ? (props.eventBusName ?? 'twinguard') : undefined);
+      this.schemaRegistry = new TwinGuardSchemaRegistry(this, 'SchemaRegistry', { registryName, sources: this.sources });
+    }
   }
 
   /** Every dead-letter alarm, and those on overdue takedowns, stalled fan-outs, failed due work and final webhook failures: a brand wires these to its on-call. */

@@ -2,7 +2,11 @@
  * `npm start`: the whole of TwinGuard on this machine. Parses the flags, starts the
  * runtime, prints the ready line (the only line on stdout) and stops cleanly on a signal.
  */
-import { LocalRuntimeError } from './runtime/errors.ts';
+import { rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { readDiscovery } from './runtime/discovery.ts';
+import { LocalRuntimeError, StartupError } from './runtime/errors.ts';
 import { parseFlags, USAGE } from './runtime/flags.ts';
 import { watchLaunchers } from './runtime/parent-watch.ts';
 import type { Runtime } from './runtime/runtime.ts';
@@ -55,6 +59,19 @@ try {
   }
   for (const signal of SIGNALS) process.on(signal, onSignal);
   watchLaunchers(() => onSignal('launcher exited'));
+  const running = readDiscovery(flags.stateDir);
+  // With --in-memory nothing is shared: a later runtime just takes the discovery file over.
+  if (running !== undefined && flags.dataDir !== undefined) {
+    throw new StartupError(
+      `a runtime (pid ${running.pid}, ${running.url}) already uses the state folder ${flags.stateDir}: stop it first, or give this one --data DIR`,
+    );
+  }
+  if (flags.fresh) {
+    if ([process.cwd(), homedir(), '/'].includes(flags.stateDir)) {
+      throw new StartupError(`--fresh would empty ${flags.stateDir}: give --data a folder of its own`);
+    }
+    await rm(flags.stateDir, { recursive: true, force: true });
+  }
   // Imported once the flags are known good: it loads the CDK app, which takes a second.
   const { startRuntime } = await import('./runtime/runtime.ts');
   runtime = await startRuntime({
@@ -62,7 +79,9 @@ try {
     takedownSlaSeconds: flags.takedownSlaSeconds,
     verbose: flags.verbose,
     ...(flags.channelsFile !== undefined && { channelsFile: flags.channelsFile }),
-    ...(flags.tapFile !== undefined && { tapFile: flags.tapFile }),
+    tapFile: flags.tapFile ?? join(flags.stateDir, 'tap.jsonl'),
+    stateDir: flags.stateDir,
+    showEvents: !flags.quiet,
     ...(flags.accountsFile !== undefined && { accountsFile: flags.accountsFile }),
     ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
   });

@@ -36,6 +36,8 @@ export interface LocalEventBusOptions {
   retry?: Partial<RetryPolicy>;
   /** Told when a dead letter cannot be stored, the one failure that has nowhere else to go. */
   onError?: (error: unknown) => void;
+  /** Told of every published envelope, with how many rules matched it (0: it goes nowhere). */
+  onPublish?: (busName: string, envelope: EventEnvelope, matchedRules: number) => void;
 }
 
 /**
@@ -48,6 +50,7 @@ export class LocalEventBus {
   private readonly tap: Tap | undefined;
   private readonly retry: RetryPolicy;
   private readonly onError: (error: unknown) => void;
+  private readonly onPublish: LocalEventBusOptions['onPublish'];
   private readonly pending = new Set<Promise<void>>();
   private closed = false;
 
@@ -60,6 +63,7 @@ export class LocalEventBus {
       throw new RangeError(`retry.attempts must be a positive integer, got ${this.retry.attempts}`);
     }
     this.onError = options.onError ?? ((error) => console.error('[local-bus] dead letter lost:', error));
+    this.onPublish = options.onPublish;
     for (const rule of options.rules ?? []) this.addRule(rule);
   }
 
@@ -94,9 +98,16 @@ export class LocalEventBus {
 
   private async accept(busName: string, envelope: EventEnvelope): Promise<void> {
     await this.tap?.append(envelope);
+    let matched = 0;
     for (const rule of this.rules) {
       if (rule.eventBusName !== busName || !matchesEventPattern(rule.pattern, envelope)) continue;
+      matched++;
       for (const target of rule.targets) void this.track(this.deliver(rule, target, envelope));
+    }
+    try {
+      this.onPublish?.(busName, envelope, matched);
+    } catch (error) {
+      this.onError(error);
     }
   }
 

@@ -163,6 +163,12 @@ function checkEntry(entry: RequestEntry, eventBuses: ReadonlySet<string>): Check
   }
   const detail = parseDetail(entry.Detail ?? '');
   if (detail === undefined) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+  if (depthOf(detail) > MAX_DETAIL_DEPTH) {
+    return {
+      ErrorCode: 'MalformedDetail',
+      ErrorMessage: `Detail nests deeper than ${MAX_DETAIL_DEPTH} levels (a limit of the local runtime).`,
+    };
+  }
   if (entry.Source?.startsWith('aws.')) {
     return { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
   }
@@ -175,6 +181,27 @@ function checkEntry(entry: RequestEntry, eventBuses: ReadonlySet<string>): Check
     return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${busName} does not exist.` };
   }
   return { busName, entry, detail };
+}
+
+/**
+ * The local runtime copies each event for every target and writes it to the tap, and both
+ * recurse: a detail nested thousands of levels deep would overflow the stack there. No real
+ * detail comes near this bound; the local endpoint refuses what is past it.
+ */
+export const MAX_DETAIL_DEPTH = 256;
+
+/** How deep a parsed JSON value nests, counted without recursion. */
+function depthOf(root: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_DETAIL_DEPTH) return deepest;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /** Rules match on the detail's fields, so EventBridge only takes a JSON object. */

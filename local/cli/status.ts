@@ -82,6 +82,13 @@ async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): 
     else for (const line of formatCounts(who, counts)) io.out(line);
   } catch (error) {
     if (error instanceof LocalCliError) throw error;
+    if (endpoint === undefined && error instanceof Error && error.name === 'CredentialsProviderError') {
+      throw new TableUnavailableError(
+        'no AWS credentials: without --dynamodb-endpoint this reads the tables of your AWS account. Start the local runtime ' +
+          '("npx twinguard start") to read its tables, or configure AWS credentials (aws configure, AWS_PROFILE)',
+        { cause: error },
+      );
+    }
     const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw new TableUnavailableError(`cannot read the placements: ${what}`, { cause: error });
   } finally {

@@ -14,7 +14,16 @@ export interface RuntimeFlags {
   takedownSlaSeconds: number;
   /** Absolute path where state persists; absent with --in-memory. */
   dataDir?: string;
+  /**
+   * Absolute path of the state folder: the data folder, or the default one with --in-memory.
+   * Holds the discovery file (runtime.json) and, unless --tap moves it, the tap (tap.jsonl).
+   */
+  stateDir: string;
+  /** Empty the state folder before starting. */
+  fresh: boolean;
   verbose: boolean;
+  /** No line per event. */
+  quiet: boolean;
   help: boolean;
 }
 
@@ -32,16 +41,23 @@ Flags:
   --channels FILE          webhook channels: { "<channel>": { "url": "...", "secret": "..." } }, or
                            "secrets": ["<new>", "<old>"] during a rotation (docs/channels.md)
   --tap FILE               append every event that crosses the bus to FILE, one JSON line each
+                           (default: tap.jsonl in the state folder)
   --accounts FILE          who each caller is: { "<access key id>": "<12-digit account id>" }; events get
                            the account of the key that signed the PutEvents call, and unlisted keys are
                            refused (default: every caller is the local account ${LOCAL_ACCOUNT})
   --takedown-sla SECONDS   time from Takedown Requested to its deadline (default ${DEFAULT_TAKEDOWN_SLA_SECONDS})
   --data DIR               where state persists between runs (default ${DEFAULT_DATA_DIR}/)
-  --in-memory              keep no state: tables and dead letters live in memory only
+  --in-memory              keep no state: tables and dead letters live in memory only (the
+                           discovery file and the tap still go to ${DEFAULT_DATA_DIR}/)
+  --fresh                  empty the state folder first: start with no grants, placements or dead letters
+  --quiet                  do not print a line per event that crosses the bus
   --verbose                handler logs at INFO instead of WARN (on stderr)
   --help                   show this help
 
-Prints "twinguard ready on http://127.0.0.1:PORT" when it accepts events; stop it with Ctrl-C.`;
+Prints "twinguard ready on http://127.0.0.1:PORT" when it accepts events (the only line on
+stdout), then one line per event on stderr: → inbound, ← emitted by TwinGuard. Writes
+runtime.json in the state folder, so that "twinguard send", "status" and "dead-letters" find
+it; stop it with Ctrl-C.`;
 
 const HINT = 'run "npm start -- --help" to see the flags';
 
@@ -61,6 +77,8 @@ export function parseFlags(argv: readonly string[], cwd = process.cwd()): Runtim
         'takedown-sla': { type: 'string' },
         data: { type: 'string' },
         'in-memory': { type: 'boolean', default: false },
+        fresh: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -82,6 +100,9 @@ export function parseFlags(argv: readonly string[], cwd = process.cwd()): Runtim
     ...(values.accounts !== undefined && { accountsFile: path(values.accounts) }),
     takedownSlaSeconds: values['takedown-sla'] === undefined ? DEFAULT_TAKEDOWN_SLA_SECONDS : parseSeconds(values['takedown-sla']),
     ...(!values['in-memory'] && { dataDir: path(values.data ?? DEFAULT_DATA_DIR) }),
+    stateDir: resolve(cwd, values['in-memory'] ? DEFAULT_DATA_DIR : (values.data ?? DEFAULT_DATA_DIR)),
+    fresh: values.fresh,
+    quiet: values.quiet,
     verbose: values.verbose,
     help: values.help,
   };

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { parseChannelsFile } from '../../shared/adapters/webhook/channel-config.ts';
@@ -16,6 +16,8 @@ import { createTablesFromTemplate } from '../dynamodb/create-tables.ts';
 import { DynamoDbLocalError, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal } from '../dynamodb/dynamodb-local.ts';
 import { StartupError } from './errors.ts';
 import { DEFAULT_TAKEDOWN_SLA_SECONDS } from './flags.ts';
+import { removeDiscovery, writeDiscovery } from './discovery.ts';
+import { formatEventLine } from './event-line.ts';
 import { applyEnvironment, handlerEnvironment } from './handler-env.ts';
 import { LambdaInvoker } from './lambda-invoker.ts';
 import { ScheduleTicker } from './schedules.ts';
@@ -43,6 +45,13 @@ export interface RuntimeOptions {
   retry?: Partial<RetryPolicy>;
   /** Where the runtime's own messages go. @default stderr */
   log?: (line: string) => void;
+  /**
+   * The state folder: the discovery file `runtime.json` is written here once events are
+   * accepted, and removed on stop. No discovery file when absent.
+   */
+  stateDir?: string;
+  /** Print one line per event that crosses the bus (through `log`). @default false */
+  showEvents?: boolean;
 }
 
 export interface Runtime {
@@ -62,6 +71,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.log ?? ((line: string) => process.stderr.write(`[twinguard] ${line}\n`));
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
   const channels = options.channelsFile === undefined ? undefined : await checkChannelsFile(options.channelsFile);
+  if (options.stateDir !== undefined) {
+    const stateDir = options.stateDir;
+    await mkdir(stateDir, { recursive: true }).catch((error: unknown) => {
+      throw new StartupError(`cannot create the state folder ${stateDir} (${codeOf(error)}): give --data a writable folder`);
+    });
+  }
   if (options.tapFile !== undefined) await checkTapFile(options.tapFile);
   const accounts = options.accountsFile === undefined ? undefined : await readAccountsFile(options.accountsFile);
   // Held from the start, so a taken port is reported before Java is started.
@@ -85,6 +100,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(options.dataDir !== undefined && { deadLetterDir: join(options.dataDir, 'dead-letters') }),
       ...(options.retry !== undefined && { retry: options.retry }),
       onError: (error) => log(`a dead letter could not be stored: ${messageOf(error)}`),
+      ...(options.showEvents === true && {
+        onPublish: (busName: string, e: EventEnvelope, matched: number) => log(formatEventLine(busName, e, matched)),
+      }),
     });
     const serverOptions = {
       region: LOCAL_REGION,
@@ -150,12 +168,29 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         `${channels === undefined ? '' : `; ${channels} webhook channel(s)`}` +
         `${accounts === undefined ? '' : `; ${accounts.size} access key(s) in ${new Set(accounts.values()).size} account(s)`}`,
     );
-    // The status CLI and other tools read the tables directly.
-    log(`DynamoDB Local on ${dynamo.endpoint} (npm run status -- --twin <id> --dynamodb-endpoint ${dynamo.endpoint})`);
+    log(`DynamoDB Local on ${dynamo.endpoint}`);
+    if (options.tapFile !== undefined) log(`tap: ${options.tapFile}`);
+    // The CLIs (twinguard send, status, dead-letters) find the runtime through this file.
+    const stateDir = options.stateDir;
+    if (stateDir !== undefined) {
+      await writeDiscovery(stateDir, {
+        pid: process.pid,
+        url: external.url,
+        region: LOCAL_REGION,
+        dynamoDbEndpoint: dynamo.endpoint,
+        tables: Object.fromEntries(tables.map((t) => [t.logicalId, t.tableName])),
+        tapFile: options.tapFile ?? '',
+        ...(options.dataDir !== undefined && { deadLetterDir: join(options.dataDir, 'dead-letters') }),
+        eventBuses: [...routes.eventBuses],
+        startedAt: new Date().toISOString(),
+      });
+      cleanups.push(() => removeDiscovery(stateDir));
+    }
     ticker.start();
     const drainTimeoutMs = options.drainTimeoutMs ?? 5000;
     let stopping: Promise<void> | undefined;
     const stop = async () => {
+      if (stateDir !== undefined) await removeDiscovery(stateDir).catch(() => undefined);
       await external.close();
       const drained = await within(drainTimeoutMs, async () => {
         await ticker.stop();

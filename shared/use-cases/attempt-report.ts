@@ -4,13 +4,22 @@ import type { Deps } from '../ports/deps.ts';
 import type { TakedownReport } from '../model/takedown-report.ts';
 import { recordTakedownReport } from './record-takedown-report.ts';
 
+/** A report of TwinGuard's own webhook connector: a failure says which attempt it was. */
+export type AttemptReport =
+  | Extract<TakedownReport, { kind: 'completed' }>
+  | (Extract<TakedownReport, { kind: 'failed' }> & { attempts: number });
+
 /**
  * What a webhook attempt reports: the same `Takedown Completed` / `Takedown Failed` a
- * channel connector would send, so the placement records it the same way.
+ * channel connector would send (plus `attempts`), so the placement records it the same way.
  */
-export function reportEvent(report: TakedownReport): OutboundEvent {
-  const { kind, ...detail } = report;
-  return { detailType: kind === 'completed' ? 'Takedown Completed' : 'Takedown Failed', detail };
+export function reportEvent(report: AttemptReport): OutboundEvent {
+  if (report.kind === 'completed') {
+    const { kind: _, ...detail } = report;
+    return { detailType: 'Takedown Completed', detail };
+  }
+  const { kind: _, ...detail } = report;
+  return { detailType: 'Takedown Failed', detail };
 }
 
 /** Back from the event a receipt kept: only a redelivery after a crash needs this. */

@@ -5,10 +5,9 @@ import type { ChannelDirectory } from '../ports/channel-directory.ts';
 import type { Deps } from '../ports/deps.ts';
 import type { DeliveryRecord } from '../ports/delivery-store.ts';
 import type { ChannelLimiter } from '../ports/webhook-sender.ts';
-import { recordOnPlacement, reportEvent } from './attempt-report.ts';
+import { recordOnPlacement, reportEvent, type AttemptReport } from './attempt-report.ts';
 import type { DeliverOptions, DeliveryResult, WebhookDeps } from './delivery-types.ts';
 import { noChange, type Decided } from './once.ts';
-import type { TakedownReport } from '../model/takedown-report.ts';
 import { placementByTakedown } from './takedown.ts';
 
 export interface Attempt {
@@ -109,7 +108,7 @@ async function send(channels: ChannelDirectory, delivery: DeliveryRecord, opts: 
 }
 
 interface Settled {
-  report: TakedownReport;
+  report: AttemptReport;
   delivery: DeliveryRecord;
   due?: DueItem;
   result: DeliveryResult;
@@ -128,7 +127,7 @@ function settle(base: DeliveryRecord, attempt: number, sent: WebhookOutcome, ste
   }
   const error = sent.kind === 'delivered' ? 'delivered' : sent.error;
   const final = step.action === 'fail';
-  const report: TakedownReport = { kind: 'failed', ...facts, error, final, attempts: attempt };
+  const report: AttemptReport = { kind: 'failed', ...facts, error, final, attempts: attempt };
   const delivery: DeliveryRecord = { ...base, attempts: attempt, status: final ? 'failed' : 'pending', lastError: error, updatedAt };
   const next = attempt + 1;
   const payload = { takedownId: base.takedownId, attempt: next };

@@ -104,7 +104,9 @@ interface Delivered {
   envelope: EventEnvelope;
 }
 
-type Events = readonly OutboundEvent[];
+/** What the checks read of an emitted event: its detail as plain JSON, not the typed union. */
+type Emitted = { detailType: OutboundEvent['detailType']; detail: Record<string, unknown> };
+type Events = readonly Emitted[];
 
 export class Sequence {
   readonly u = uid();
@@ -706,7 +708,7 @@ export function placementUsageProblems(p: PlacementState, bound: Candidate | und
 function paidProblems(
   name: string,
   covering: Map<string, GrantVersion[]> | undefined,
-  usage: OutboundEvent[],
+  usage: Emitted[],
   rate: 'perRender' | 'perPlacement',
   exact: boolean,
 ): string[] {

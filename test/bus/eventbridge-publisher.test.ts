@@ -12,7 +12,9 @@ import {
 import type { EventEnvelope, OutboundEvent } from '../../shared/model/events/envelope.ts';
 
 const events = (n: number): OutboundEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ detailType: 'Takedown Requested', detail: { takedownId: `td-${i}` } }));
+  Array.from({ length: n }, (_, i) => ({ detailType: 'Takedown Delivery Due', detail: { takedownId: `td-${i}`, attempt: 2 } }));
+
+const takedownIdOf = (e: OutboundEvent) => (e.detail as { takedownId: string }).takedownId;
 
 describe('EventBridgePublisher against the local PutEvents endpoint', () => {
   let server: PutEventsServer | undefined;
@@ -35,7 +37,7 @@ describe('EventBridgePublisher against the local PutEvents endpoint', () => {
     const received: EventEnvelope[] = [];
     const publisher = await bus((e) => received.push(e));
     await publisher.publish(events(25));
-    expect(received.map((e) => (e.detail as { takedownId: string }).takedownId)).toEqual(events(25).map((e) => e.detail.takedownId));
+    expect(received.map((e) => (e.detail as { takedownId: string }).takedownId)).toEqual(events(25).map(takedownIdOf));
     expect(new Set(received.map((e) => e.source))).toEqual(new Set(['twinguard']));
   });
 
@@ -48,11 +50,7 @@ describe('EventBridgePublisher against the local PutEvents endpoint', () => {
       received.push(id);
     });
     await publisher.publish(events(10));
-    expect(received.sort()).toEqual(
-      events(10)
-        .map((e) => e.detail.takedownId as string)
-        .sort(),
-    );
+    expect(received.sort()).toEqual(events(10).map(takedownIdOf).sort());
   });
 
   it('throws when entries keep failing, so the invocation is retried instead of an event lost', async () => {
@@ -65,9 +63,11 @@ describe('EventBridgePublisher against the local PutEvents endpoint', () => {
   it('packs calls by bytes as well as count: 25 takedowns of 27 KB (10 of them 270 KB) all arrive, in order (issue 8, failure 2)', async () => {
     const received: string[] = [];
     const publisher = await bus((e) => received.push((e.detail as { takedownId: string }).takedownId));
-    const big = events(25).map((e) => ({ ...e, detail: { ...e.detail, url: `https://example.invalid/${'u'.repeat(27 * 1024)}` } }));
+    const big = events(25).map(
+      (e) => ({ ...e, detail: { ...e.detail, url: `https://example.invalid/${'u'.repeat(27 * 1024)}` } }) as OutboundEvent,
+    );
     await publisher.publish(big);
-    expect(received).toEqual(events(25).map((e) => e.detail.takedownId));
+    expect(received).toEqual(events(25).map((e) => (e.detail as { takedownId: string }).takedownId));
   });
 
   it('counts bytes as EventBridge does: UTF-8 of Source, DetailType, Detail and resources, 14 for a Time', () => {
@@ -94,7 +94,7 @@ describe('EventBridgePublisher against the local PutEvents endpoint', () => {
   it('an event over 256 KB on its own fails clearly, before anything is sent', async () => {
     const received: EventEnvelope[] = [];
     const publisher = await bus((e) => received.push(e));
-    const huge: OutboundEvent = { detailType: 'Takedown Requested', detail: { url: 'u'.repeat(MAX_BYTES_PER_CALL) } };
+    const huge = { detailType: 'Takedown Requested', detail: { url: 'u'.repeat(MAX_BYTES_PER_CALL) } } as OutboundEvent;
     const attempt = publisher.publish([...events(3), huge]);
     await expect(attempt).rejects.toThrow(EventTooLargeError);
     await expect(attempt).rejects.toThrow(/"Takedown Requested" event of \d+ bytes is over the PutEvents entry limit of 262144 bytes/);

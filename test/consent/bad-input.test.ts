@@ -63,7 +63,7 @@ describe('bad input is answered with Event Rejected and changes nothing', () => 
       { grantId: id.grant, twinId: id.twin, revokedAt: '2026-03-01T00:00:00Z' },
       { source: 'twinguard.publisher' },
     );
-    expect(publisher.ofType('Event Rejected').map((r) => [r.source, r.errors[0].path])).toEqual([
+    expect(publisher.ofType('Event Rejected').map((r) => [r.source, r.errors[0]!.path])).toEqual([
       ['twinguard.studio', 'source'],
       ['twinguard.publisher', 'source'],
     ]);
@@ -73,7 +73,7 @@ describe('bad input is answered with Event Rejected and changes nothing', () => 
   it('a render request from the publisher role is rejected', async () => {
     const { send, publisher } = world();
     await send('Render Requested', renderDetail(), { source: 'twinguard.publisher' });
-    expect(publisher.ofType('Event Rejected')[0]!.errors[0].message).toContain('studio');
+    expect(publisher.ofType('Event Rejected')[0]!.errors[0]!.message).toContain('studio');
     expect(publisher.ofType('Render Denied')).toEqual([]);
   });
 

@@ -180,7 +180,7 @@ describe('exactly once under concurrency', () => {
   it('a duplicate whose decision fails against its own effects is a duplicate, not an error', async () => {
     const { deps, publisher } = world();
     const key = { kind: 'test', businessId: `once-${uid()}`, eventId: `evt-${uid()}` };
-    const event: OutboundEvent = { detailType: 'Render Denied', detail: { requestId: key.businessId } };
+    const event = { detailType: 'Render Denied', detail: { requestId: key.businessId } } as OutboundEvent;
     const write = (receipt: Parameters<ConsentStore['commitDecision']>[0]['receipt']) =>
       deps.store.commitDecision({ receipt, audit: [], usage: [] });
     expect((await once(deps, key, async () => commit([event], write))).outcome).toBe('processed');

@@ -144,9 +144,9 @@ describe('Event Rejected is bounded', () => {
     const { send, publisher } = world();
     await send('Consent Revoked', { grantId: 'g', twinId: 't', revokedAt: '2026-01-01T00:00:00Z' }, { source: `x${'\u00e9'.repeat(255)}` });
     const [rejected] = publisher.ofType('Event Rejected');
-    expect(rejected!.errors[0].path).toBe('source');
+    expect(rejected!.errors[0]!.path).toBe('source');
     expect(rejected!.source).toBe(`x${'\u00e9'.repeat(255)}`);
-    expect(rejected!.errors[0].message.length).toBeLessThanOrEqual(REJECTION_LIMITS.message);
+    expect(rejected!.errors[0]!.message.length).toBeLessThanOrEqual(REJECTION_LIMITS.message);
   });
 
   it('whatever the event, the answer fits one EventBridge entry', async () => {
@@ -175,7 +175,7 @@ describe('one oversized report cannot stop time-based enforcement (issue 8, fail
       placementId: placement.placementId,
     };
     await w.send('Takedown Failed', { ...facts, error: HUGE, final: false });
-    expect(w.publisher.ofType('Event Rejected').map((r) => r.errors[0].path)).toEqual(['detail.error']);
+    expect(w.publisher.ofType('Event Rejected').map((r) => r.errors[0]!.path)).toEqual(['detail.error']);
     expect((await w.deps.store.getPlacement('instagram', placement.placementId))?.takedown?.lastError).toBeUndefined();
 
     w.clock.set('2026-03-01T12:10:01Z');
@@ -195,7 +195,7 @@ describe('one oversized report cannot stop time-based enforcement (issue 8, fail
     const { send, publisher, deps } = world();
     const placement = publishedDetail({ url: `https://example.invalid/${HUGE}` });
     await send('Asset Published', placement);
-    expect(publisher.ofType('Event Rejected').map((r) => r.errors[0].path)).toEqual(['detail.url']);
+    expect(publisher.ofType('Event Rejected').map((r) => r.errors[0]!.path)).toEqual(['detail.url']);
     expect(await deps.store.getPlacement('instagram', placement.placementId)).toBeUndefined();
   });
 });

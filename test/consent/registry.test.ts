@@ -30,7 +30,7 @@ describe('consent registry: grants, amendments, revocations', () => {
     await send('Render Requested', renderDetail({ twinIds: [id.twin], medium: 'image', modifications: [] }));
     await send('Render Requested', renderDetail({ twinIds: [id.twin], medium: 'video', modifications: [] }));
     expect(publisher.ofType('Render Denied')[0]!.reasons.map((r: any) => r.code)).toEqual(['MEDIUM_NOT_ALLOWED']);
-    expect(publisher.ofType('Render Approved')[0]!.grants[0].version).toBe(3);
+    expect(publisher.ofType('Render Approved')[0]!.grants[0]!.version).toBe(3);
   });
 
   it('an amendment does not patch: fields absent from the new version are gone', async () => {

@@ -67,7 +67,7 @@ describe('an event counts only from its role’s accounts (the envelope account)
     const { send, publisher, deps } = brandWorld();
     const id = ids();
     await send('Consent Revoked', { grantId: id.grant, twinId: id.twin, revokedAt: '2026-03-01T00:00:00Z' }, { account: OWN_ACCOUNT });
-    expect(publisher.ofType('Event Rejected').map((r) => r.errors[0].path)).toEqual(['account']);
+    expect(publisher.ofType('Event Rejected').map((r) => r.errors[0]!.path)).toEqual(['account']);
     expect(await deps.store.grantState(id.grant)).toBeUndefined();
   });
 
@@ -125,7 +125,7 @@ describe('a takedown report counts only from its channel’s own sender', () => 
     const w = brandWorld();
     const { completedAt: _at, ...facts } = await openTakedown(w);
     await w.send('Takedown Failed', { ...facts, error: 'gave up', final: true }, { account: WEB_CONNECTOR });
-    expect(w.publisher.ofType('Event Rejected').map((r) => r.errors[0].path)).toEqual(['account']);
+    expect(w.publisher.ofType('Event Rejected').map((r) => r.errors[0]!.path)).toEqual(['account']);
     expect(await w.deps.store.getPlacement('instagram', facts.placementId)).toMatchObject({ status: 'takedown-requested' });
   });
 
@@ -140,7 +140,7 @@ describe('a takedown report counts only from its channel’s own sender', () => 
     const w = brandWorld();
     const report = await openTakedown(w, 'webhooked');
     await w.send('Takedown Completed', report, { account: OWN_ACCOUNT });
-    expect(w.publisher.ofType('Event Rejected').map((r) => r.errors[0].path)).toEqual(['account']);
+    expect(w.publisher.ofType('Event Rejected').map((r) => r.errors[0]!.path)).toEqual(['account']);
     expect(await w.deps.store.getPlacement('webhooked', report.placementId)).toMatchObject({ status: 'takedown-requested' });
     expect(await recordTakedownReport(w.deps, { kind: 'completed', ...report }, `webhook#${report.takedownId}#1`)).toBe('processed');
     expect(await w.deps.store.getPlacement('webhooked', report.placementId)).toMatchObject({ status: 'taken-down' });
@@ -150,6 +150,6 @@ describe('a takedown report counts only from its channel’s own sender', () => 
     const w = brandWorld();
     const report = await openTakedown(w, 'tiktok');
     await w.send('Takedown Completed', report, { account: STRANGER });
-    expect(w.publisher.ofType('Event Rejected').map((r) => r.errors[0].path)).toEqual(['account']);
+    expect(w.publisher.ofType('Event Rejected').map((r) => r.errors[0]!.path)).toEqual(['account']);
   });
 });

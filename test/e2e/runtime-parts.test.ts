@@ -241,12 +241,15 @@ describe('parseFlags', () => {
       port: 4010,
       takedownSlaSeconds: 3600,
       dataDir: '/work/.twinguard',
+      stateDir: '/work/.twinguard',
+      fresh: false,
+      quiet: false,
       verbose: false,
       help: false,
     });
   });
 
-  it('resolves paths against the working directory; --in-memory keeps no data directory', () => {
+  it('resolves paths against the working directory; --in-memory keeps no data directory but the default state folder', () => {
     const flags = parseFlags(
       [
         '--port',
@@ -269,6 +272,9 @@ describe('parseFlags', () => {
       channelsFile: '/etc/ch.json',
       accountsFile: resolve('/work', 'keys.json'),
       takedownSlaSeconds: 2.5,
+      stateDir: '/work/.twinguard',
+      fresh: false,
+      quiet: false,
       verbose: false,
       help: false,
     });

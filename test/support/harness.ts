@@ -1,7 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import type { EventEnvelope, OutboundEvent } from '../../shared/model/events/envelope.ts';
+import type { EmittedDetails, EventEnvelope, OutboundDetailType, OutboundEvent } from '../../shared/model/events/envelope.ts';
+import { isPublicDetailType, OUTBOUND_SCHEMAS } from '../../shared/model/events/outbound-schemas.ts';
+import { parseDetail } from '../../shared/model/events/validation.ts';
 import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type RoleAccounts } from '../../shared/model/events/roles.ts';
 import type { Settings } from '../../shared/ports/deps.ts';
 import { handleInbound } from '../../shared/use-cases/handle-inbound.ts';
@@ -12,7 +14,11 @@ import { auditKeys, keys } from '../../shared/adapters/dynamodb/keys.ts';
 import type { Outcome } from '../../shared/use-cases/once.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb/dynamodb-local.ts';
 
-/** Records what the domain publishes; the bus itself is exercised by the local-bus and end-to-end tests. */
+/**
+ * Records what the domain publishes; the bus itself is exercised by the local-bus and end-to-end tests.
+ * Every public event is checked against its published schema, so no domain test passes while
+ * TwinGuard emits a detail the contract's JSON Schemas would refuse.
+ */
 export class RecordingPublisher implements EventPublisher {
   readonly events: OutboundEvent[] = [];
   failNext = 0;
@@ -21,10 +27,25 @@ export class RecordingPublisher implements EventPublisher {
       this.failNext--;
       throw new Error('bus unavailable');
     }
+    for (const event of events) assertMatchesContract(event);
     this.events.push(...events);
   }
-  ofType(detailType: string): Record<string, any>[] {
-    return this.events.filter((e) => e.detailType === detailType).map((e) => e.detail);
+  // Loosely typed on purpose: tests index into details and arrays they have just asserted on.
+  ofType<K extends OutboundDetailType>(detailType: K): (EmittedDetails[K] & Record<string, any>)[] {
+    return this.events.filter((e) => e.detailType === detailType).map((e) => e.detail as EmittedDetails[K] & Record<string, any>);
+  }
+}
+
+export class ContractViolationError extends Error {
+  override name = 'ContractViolationError';
+}
+
+function assertMatchesContract(event: OutboundEvent): void {
+  if (!isPublicDetailType(event.detailType)) return;
+  // A receipt's outbox was JSON: check what would go on the wire.
+  const parsed = parseDetail(OUTBOUND_SCHEMAS[event.detailType], JSON.parse(JSON.stringify(event.detail)));
+  if (!parsed.ok) {
+    throw new ContractViolationError(`${event.detailType} does not match its schema: ${JSON.stringify(parsed.errors)}`);
   }
 }
 

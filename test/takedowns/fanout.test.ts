@@ -281,7 +281,7 @@ describe('deadlines', () => {
       placementId: 'p',
       completedAt: '2026-03-01T12:00:00Z',
     });
-    expect(publisher.ofType('Event Rejected')[0]!.errors[0].path).toBe('detail.takedownId');
+    expect(publisher.ofType('Event Rejected')[0]!.errors[0]!.path).toBe('detail.takedownId');
   });
 });
 

@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   GetCommand,
   PutCommand,
   type PutCommandInput,
@@ -20,7 +19,6 @@ import { duePut } from './due-queue.ts';
 import { receiptPut } from './receipt-put.ts';
 import { placementItems, takedownItem } from './placement-items.ts';
 import { auditPut } from './audit-put.ts';
-import { putAll } from './batch-writes.ts';
 import { fitsOneTransaction, transactWithReceipt, type TransactItem } from './transactions.ts';
 import type { TableNames } from './table-names.ts';
 
@@ -242,7 +240,8 @@ export class DynamoConsentStore implements ConsentStore {
     // Too many twins for one transaction (2 + 5 per twin items): written in steps.
     // 1. The index items, first: alone they point at nothing (readers skip a missing
     //    placement), and once the placement exists a revocation always finds it.
-    await putAll(this.db, this.tables.consent, index);
+    //    Plain PutItems (their content is fixed by their key), as the functions' IAM allows.
+    await inBatches(index, (Item) => this.db.send(new PutCommand({ TableName: this.tables.consent, Item })));
     // 2. The placement, its conditions, takedown and receipt, with a note of what is left.
     const pending = { audit, usage };
     await transactWithReceipt(this.db, receiptPut, [
@@ -255,17 +254,16 @@ export class DynamoConsentStore implements ConsentStore {
 
   async completeCommit(kind: string, businessId: string): Promise<void> {
     const item = await this.get(keys.pendingWrites(kind, businessId));
-    if (item === undefined) return;
+    if (item?.writes === undefined) return;
     await this.applyPending({ kind, businessId }, JSON.parse(item.writes as string) as PendingWrites);
   }
 
   /** Writes the append-only items a split commit left, skipping those already there, then drops the note. */
   private async applyPending(receipt: Pick<Receipt, 'kind' | 'businessId'>, pending: PendingWrites): Promise<void> {
     const puts = [...this.auditPuts(pending.audit), ...this.usagePuts(pending.usage)];
-    for (let i = 0; i < puts.length; i += PENDING_CONCURRENCY) {
-      await Promise.all(puts.slice(i, i + PENDING_CONCURRENCY).map(({ Put }) => putOnce(this.db, Put)));
-    }
-    await this.db.send(new DeleteCommand({ TableName: this.tables.consent, Key: pendingKey(receipt) }));
+    await inBatches(puts, ({ Put }) => putOnce(this.db, Put));
+    // Emptied rather than deleted: the functions may update state, never delete it.
+    await this.db.send(new UpdateCommand({ TableName: this.tables.consent, Key: pendingKey(receipt), UpdateExpression: 'REMOVE writes' }));
   }
 
   async commitPlacementUpdate({ placement, receipt, audit }: Parameters<ConsentStore['commitPlacementUpdate']>[0]): Promise<void> {
@@ -333,8 +331,12 @@ interface PendingWrites {
   usage: UsageRecord[];
 }
 
-/** Append-only writes of a split commit in flight at once. */
-const PENDING_CONCURRENCY = 10;
+/** Writes of a split commit in flight at once. */
+const STEP_CONCURRENCY = 10;
+
+async function inBatches<T>(items: readonly T[], write: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += STEP_CONCURRENCY) await Promise.all(items.slice(i, i + STEP_CONCURRENCY).map(write));
+}
 
 function pendingKey(receipt: Pick<Receipt, 'kind' | 'businessId'>) {
   return keys.pendingWrites(receipt.kind, receipt.businessId);

@@ -9,7 +9,7 @@
  * bytes are the key); see signature.ts. Channels not listed are `event` channels. Unknown
  * extra fields are ignored, as in events.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 import type { WebhookChannel } from '../../ports/channel-directory.ts';
 import { ChannelConfigError, type ChannelConfigIssue } from './errors.ts';

@@ -1,0 +1,101 @@
+/**
+ * `twinguard <command>`: one entry for the local runtime and its CLIs. Each command finds
+ * the running local runtime by itself, from runtime.json in the state folder (--data DIR,
+ * default .twinguard/).
+ */
+import { resolve } from 'node:path';
+import { readDiscovery } from '../runtime/discovery.ts';
+import { DEFAULT_DATA_DIR } from '../runtime/flags.ts';
+import { sendMain } from './send.ts';
+
+export const USAGE = `Usage: twinguard <command> [flags]
+
+Commands:
+  start                      run the whole of TwinGuard on this machine (what "npm start" runs)
+  send <event> [--set f=v]   send a sample inbound event to the running runtime and print the answer
+  status --twin ID | --grant ID
+                             placements of a twin or a grant, by state
+  dead-letters list|replay   deliveries that failed every retry, and their replay
+
+"twinguard <command> --help" tells more. The commands find the running local runtime
+through runtime.json in its state folder (--data DIR, default ${DEFAULT_DATA_DIR}/).
+
+Exit codes: 0 done, 1 failed (the message says what to do), 2 bad arguments.`;
+
+const io = { out: (l: string) => process.stdout.write(`${l}\n`), err: (l: string) => process.stderr.write(`${l}\n`) };
+
+/** Takes `--data DIR` out of `args` (the subcommands below do not know it). */
+function takeData(args: string[]): string {
+  let dir = DEFAULT_DATA_DIR;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--data' && i + 1 < args.length) {
+      dir = args[i + 1]!;
+      args.splice(i, 2);
+      i--;
+    } else if (arg.startsWith('--data=')) {
+      dir = arg.slice('--data='.length);
+      args.splice(i, 1);
+      i--;
+    }
+  }
+  return resolve(dir);
+}
+
+const has = (args: readonly string[], ...flags: string[]) => args.some((a) => flags.some((f) => a === f || a.startsWith(`${f}=`)));
+
+async function run(argv: string[]): Promise<number | undefined> {
+  const [command, ...args] = argv;
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      (command === undefined ? io.err : io.out)(USAGE);
+      return command === undefined ? 2 : 0;
+    case 'start':
+      // main.ts reads process.argv and keeps the process running until a signal.
+      process.argv = [process.argv[0]!, 'twinguard start', ...args];
+      await import('../main.ts');
+      return undefined;
+    case 'send':
+      return await sendMain(args, io);
+    case 'status': {
+      const status = await import('./status.ts');
+      if (has(args, '--help', '-h')) return (io.out(status.USAGE.replace(/^( {2})status/m, '$1twinguard status')), 0);
+      const stateDir = takeData(args);
+      const runtime = readDiscovery(stateDir);
+      if (runtime !== undefined && !has(args, '--dynamodb-endpoint', '--endpoint')) {
+        args.push('--dynamodb-endpoint', runtime.dynamoDbEndpoint, '--region', runtime.region);
+      } else if (runtime === undefined && !has(args, '--dynamodb-endpoint', '--endpoint')) {
+        io.err(
+          `twinguard status: no local runtime is running with the state folder ${stateDir}; reading the tables of your AWS account ` +
+            '(give --table, or start the local runtime with "npx twinguard start")',
+        );
+      }
+      return await status.main(args, io);
+    }
+    case 'dead-letters': {
+      const deadLetters = await import('../bus/dead-letters-cli.ts');
+      if (has(args, '--help', '-h')) return (io.out(deadLetters.USAGE.replace(/dead-letters /g, 'twinguard dead-letters ')), 0);
+      const stateDir = takeData(args);
+      const runtime = readDiscovery(stateDir);
+      if (!has(args, '--dir')) args.push('--dir', runtime?.deadLetterDir ?? resolve(stateDir, 'dead-letters'));
+      if (runtime !== undefined && !has(args, '--endpoint')) args.push('--endpoint', runtime.url);
+      if (runtime === undefined && args[0] === 'replay' && !has(args, '--endpoint')) {
+        io.err(
+          `twinguard dead-letters: no local runtime is running with the state folder ${stateDir}: start it with "npx twinguard start" to replay`,
+        );
+        return 1;
+      }
+      return await deadLetters.main(args, io);
+    }
+    default:
+      io.err(`twinguard: unknown command "${command}"; the commands are start, send, status, dead-letters ("twinguard --help")`);
+      return 2;
+  }
+}
+
+const code = await run(process.argv.slice(2));
+if (code !== undefined) process.exitCode = code;
