@@ -86,7 +86,8 @@ class TapIndex {
 
   private add(e: Record<string, any>): void {
     this.inbound.add(e['id']);
-    if (e['source'] !== 'twinguard' || !OUTBOUND.has(e['detail-type'])) return;
+    // Ours are inbound, even when forged with `source: twinguard` and an outbound type.
+    if (ourIds.has(e['id']) || e['source'] !== 'twinguard' || !OUTBOUND.has(e['detail-type'])) return;
     if (e['detail-type'] === 'Event Rejected') this.rejected.set(e['detail']['eventId'], e['detail']);
     else {
       const d = e['detail'];
@@ -146,6 +147,8 @@ const events = hostileEvents(COUNT, SEED, seeded);
 const categories = [...new Set(events.map((e) => `${e.expect}: ${e.category}`))].sort();
 
 const sent: Sent[] = [];
+/** The EventIds PutEvents returned for the fuzz's own events (the tap is read only between calls). */
+const ourIds = new Set<string>();
 const index = new TapIndex(tap);
 const figures = { putEventsCalls: 0, bytes: 0, sendMs: 0, answerMs: 0, largest: 0 };
 let db: DynamoDBDocumentClient;
@@ -338,6 +341,7 @@ async function send(client: EventBridgeClient): Promise<void> {
       const out = await client.send(new PutEventsCommand({ Entries: request }));
       entries.forEach((event, i) => {
         const entry = out.Entries?.[i];
+        if (entry?.EventId) ourIds.add(entry.EventId);
         sent.push(entry?.EventId ? { event, eventId: entry.EventId } : { event, error: `${entry?.ErrorCode}: ${entry?.ErrorMessage}` });
       });
     } catch (error) {
@@ -441,7 +445,11 @@ function deadLetterIds(): Set<string> {
 function problemsOf(s: Sent): string[] {
   const { event } = s;
   const name = `#${event.n} ${event.detailType.slice(0, 40)} from ${event.source.slice(0, 40)}`;
-  if (event.expect === 'refused') return s.error === undefined ? [`${name}: PutEvents accepted it (${s.eventId})`] : [];
+  if (event.expect === 'refused') {
+    if (s.error === undefined) return [`${name}: PutEvents accepted it (${s.eventId})`];
+    // InternalFailure tells the sender to try again: not a refusal of the entry.
+    return s.error.startsWith('InternalFailure') ? [`${name}: PutEvents failed it as retryable: ${s.error}`] : [];
+  }
   if (s.eventId === undefined) return [`${name}: PutEvents refused it: ${s.error}`];
   const problems: string[] = [];
   const dead = deadLetters.find((d) => d.eventId === s.eventId);

@@ -13,7 +13,8 @@
  * - every re-evaluation done, nothing due left undone, every failed delivery healed.
  *
  * Default: 200 sequential scripts (A), 100 scripts with concurrent rounds under fast-check's
- * scheduler (B), 100 scripts where placements name territories of their own (C).
+ * scheduler (B), 50 with copies of one event in the same round (D), 50 where placements name
+ * territories of their own (C): about a minute on a quiet machine.
  * TWINGUARD_LONG=1: 10,000 of each; TWINGUARD_RUNS=<n>: n of each. Replay a failure with TWINGUARD_SEED=<seed>
  * TWINGUARD_PATH=<path> (both printed by fast-check). Shrinking stops after
  * TWINGUARD_SHRINK_MS (default 60 s), so a red run stays bounded.
@@ -90,13 +91,13 @@ describe('interleavings against the reference model (DynamoDB Local)', () => {
 
   it(
     'D: copies of one event delivered at the same moment emit its outcome once',
-    () => check('D concurrent copies', { strayTerritories: false, rounds: true, copies: true, maxLength: 8 }, runs(100), true),
+    () => check('D concurrent copies', { strayTerritories: false, rounds: true, copies: true, maxLength: 8 }, runs(50), true),
     timeout(600_000),
   );
 
   it(
     'C: a placement is covered only within its publication’s territories, judged on its own territories',
-    () => check('C territories', { strayTerritories: true, rounds: false, maxLength: 14 }, runs(100), false),
+    () => check('C territories', { strayTerritories: true, rounds: false, maxLength: 14 }, runs(50), false),
     timeout(600_000),
   );
 });

@@ -46,6 +46,7 @@ const MEDIUMS = ['image', 'image', 'video'] as const;
 /** Rounds of redelivery at quiescence before an event that keeps failing counts as lost. */
 const MAX_QUIESCENCE_ROUNDS = 10;
 const INJECTED = 'bus unavailable';
+const FAR_FUTURE = new Date('2100-01-01T00:00:00Z');
 
 /** What a whole property run did, for the figures in docs/SECURITY.md. */
 export interface Figures {
@@ -473,8 +474,13 @@ export class Sequence {
     if (crash) publisher.failNext = 1;
     try {
       for (let i = 0; i < 50; i++) {
-        const { fired } = await sweepDue(deps);
+        const { fired, failed } = await sweepDue(deps);
         publisher.failNext = 0;
+        // The sweeper sets a failing item aside (due again later) instead of throwing.
+        for (const f of failed) {
+          if (crash && f.error instanceof Error && f.error.message === INJECTED) this.figures.crashes++;
+          else this.figures.transientErrors++;
+        }
         if (fired === 0) return true;
       }
       return false;
@@ -517,17 +523,21 @@ export class Sequence {
       }
       const swept = await this.sweep(false);
       this.collectRequests();
-      const settled = this.pending.length === 0 && this.requests.length === 0 && swept;
+      // Items whose work failed wait, set aside, until a later time: they are not done yet.
+      const setAside = (await this.world.deps.due.due(FAR_FUTURE, 500)).filter((i) => (i.failures ?? 0) > 0);
+      const settled = this.pending.length === 0 && this.requests.length === 0 && swept && setAside.length === 0;
       if (settled) return;
       if (round >= MAX_QUIESCENCE_ROUNDS) {
         const lost = [
           ...this.pending.map((p) => `${p.origin.label} (${String(this.lastErrors.get(p.origin))})`),
           ...this.requests.map((r) => `re-evaluation ${r.jobId}`),
+          ...setAside.map((i) => `due ${i.kind} ${i.id} (failed ${i.failures} times)`),
         ];
         throw new Error(`sequence ${this.u}: still failing after ${round} rounds of redelivery: ${lost.join(', ') || 'the sweep'}`);
       }
-      // Give leases and back-offs time to pass, as the bus's own retries would.
-      this.advance(60_000);
+      // Give leases and back-offs time to pass, as the bus's own retries would; and the set-aside items.
+      const wait = setAside.length === 0 ? 0 : Math.min(...setAside.map((i) => Date.parse(i.dueAt))) - this.world.clock.current.getTime();
+      this.advance(Math.max(60_000, wait));
     }
   }
 
