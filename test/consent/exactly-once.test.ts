@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { wireAdapters } from '../../shared/adapters/wire.ts';
 import type { OutboundEvent } from '../../shared/model/events/envelope.ts';
+import { OUTBOUND_EXAMPLES } from '../../shared/model/events/examples.ts';
 import { DEFAULT_SOURCES } from '../../shared/model/events/roles.ts';
 import type { ConsentStore } from '../../shared/ports/consent-store.ts';
 import { ReceiptLeasedError } from '../../shared/ports/errors.ts';
@@ -180,7 +181,10 @@ describe('exactly once under concurrency', () => {
   it('a duplicate whose decision fails against its own effects is a duplicate, not an error', async () => {
     const { deps, publisher } = world();
     const key = { kind: 'test', businessId: `once-${uid()}`, eventId: `evt-${uid()}` };
-    const event = { detailType: 'Render Denied', detail: { requestId: key.businessId } } as OutboundEvent;
+    const event = {
+      detailType: 'Render Denied',
+      detail: { ...OUTBOUND_EXAMPLES['Render Denied'], requestId: key.businessId },
+    } as OutboundEvent;
     const write = (receipt: Parameters<ConsentStore['commitDecision']>[0]['receipt']) =>
       deps.store.commitDecision({ receipt, audit: [], usage: [] });
     expect((await once(deps, key, async () => commit([event], write))).outcome).toBe('processed');

@@ -351,13 +351,27 @@ async function putOnce(db: DynamoDBDocumentClient, put: PutCommandInput): Promis
   }
 }
 
-/** Optimistic lock on the grant state item: it must be exactly as it was read. */
+/**
+ * Optimistic lock on the grant state item: it must be exactly as it was read, its version and
+ * its revocation both. A revocation keeps the version, so a lock on the version alone let an
+ * amendment that read the grant before a revocation overwrite it (test/attack/races.test.ts).
+ */
 function unchangedState(previous: GrantState | undefined) {
   if (previous === undefined) return { ConditionExpression: 'attribute_not_exists(pk)' };
+  const revocation =
+    previous.revokedAt === undefined
+      ? { condition: 'attribute_not_exists(revokedAt)', values: {} }
+      : { condition: 'revokedAt = :revokedAt', values: { ':revokedAt': previous.revokedAt } };
   if (previous.version === undefined) {
-    return { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(version)' };
+    return {
+      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(version) AND ${revocation.condition}`,
+      ...(previous.revokedAt !== undefined && { ExpressionAttributeValues: revocation.values }),
+    };
   }
-  return { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': previous.version } };
+  return {
+    ConditionExpression: `version = :expected AND ${revocation.condition}`,
+    ExpressionAttributeValues: { ':expected': previous.version, ...revocation.values },
+  };
 }
 
 function strip(item: Item): Item {
