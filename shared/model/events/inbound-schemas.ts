@@ -20,10 +20,15 @@ const atMostNames = z.maxLength(LIMITS.names, `must list at most ${LIMITS.names}
 const names = z.array(name).check(atMostNames);
 const nonEmptyNames = z.array(name).check(z.minLength(1, 'must list at least one value'), atMostNames);
 const amount = z.number().check(z.nonnegative('must be zero or more'));
+/** `http(s)://` and a host, in either case: no flags, so that JSON Schema validators read it alike. */
+const HTTP_URL_SHAPE = /^[Hh][Tt][Tt][Pp][Ss]?:\/\/[^\s/?#]+(?:[/?#]\S*)?$/;
 const url = z
   .string()
   .check(z.maxLength(LIMITS.url, `must be at most ${LIMITS.url} characters`), wellFormed)
-  .check(z.refine((value) => typeof value !== 'string' || isHttpUrl(value), 'must be an absolute http or https URL'));
+  // The pattern is what the JSON Schemas can say of a URL; the refinement, the full parse of
+  // what passes it (one error per bad URL, not two).
+  .check(z.regex(HTTP_URL_SHAPE, 'must be an absolute http or https URL'))
+  .check(z.refine((value) => typeof value !== 'string' || !HTTP_URL_SHAPE.test(value) || isHttpUrl(value), 'must be an absolute http or https URL'));
 /** A bound, so that one request always fits one DynamoDB transaction. */
 export const MAX_TWINS_PER_REQUEST = LIMITS.twins;
 const twinIds = z
