@@ -49,7 +49,16 @@ describe('twinguard command', () => {
 
   it('exits 0 on --help of every command, 2 on a bad argument with what to do, 1 when no runtime runs', async () => {
     const helps = await Promise.all(
-      [['--help'], ['send', '--help'], ['status', '--help'], ['dead-letters', '--help'], ['start', '--help']].map(twinguard),
+      [
+        ['--help'],
+        ['send', '--help'],
+        ['status', '--help'],
+        ['check', '--help'],
+        ['history', '--help'],
+        ['statement', '--help'],
+        ['dead-letters', '--help'],
+        ['start', '--help'],
+      ].map(twinguard),
     );
     for (const help of helps) {
       expect(help.code).toBe(0);
