@@ -25,6 +25,7 @@ Reads (local runtime, or a deployed stack with --stack NAME [--region R]; --json
                              every decision with its reasons and grant versions
   statement --talent ID --month YYYY-MM [--csv]
                              what a talent is owed for a month
+  console [--port N]         the same answers in the browser, on 127.0.0.1
 
 "twinguard <command> --help" tells more. The commands find the running local runtime
 through runtime.json in its state folder (--data DIR, default ${DEFAULT_DATA_DIR}/).
@@ -77,6 +78,10 @@ async function run(argv: string[]): Promise<number | undefined> {
       const { readMain } = await import('./read/commands.ts');
       return await readMain(command, args, io);
     }
+    case 'console': {
+      const { consoleMain } = await import('../console/server.ts');
+      return await consoleMain(args, io);
+    }
     case 'dead-letters': {
       const deadLetters = await import('../bus/dead-letters-cli.ts');
       if (has(args, '--help', '-h')) return (io.out(deadLetters.USAGE.replace(/dead-letters /g, 'twinguard dead-letters ')), 0);
@@ -94,7 +99,7 @@ async function run(argv: string[]): Promise<number | undefined> {
     }
     default:
       io.err(
-        `twinguard: unknown command "${command}"; the commands are start, send, status, dead-letters, check, history, statement ("twinguard --help")`,
+        `twinguard: unknown command "${command}"; the commands are start, send, status, dead-letters, check, history, statement, console ("twinguard --help")`,
       );
       return 2;
   }
