@@ -115,7 +115,7 @@ describe('twinguard status, check, history, statement', () => {
       ['history', ['--twin', 'x', '--from', 'yesterday'], /--from must be a day \(2026-03-01\) or an instant/],
       ['history', ['--twin', 'x', '--from', '2035-02-01', '--to', '2035-01-01'], /--from .* is after --to/],
       ['history', ['--twin', 'x', '--limit', '5000'], /--limit must be a whole number from 1 to 1000/],
-      ['statement', ['--talent', 't', '--month', '2035-13'], /give --month as YYYY-MM/],
+      ['statement', ['--talent', 't', '--month', '2035-13'], /the month must be YYYY-MM/],
       ['statement', ['--talent', 't', '--month', '2035-01', '--colour'], /Unknown option '--colour'/],
     ];
     for (const [command, args, message] of cases) {

@@ -56,6 +56,7 @@ describe('twinguard command', () => {
         ['check', '--help'],
         ['history', '--help'],
         ['statement', '--help'],
+        ['console', '--help'],
         ['dead-letters', '--help'],
         ['start', '--help'],
       ].map(twinguard),

@@ -40,7 +40,7 @@ export function names(what: string, values: readonly string[] | undefined): stri
 
 export function aMonth(value: string | undefined): string {
   if (value === undefined || !isMonth(value)) {
-    throw new InputError(`give --month as YYYY-MM (e.g. 2026-03)${value === undefined ? '' : `, got ${shown(value)}`}`);
+    throw new InputError(`the month must be YYYY-MM (e.g. 2026-03)${value === undefined ? '' : `, got ${shown(value)}`}`);
   }
   return value;
 }
