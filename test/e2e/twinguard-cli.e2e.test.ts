@@ -98,6 +98,14 @@ describe('twinguard command', () => {
       const denied = await twinguard(['send', 'Render Requested', '--data', data, '--set', `twinIds=["${twin}-other"]`]);
       expect(denied.stdout).toMatch(new RegExp(`← Render Denied render-\\w+ ${twin}-other: NO_CONSENT`));
 
+      // The reads find the same runtime through runtime.json.
+      const status = await twinguard(['status', '--twin', twin, '--data', data, '--json']);
+      expect(status.code).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({ twinId: twin, grants: [{ standing: 'active' }] });
+      const check = await twinguard(['check', '--twin', `${twin}-other`, '--licensee', 'brand-hm', '--medium', 'image', '--data', data]);
+      expect(check.code).toBe(0);
+      expect(check.stdout).toMatch(/^DENIED at .*\n[\s\S]*NO_CONSENT/);
+
       // An entry on the default bus goes nowhere: the runtime says so on stderr.
       const client = eventBridge(running.url);
       await client.send(
