@@ -4,6 +4,7 @@ import { checkUse } from '../../shared/use-cases/queries/check.ts';
 import { twinHistory } from '../../shared/use-cases/queries/history.ts';
 import { fanoutProgress } from '../../shared/use-cases/queries/revocation-progress.ts';
 import { statement, totalsOf } from '../../shared/use-cases/queries/statement.ts';
+import { tallyPlacements } from '../../shared/use-cases/queries/placement-tally.ts';
 import { grantStatus, twinStatus } from '../../shared/use-cases/queries/status.ts';
 import { grantDetail, ids, publicationDetail, publishedDetail, renderDetail } from '../support/fixtures.ts';
 import { auditOf, db, tables, world } from '../support/harness.ts';
@@ -131,6 +132,9 @@ describe('query layer', () => {
     const rest = await twinHistory(q, id.twin, {}, { limit: 4, cursor: first.cursor! });
     expect([...first.entries, ...rest.entries].map((e) => e.recordId)).toEqual(all.entries.map((e) => e.recordId));
     expect(rest.cut).toBe(false);
+    // Exactly at the limit: nothing more follows, so it is not cut.
+    expect(await twinHistory(q, id.twin, {}, { limit: 7 })).toMatchObject({ cut: false });
+    expect((await twinHistory(q, id.twin, {}, { limit: 7 })).cursor).toBeUndefined();
   });
 
   it('statement: every paid use as the ledger holds it, with licensee, and totals per currency computed by hand', async () => {
@@ -217,5 +221,16 @@ describe('query layer', () => {
       finished: true,
       elapsedSeconds: 240,
     });
+  });
+
+  it('a read that stops at its bound says it was cut', async () => {
+    const { q, id } = await twinWithPlacements();
+    const cut = await tallyPlacements(q, { twinId: id.twin }, () => true, 2);
+    expect(cut).toMatchObject({ read: 2, cut: true, totals: { total: 2 } });
+    expect(await tallyPlacements(q, { twinId: id.twin }, () => true, 3)).toMatchObject({ read: 3, cut: false });
+    const s = await statement(q, id.talent, '2035-06', 2);
+    expect(s.lines).toHaveLength(2);
+    expect(s.cut).toBe(true);
+    expect((await statement(q, id.talent, '2035-06', 3)).cut).toBe(false);
   });
 });

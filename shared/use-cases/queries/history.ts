@@ -31,5 +31,7 @@ export async function twinHistory(
     entries.push(...page.items);
     cursor = page.cursor;
   } while (cursor !== undefined && entries.length < limit);
+  // A full last page comes with a cursor too: look before saying more follow.
+  if (cursor !== undefined && (await deps.queries.auditPage(twinId, window, cursor, 1)).items.length === 0) cursor = undefined;
   return { twinId, window, entries, ...(cursor === undefined ? {} : { cursor }), cut: cursor !== undefined };
 }

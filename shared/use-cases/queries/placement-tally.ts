@@ -72,7 +72,9 @@ export async function eachPlacement(
     read += page.items.length;
     for (const p of await deps.queries.placements(page.items)) visit(p);
   } while (cursor !== undefined && read < max);
-  return { read, cut: cursor !== undefined };
+  // DynamoDB hands back a cursor whenever a page is full, even the last one: look before saying "cut".
+  const cut = cursor !== undefined && (await deps.queries.placementPage(owner, cursor, 1)).items.length > 0;
+  return { read, cut };
 }
 
 /** Tallies the owner's placements that `keep` accepts, by state, channel and territory, with the open takedowns. */

@@ -45,12 +45,14 @@ export async function statement(deps: QueryDeps, talentId: string, month: string
     usage.push(...page.items);
     cursor = page.cursor;
   } while (cursor !== undefined && usage.length < max);
+  // A full last page comes with a cursor too: look before saying "cut".
+  const cut = cursor !== undefined && (await deps.queries.usagePage(talentId, month, cursor, 1)).items.length > 0;
   const licensees = await licenseesOf(deps, usage);
   const lines = usage.map((u) => {
     const licensee = licensees.get(`${u.twinId}\n${u.grantId}`);
     return { ...u, ...(licensee === undefined ? {} : { licensee }) };
   });
-  return { talentId, month, lines, totals: totalsOf(usage), cut: cursor !== undefined };
+  return { talentId, month, lines, totals: totalsOf(usage), cut };
 }
 
 /** One grant read per twin named in the statement (a talent has a few twins). */
