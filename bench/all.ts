@@ -10,7 +10,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { documentClient } from '../shared/adapters/dynamodb/dynamo-client.ts';
@@ -20,6 +20,7 @@ import { createTablesFromTemplate } from '../local/dynamodb/create-tables.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../local/dynamodb/dynamodb-local.ts';
 import { coldStartTable, measureColdStart, mergeResults } from './cold-start.ts';
 import { type DecisionFigures, measureDecision } from './decision.ts';
+import type { FanoutResult } from './run.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -66,33 +67,35 @@ const decisions: Record<string, DecisionFigures> = {};
   }
 }
 
-// 3. Fan-out: bench/run.ts in its own process (it needs --expose-gc and its own DynamoDB Local).
-interface FanoutFigure {
-  placements: number;
-  seconds: number;
-  perSecond: number;
-  heapAfterGcMiB: number;
-  ok: boolean;
-}
-const fanout: FanoutFigure[] = [];
+// 3. Fan-out: bench/run.ts in its own process (it needs --expose-gc and its own DynamoDB Local),
+// TwinGuard and the floor over the same placements, median of the runs after a warm-up.
+const fanout: FanoutResult[] = [];
 for (const placements of quick ? [10_000] : [10_000, 100_000]) {
-  progress(`fan-out: ${placements} placements (seeding, then revoking)`);
+  const runs = placements >= 100_000 ? 1 : 3;
+  progress(`fan-out: ${placements} placements, ${runs} run(s) after a warm-up (seeding, revoking, then the floor)`);
   const run = fileURLToPath(new URL('./run.ts', import.meta.url));
-  const { stdout, ok } = await new Promise<{ stdout: string; ok: boolean }>((done) =>
-    execFile(
+  const stdout = await new Promise<string>((done) => {
+    const child = spawn(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', run, '--placements', String(placements)],
-      { maxBuffer: 1 << 24 },
-      (error, out) => done({ stdout: out, ok: error === null }),
-    ),
-  );
-  const line = /dispatched in ([\d.]+) s \((\d+) \/s\).*heap after GC between invocations ≤ (\d+) MiB/.exec(stdout);
+      ['--expose-gc', '--import', 'tsx', run, '--placements', String(placements), '--runs', String(runs)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('close', () => done(out));
+  });
+  const line = /^RESULT (.*)$/m.exec(stdout);
   if (line === null) {
     progress(`fan-out: ${placements}: no result line; output was:\n${stdout}`);
     continue;
   }
-  fanout.push({ placements, seconds: Number(line[1]), perSecond: Number(line[2]), heapAfterGcMiB: Number(line[3]), ok });
-  progress(`fan-out: ${placements}: ${line[2]} /s`);
+  const result = JSON.parse(line[1]!) as FanoutResult;
+  fanout.push(result);
+  progress(
+    `fan-out: ${placements}: ${result.perSecond.median} /s, floor ${result.floorPerSecond.median} /s, fanout_ratio ${result.fanoutRatio}`,
+  );
 }
 
 mergeResults({
@@ -113,10 +116,15 @@ for (const [key, d] of Object.entries(decisions)) {
       `floor ${d.floor.p50} (${d.floor.minP50}-${d.floor.maxP50}), ${d.floor.roundTrips} round trips; decision_ratio ${d.ratio}`,
   );
 }
-console.log('\nFan-out (revocation of one twin, DynamoDB Local)');
+console.log('\nFan-out (revocation of one twin, DynamoDB Local): median (min-max) of the runs; ratio = floor / TwinGuard');
 for (const f of fanout) {
   console.log(
-    `  ${f.placements} placements: ${f.seconds} s, ${f.perSecond} takedowns/s, heap after GC ≤ ${f.heapAfterGcMiB} MiB${f.ok ? '' : ' (FAILED check)'}`,
+    `  ${f.placements} placements: ${f.seconds.median} s (${f.seconds.min}-${f.seconds.max}), ${f.perSecond.median} takedowns/s; ` +
+      `floor ${f.floorSeconds.median} s (${f.floorSeconds.min}-${f.floorSeconds.max}), ${f.floorPerSecond.median} /s; fanout_ratio ${f.fanoutRatio}; ` +
+      `heap after GC ≤ ${f.heapAfterGcMiB} MiB${f.ok ? '' : ' (FAILED check)'}`,
+  );
+  console.log(
+    `    calls per 10 takedowns ${JSON.stringify(f.callsPer10Takedowns)}, items per transaction ${JSON.stringify(f.itemsPerTransaction)}`,
   );
 }
 console.log('\nWritten to bench/results.json');
