@@ -21,10 +21,15 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../local/dy
 import { coldStartTable, measureColdStart, mergeResults } from './cold-start.ts';
 import { type DecisionFigures, measureDecision } from './decision.ts';
 import type { FanoutResult } from './run.ts';
+import { type ChartRow, chartSvg } from './chart.ts';
+import { measureEndToEnd } from './end-to-end.ts';
+import { loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const quick = values.quick;
+const loadAtStart = Number(loadavg()[0]!.toFixed(1));
 const progress = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 // 1. Cold start.
@@ -67,7 +72,17 @@ const decisions: Record<string, DecisionFigures> = {};
   }
 }
 
-// 3. Fan-out: bench/run.ts in its own process (it needs --expose-gc and its own DynamoDB Local),
+// 3. Local end to end: `npm start`'s runtime as a child process, PutEvents to the decision on the tap.
+progress('end to end: starting the local runtime (npm start) with a tap');
+const endToEnd = await measureEndToEnd({
+  rounds: 3,
+  perRound: quick ? 40 : 100,
+  warmup: quick ? 10 : 30,
+  concurrencies: [1, 32],
+  onProgress: progress,
+});
+
+// 4. Fan-out: bench/run.ts in its own process (it needs --expose-gc and its own DynamoDB Local),
 // TwinGuard and the floor over the same placements, median of the runs after a warm-up.
 const fanout: FanoutResult[] = [];
 for (const placements of quick ? [10_000] : [10_000, 100_000]) {
@@ -98,14 +113,57 @@ for (const placements of quick ? [10_000] : [10_000, 100_000]) {
   );
 }
 
+const measuredAt = new Date().toISOString();
+const machine = {
+  node: process.version,
+  platform: process.platform,
+  arch: process.arch,
+  cpus: (await import('node:os')).cpus().length,
+  // The 1-minute load average at the start and the end: the machine is shared, so read the figures with it.
+  load: { atStart: loadAtStart, atEnd: Number(loadavg()[0]!.toFixed(1)) },
+};
 mergeResults({
-  measuredAt: new Date().toISOString(),
-  machine: { node: process.version, platform: process.platform, arch: process.arch, cpus: (await import('node:os')).cpus().length },
+  measuredAt,
+  machine,
   quick,
   coldStart: { runs: quick ? 3 : 7, functions: coldStart },
-  decision: decisions,
-  fanout,
+  decision: Object.fromEntries(Object.entries(decisions).map(([k, d]) => [k, { ...d, decision_ratio: d.ratio }])),
+  endToEnd,
+  fanout: fanout.map((f) => ({ ...f, fanout_ratio: f.fanoutRatio })),
 });
+
+// The chart: each figure against its floor (or its target), next to the JSON.
+const rows: ChartRow[] = [
+  ...Object.values(decisions).map((d) => ({
+    label: `decision p50, ${d.concurrency} in flight`,
+    unit: 'ms',
+    twinguard: d.handler.p50,
+    floor: d.floor.p50,
+    target: 'target ≥ 0.85',
+  })),
+  ...endToEnd.map((e) => ({
+    label: `end to end p99, ${e.concurrency} in flight`,
+    unit: 'ms',
+    twinguard: e.median.p99,
+    ...(e.concurrency === 1 ? { target: 'target < 50 ms' } : {}),
+  })),
+  ...fanout.map((f) => ({
+    label: `fan-out of ${f.placements.toLocaleString('en-US')}`,
+    unit: 's',
+    twinguard: f.seconds.median,
+    floor: f.floorSeconds.median,
+    target: f.placements >= 100_000 ? 'target ≥ 0.7, < 60 s' : 'target ≥ 0.7',
+  })),
+];
+const svg = fileURLToPath(new URL('./results.svg', import.meta.url));
+writeFileSync(
+  svg,
+  chartSvg(
+    'TwinGuard against its floor (DynamoDB Local)',
+    `${measuredAt.slice(0, 16)}Z, ${quick ? '--quick, ' : ''}Node ${process.version}, ${machine.cpus} cores, load ${machine.load.atStart}-${machine.load.atEnd}; bars: medians of runs; ratio = floor / TwinGuard`,
+    rows,
+  ),
+);
 
 console.log('\nCold start (bundle as CDK builds it; require in a fresh Node process)');
 console.log(coldStartTable(coldStart));
@@ -127,4 +185,13 @@ for (const f of fanout) {
     `    calls per 10 takedowns ${JSON.stringify(f.callsPer10Takedowns)}, items per transaction ${JSON.stringify(f.itemsPerTransaction)}`,
   );
 }
-console.log('\nWritten to bench/results.json');
+console.log('\nEnd to end (npm start as a child process; PutEvents to the decision on the tap), ms: median of 3 rounds (min-max)');
+for (const e of endToEnd) {
+  console.log(
+    `  ${String(e.concurrency).padStart(2)} in flight: p50 ${e.median.p50} (${e.min.p50}-${e.max.p50}), p95 ${e.median.p95} (${e.min.p95}-${e.max.p95}), p99 ${e.median.p99} (${e.min.p99}-${e.max.p99})`,
+  );
+}
+console.log(
+  `\nMachine: ${machine.cpus} cores, Node ${machine.node}, load average ${machine.load.atStart} at the start, ${machine.load.atEnd} at the end`,
+);
+console.log('\nWritten to bench/results.json and bench/results.svg');
