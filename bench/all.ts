@@ -4,7 +4,10 @@
  *
  * - cold start (bench/cold-start.ts): bundle size as CDK builds it, require time in a fresh process;
  * - decision (bench/decision.ts `measureDecision`): the handler path against its floor, 1 and 16 in flight;
- * - fan-out (bench/run.ts, as a child process with its own DynamoDB Local): takedowns dispatched per second.
+ * - end to end (bench/end-to-end.ts): `npm start`'s runtime as a child process, PutEvents to the decision on the tap;
+ * - fan-out (bench/run.ts, as a child process with its own DynamoDB Local): against its floor
+ *   (bench/fanout-floor.ts), median of 3 runs at 10,000 (one at 100,000) after a warm-up.
+ * The chart (bench/chart.ts) goes to bench/results.svg.
  *
  * `--quick` runs fewer rounds and only the 10,000-placement fan-out.
  */

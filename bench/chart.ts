@@ -16,7 +16,7 @@ export interface ChartRow {
 
 const WIDTH = 860;
 const LABEL = 250;
-const BAR = 420;
+const BAR = 330;
 const ROW = 54;
 
 export function chartSvg(title: string, subtitle: string, rows: readonly ChartRow[]): string {
@@ -35,10 +35,10 @@ export function chartSvg(title: string, subtitle: string, rows: readonly ChartRo
     const width = (v: number) => Math.max(1, (v / scale) * BAR);
     parts.push(`<text x="10" y="${y + 16}">${xml(row.label)}</text>`);
     parts.push(`<rect x="${LABEL}" y="${y}" width="${width(row.twinguard).toFixed(1)}" height="18" fill="#1f6feb"/>`);
-    parts.push(`<text x="${LABEL + width(row.twinguard) + 4}" y="${y + 13}">${fmt(row.twinguard)} ${xml(row.unit)}</text>`);
+    parts.push(`<text x="${(LABEL + width(row.twinguard) + 4).toFixed(1)}" y="${y + 13}">${fmt(row.twinguard)} ${xml(row.unit)}</text>`);
     if (row.floor !== undefined) {
       parts.push(`<rect x="${LABEL}" y="${y + 21}" width="${width(row.floor).toFixed(1)}" height="14" fill="#999"/>`);
-      parts.push(`<text x="${LABEL + width(row.floor) + 4}" y="${y + 32}" fill="#555">${fmt(row.floor)} ${xml(row.unit)}</text>`);
+      parts.push(`<text x="${(LABEL + width(row.floor) + 4).toFixed(1)}" y="${y + 32}" fill="#555">${fmt(row.floor)} ${xml(row.unit)}</text>`);
     }
     const ratio = row.floor === undefined ? '' : `ratio ${(row.floor / row.twinguard).toFixed(2)}`;
     const note = [ratio, row.target ?? ''].filter(Boolean).join(', ');
