@@ -22,7 +22,8 @@ const ROW = 54;
 export function chartSvg(title: string, subtitle: string, rows: readonly ChartRow[]): string {
   const height = 70 + rows.length * ROW + 30;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12" role="img">`,
+    `<title>${xml(title)}</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="22" font-size="16" font-weight="bold">${xml(title)}</text>`,
     `<text x="10" y="42" fill="#555">${xml(subtitle)}</text>`,
@@ -38,7 +39,9 @@ export function chartSvg(title: string, subtitle: string, rows: readonly ChartRo
     parts.push(`<text x="${(LABEL + width(row.twinguard) + 4).toFixed(1)}" y="${y + 13}">${fmt(row.twinguard)} ${xml(row.unit)}</text>`);
     if (row.floor !== undefined) {
       parts.push(`<rect x="${LABEL}" y="${y + 21}" width="${width(row.floor).toFixed(1)}" height="14" fill="#999"/>`);
-      parts.push(`<text x="${(LABEL + width(row.floor) + 4).toFixed(1)}" y="${y + 32}" fill="#555">${fmt(row.floor)} ${xml(row.unit)}</text>`);
+      parts.push(
+        `<text x="${(LABEL + width(row.floor) + 4).toFixed(1)}" y="${y + 32}" fill="#555">${fmt(row.floor)} ${xml(row.unit)}</text>`,
+      );
     }
     const ratio = row.floor === undefined ? '' : `ratio ${(row.floor / row.twinguard).toFixed(2)}`;
     const note = [ratio, row.target ?? ''].filter(Boolean).join(', ');
