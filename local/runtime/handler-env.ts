@@ -81,7 +81,6 @@ export function handlerEnvironment(functions: Iterable<FunctionSpec>, options: L
     AWS_ENDPOINT_URL_EVENTBRIDGE: options.eventBridgeEndpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
     [ENV.takedownSla]: String(options.takedownSlaSeconds),
     [WEBHOOK_BASE_DELAY_MS]: outer[WEBHOOK_BASE_DELAY_MS] || String(LOCAL_RETRY_POLICY.baseDelayMs),

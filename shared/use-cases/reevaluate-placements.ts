@@ -7,14 +7,17 @@ import type { DueItem } from '../model/due-item.ts';
 import { StaleReadError } from '../ports/errors.ts';
 import { takedownLines } from './audit-lines.ts';
 import { reevaluationRequested, type ReevaluationRequest } from './reevaluation-requested.ts';
-import { deadlineOf, openTakedown, takedownRequested } from './takedown.ts';
+import { deadlinesOf, MAX_TAKEDOWNS_PER_DEADLINE, openTakedown, takedownRequested } from './takedown.ts';
 
 /** Placements read per page: one Query and one BatchGetItem. */
 export const PAGE_SIZE = 100;
-/** Takedowns per transaction, and so per PutEvents call. */
-const TAKEDOWNS_PER_COMMIT = 10;
-/** DynamoDB's limit on operations in one transaction. */
-const MAX_TRANSACTION_ITEMS = 100;
+/** Takedowns per transaction, and so per PutEvents call and per deadline item. */
+const TAKEDOWNS_PER_COMMIT = Math.min(10, MAX_TAKEDOWNS_PER_DEADLINE);
+/**
+ * DynamoDB's limit on operations in one transaction, less two kept free for what a
+ * transaction writing audit records may add (a transparency log's pending marker and fence).
+ */
+const MAX_TRANSACTION_ITEMS = 100 - 2;
 
 export type ReevaluationOutcome = 'done' | 'continued' | 'duplicate';
 
@@ -27,8 +30,9 @@ export type Checkpoint = (step: 'page-committed' | 'page-saved') => Promise<void
  * 1. read them and the current grants of their twins (strongly consistent);
  * 2. a placement still covered by the twins' other grants moves onto those grants;
  *    one that is not gets a takedown (reason: what ended the consent), written together
- *    with its deadline and audit lines in one transaction of 10, then put on the bus in
- *    one PutEvents call of 10, then noted as sent on the job (one write per 10);
+ *    with its audit lines and one deadline item for the batch in one transaction of 10,
+ *    then put on the bus in one PutEvents call of 10; the batches of a page side by side,
+ *    then noted as sent on the job (one write per page);
  * 3. save the page cursor in the job record.
  * After `budget` placements it hands over to a fresh invocation through the bus.
  * After a crash the job resumes from its last cursor: placements already taken down by
@@ -131,19 +135,26 @@ async function settlePage(deps: Deps, job: ReevaluationJob, placements: Placemen
   // All of them settle before a failure propagates: work left running after the invocation
   // ended could resume in a thawed Lambda container and race the retry.
   const results = await Promise.allSettled(chunks(takedowns).map((chunk) => commitAndSend(deps, job, chunk)));
+  // One note on the job for the whole page (not one per batch: they all write the same item),
+  // made even when a batch failed, so that a resume sends only what was not sent.
+  const sent = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.sent : []));
+  if (sent.length > 0) await deps.fanout.markSent(job.jobId, sent);
   const failed = results.find((r) => r.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
-  const opened = results.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value : 0), 0);
+  const opened = results.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value.opened : 0), 0);
   await resendUnsent(deps, job, resend);
   return opened + resend.length;
 }
 
-async function commitAndSend(deps: Deps, job: ReevaluationJob, chunk: PlacementRecord[]): Promise<number> {
-  const due: DueItem[] = [];
+/**
+ * Commits and sends one batch; `sent`: the takedowns it put on the bus that the caller must
+ * note on the job (a batch settled one by one after a race notes its own).
+ */
+async function commitAndSend(deps: Deps, job: ReevaluationJob, chunk: PlacementRecord[]): Promise<{ opened: number; sent: string[] }> {
+  const due: DueItem[] = [deadlinesOf(chunk.map((p) => p.takedown!))];
   const audit: AuditRecord[] = [];
   for (const p of chunk) {
     const t = p.takedown!;
-    due.push(deadlineOf(t));
     const request = { jobId: job.jobId, channel: p.channel, placementId: p.placementId };
     audit.push(
       ...takedownLines(
@@ -158,18 +169,18 @@ async function commitAndSend(deps: Deps, job: ReevaluationJob, chunk: PlacementR
     await deps.fanout.commitTakedowns(chunk, due, audit);
   } catch (error) {
     if (!(error instanceof StaleReadError)) throw error;
-    if (chunk.length === 1) return retryOne(deps, job, chunk[0]!);
+    if (chunk.length === 1) return { opened: await retryOne(deps, job, chunk[0]!), sent: [] };
     // One placement changed under us (a report, a concurrent job): settle them one by one.
-    let opened = 0;
-    for (const p of chunk) opened += await commitAndSend(deps, job, [p]);
-    return opened;
+    const settled = { opened: 0, sent: [] as string[] };
+    for (const p of chunk) {
+      const one = await commitAndSend(deps, job, [p]);
+      settled.opened += one.opened;
+      settled.sent.push(...one.sent);
+    }
+    return settled;
   }
   await deps.publisher.publish(chunk.map((p) => takedownRequested(p, p.takedown!)));
-  await deps.fanout.markSent(
-    job.jobId,
-    chunk.map((p) => p.takedown!.takedownId),
-  );
-  return chunk.length;
+  return { opened: chunk.length, sent: chunk.map((p) => p.takedown!.takedownId) };
 }
 
 /** The placement changed since it was read: read it again and settle it afresh. */
@@ -215,17 +226,21 @@ async function publicationsOf(deps: Deps, placements: PlacementRecord[]): Promis
   return new Map(found.flatMap((p) => (p === undefined ? [] : [[p.publicationId, p] as const])));
 }
 
-/** Groups takedowns so that each group fits one transaction and one PutEvents call. */
+/**
+ * Groups takedowns so that each group fits one transaction and one PutEvents call: per
+ * takedown its placement, its takedown record and an audit line per twin; per group one
+ * deadline item.
+ */
 function chunks(placements: PlacementRecord[]): PlacementRecord[][] {
   const groups: PlacementRecord[][] = [];
   let current: PlacementRecord[] = [];
-  let items = 0;
+  let items = 1;
   for (const p of placements) {
-    const cost = 3 + p.twinIds.length;
+    const cost = 2 + p.twinIds.length;
     if (current.length === TAKEDOWNS_PER_COMMIT || (current.length > 0 && items + cost > MAX_TRANSACTION_ITEMS)) {
       groups.push(current);
       current = [];
-      items = 0;
+      items = 1;
     }
     current.push(p);
     items += cost;

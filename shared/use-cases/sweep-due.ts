@@ -4,12 +4,18 @@ import { InvalidInternalEventError } from '../model/errors.ts';
 import { expireGrant } from './expire-grant.ts';
 import { watchJob } from './job-watchdog.ts';
 import { markOverdue } from './mark-overdue.ts';
+import { MAX_TAKEDOWNS_PER_DEADLINE } from './takedown.ts';
 
-/** What firing one item did. `again`: keep the item, due at that time, instead of removing it. */
+/**
+ * What firing one item did. `again`: keep the item, due at that time, instead of removing it.
+ * `failure`: part of its work failed after the rest was done (a deadline item of several
+ * takedowns); the item is set aside, and what was done still counts.
+ */
 interface Fired {
-  overdue?: boolean;
+  overdue?: number;
   resumedJob?: boolean;
   again?: string;
+  failure?: unknown;
 }
 
 /** What each kind of due work does; every one is idempotent, so a crash mid-sweep is harmless. */
@@ -18,7 +24,19 @@ const WORK: Record<DueKind, (deps: Deps, item: DueItem) => Promise<Fired>> = {
     await expireGrant(deps, { grantId: text(item, 'grantId'), twinId: text(item, 'twinId'), version: whole(item, 'version') });
     return {};
   },
-  'takedown-deadline': async (deps, item) => ({ overdue: (await markOverdue(deps, text(item, 'takedownId'))) === 'processed' }),
+  'takedown-deadline': async (deps, item) => {
+    // Each takedown of a batch is checked even if one before it fails: one poison delays only itself.
+    let overdue = 0;
+    let failure: unknown;
+    for (const takedownId of takedownIdsOf(item)) {
+      try {
+        if ((await markOverdue(deps, takedownId)) === 'processed') overdue++;
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    return { overdue, ...(failure === undefined ? {} : { failure }) };
+  },
   'webhook-retry': async (deps, item) => {
     const detail = { takedownId: text(item, 'takedownId'), attempt: whole(item, 'attempt') };
     await deps.publisher.publish([{ detailType: 'Takedown Delivery Due', detail }]);
@@ -77,8 +95,9 @@ export async function sweepDue(deps: Deps, limit = 200): Promise<SweepResult> {
     result.byKind[item.kind] = (result.byKind[item.kind] ?? 0) + 1;
     try {
       const fired = await fire(deps, item);
-      if (fired.overdue) result.overdue++;
+      result.overdue += fired.overdue ?? 0;
       if (fired.resumedJob) result.jobsResumed++;
+      if (fired.failure !== undefined) result.failed.push(await setAside(deps, item, now, fired.failure));
     } catch (error) {
       result.failed.push(await setAside(deps, item, now, error));
     }
@@ -90,6 +109,7 @@ async function fire(deps: Deps, item: DueItem): Promise<Fired> {
   const work = Object.hasOwn(WORK, item.kind) ? WORK[item.kind] : undefined;
   if (work === undefined) throw new InvalidInternalEventError(`due item ${item.id}: unknown kind "${item.kind}"`);
   const fired = await work(deps, item);
+  if (fired.failure !== undefined) return fired;
   if (fired.again === undefined) await deps.due.remove(item);
   else await deps.due.move(item, { dueAt: fired.again, kind: item.kind, id: item.id, payload: item.payload });
   return fired;
@@ -112,6 +132,22 @@ function text(item: DueItem, name: string): string {
   const value = item.payload[name];
   if (typeof value !== 'string' || value === '') throw new InvalidInternalEventError(`${item.kind} ${item.id}: payload.${name} is missing`);
   return value;
+}
+
+/** A deadline item names one takedown (`takedownId`) or a batch of them (`takedownIds`). */
+function takedownIdsOf(item: DueItem): string[] {
+  const ids = item.payload.takedownIds;
+  if (ids === undefined) return [text(item, 'takedownId')];
+  if (
+    !Array.isArray(ids) ||
+    ids.length === 0 ||
+    ids.length > MAX_TAKEDOWNS_PER_DEADLINE ||
+    ids.some((id) => typeof id !== 'string' || id === '')
+  )
+    throw new InvalidInternalEventError(
+      `${item.kind} ${item.id}: payload.takedownIds must be 1 to ${MAX_TAKEDOWNS_PER_DEADLINE} takedown ids`,
+    );
+  return ids as string[];
 }
 
 function whole(item: DueItem, name: string): number {

@@ -52,6 +52,26 @@ export function deadlineOf(t: TakedownState): DueItem {
   return { dueAt: t.deadline, kind: 'takedown-deadline', id: t.takedownId, payload: { takedownId: t.takedownId } };
 }
 
+/** At most this many takedowns share one deadline item (a fan-out's batch is 10). */
+export const MAX_TAKEDOWNS_PER_DEADLINE = 10;
+
+/**
+ * One deadline item for takedowns opened together (a fan-out's batch): one write instead of
+ * one per takedown. Due at the latest of their deadlines, which are milliseconds apart, so
+ * none is checked before its own deadline; checking is once per takedown (`markOverdue`),
+ * so a batch fired again after a failure marks nothing twice.
+ */
+export function deadlinesOf(takedowns: readonly TakedownState[]): DueItem {
+  if (takedowns.length === 0 || takedowns.length > MAX_TAKEDOWNS_PER_DEADLINE)
+    throw new RangeError(`a deadline item covers 1 to ${MAX_TAKEDOWNS_PER_DEADLINE} takedowns, got ${takedowns.length}`);
+  if (takedowns.length === 1) return deadlineOf(takedowns[0]!);
+  const dueAt = takedowns
+    .map((t) => t.deadline)
+    .sort()
+    .at(-1)!;
+  return { dueAt, kind: 'takedown-deadline', id: takedowns[0]!.takedownId, payload: { takedownIds: takedowns.map((t) => t.takedownId) } };
+}
+
 /** The placement a takedown id points at, if any; callers check that the takedown is still its current one. */
 export async function placementByTakedown(deps: Deps, takedownId: string): Promise<PlacementRecord | undefined> {
   const ref = await deps.store.getTakedownRef(takedownId);

@@ -141,6 +141,57 @@ describe('the sweeper handles each due item on its own', () => {
     expect((await w.deps.store.getPlacement('web', big.placementId))?.takedown?.overdue).toBeUndefined();
   });
 
+  it("a fan-out batch's deadline item: each takedown checked once, one that fails stops none of the others", async () => {
+    const w = world('2026-03-01T12:00:00Z');
+    const id = ids();
+    await w.send('Asset Published', publishedDetail({ assetId: `ua-${id.u}`, twinIds: [id.twin], placementId: `ua-${id.u}` }));
+    await w.send('Asset Published', publishedDetail({ assetId: `ub-${id.u}`, twinIds: [id.twin], placementId: `ub-${id.u}` }));
+    const [a, b] = w.publisher.ofType('Takedown Requested');
+    const big = await placementAtTheSizeLimit(id.twin, '2026-03-01T12:20:00.000Z');
+    // The poison sits between the two: both are still checked.
+    const takedownIds = [a!.takedownId, big.takedownId, b!.takedownId];
+    await w.deps.due.schedule({
+      dueAt: '2026-03-01T12:20:00.000Z',
+      kind: 'takedown-deadline',
+      id: a!.takedownId,
+      payload: { takedownIds },
+    });
+    await w.deps.due.schedule({
+      dueAt: '2026-03-01T12:20:00.000Z',
+      kind: 'takedown-deadline',
+      id: 'bad-batch',
+      payload: { takedownIds: [] },
+    });
+    w.clock.set('2026-03-01T12:20:00Z');
+    const first = await sweepDue(w.deps);
+    expect(first.overdue).toBe(2);
+    expect(first.failed.map((f) => [f.id, f.failures, f.retryAt]).sort()).toEqual(
+      [
+        [a!.takedownId, 1, '2026-03-01T12:20:30.000Z'],
+        ['bad-batch', 1, '2026-03-01T12:20:30.000Z'],
+      ].sort(),
+    );
+    expect(first.failed.map((f) => String(f.error)).join(' ')).toMatch(/size|item limit/i);
+    expect(first.failed.map((f) => String(f.error)).join(' ')).toContain('payload.takedownIds must be 1 to 10 takedown ids');
+    expect(
+      w.publisher
+        .ofType('Takedown Overdue')
+        .map((o) => o.takedownId)
+        .sort(),
+    ).toEqual([a!.takedownId, b!.takedownId].sort());
+    // Fired again after its backoff: the two already overdue are not marked twice.
+    w.clock.set('2026-03-01T12:20:30Z');
+    const again = await sweepDue(w.deps);
+    expect(again.overdue).toBe(0);
+    expect(again.failed.map((f) => [f.id, f.failures]).sort()).toEqual(
+      [
+        [a!.takedownId, 2],
+        ['bad-batch', 2],
+      ].sort(),
+    );
+    expect(w.publisher.ofType('Takedown Overdue')).toHaveLength(2);
+  });
+
   it('an item that fails then succeeds is removed, and its failure count does not carry over', async () => {
     const w = world('2026-03-01T12:00:00Z');
     await w.deps.due.schedule({
