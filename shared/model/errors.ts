@@ -27,3 +27,8 @@ export class RejectedEventError extends ModelError {
 export class InvalidInternalEventError extends ModelError {
   override name = 'InvalidInternalEventError';
 }
+
+/** A value RFC 8785 canonical JSON cannot encode (a lone surrogate, NaN, undefined, a Date...); the message names where. */
+export class UnencodableJsonError extends ModelError {
+  override name = 'UnencodableJsonError';
+}
