@@ -2,13 +2,14 @@ import { Duration, type RemovalPolicy, Stack, Validations, type CfnElement } fro
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, ProjectionType, type TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, type EventPattern, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Role as IamRole, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../shared/adapters/env-names.ts';
+import { RECORD_ID_INDEX } from '../shared/adapters/dynamodb/log-keys.ts';
 import { TWINGUARD_SOURCE } from '../shared/model/events/envelope.ts';
 import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type Role, type RoleSources } from '../shared/model/events/roles.ts';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.ts';
@@ -104,6 +105,12 @@ export class TwinGuard extends Construct {
     });
     this.consentTable = twinGuardTable(this, 'ConsentTable', { removalPolicy: props.removalPolicy });
     this.auditTable = twinGuardTable(this, 'AuditTable', { removalPolicy: props.removalPolicy });
+    // Finds the audit records of a fact by its recordId, for inclusion proofs (keys only).
+    this.auditTable.addGlobalSecondaryIndex({
+      indexName: RECORD_ID_INDEX,
+      partitionKey: { name: 'recordId', type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
 
     const environment = {
       [ENV.takedownSla]: String((props.takedownSla ?? Duration.hours(1)).toSeconds()),

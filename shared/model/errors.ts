@@ -32,3 +32,8 @@ export class InvalidInternalEventError extends ModelError {
 export class UnencodableJsonError extends ModelError {
   override name = 'UnencodableJsonError';
 }
+
+/** A proof cannot be made as asked (no head of that size, sizes the wrong way round); the message says why. */
+export class LogProofError extends ModelError {
+  override name = 'LogProofError';
+}

@@ -8,6 +8,7 @@ import { receiptPut } from './receipt-put.ts';
 import { placementItems, takedownItem } from './placement-items.ts';
 import { auditPut } from './audit-put.ts';
 import { transactWithReceipt, type TransactItem } from './transactions.ts';
+import { PendingLogWriter } from './pending-log.ts';
 import type { TableNames } from './table-names.ts';
 
 export type { TableNames };
@@ -19,6 +20,8 @@ export class DynamoConsentStore implements ConsentStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: TableNames,
+    /** Adds each transaction's pending-log marker; the wiring passes one on the domain's clock. */
+    private readonly pendingLog = new PendingLogWriter(tables),
   ) {}
 
   async getReceipt(kind: string, businessId: string): Promise<Receipt | undefined> {
@@ -68,7 +71,7 @@ export class DynamoConsentStore implements ConsentStore {
         },
       },
       { Put: { TableName: this.tables.consent, Item: { ...keys.grant(grant.twinId, grant.grantId), type: 'grant', ...grant } } },
-      ...this.auditPuts(audit),
+      ...this.logged(audit),
       ...due.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace)),
     ]);
   }
@@ -97,12 +100,12 @@ export class DynamoConsentStore implements ConsentStore {
             },
           ]
         : []),
-      ...this.auditPuts(audit),
+      ...this.logged(audit),
     ]);
   }
 
   async commitDecision({ receipt, audit, usage, publication }: Parameters<ConsentStore['commitDecision']>[0]): Promise<void> {
-    const items: TransactItem[] = [...this.auditPuts(audit), ...this.usagePuts(usage)];
+    const items: TransactItem[] = this.logged(audit, usage);
     if (publication !== undefined) {
       items.push({ Put: { TableName: this.tables.consent, Item: { ...keys.publication(publication.publicationId), ...publication } } });
       if (publication.approved) {
@@ -149,8 +152,7 @@ export class DynamoConsentStore implements ConsentStore {
         },
       })),
       ...(placement.takedown ? [{ Put: { TableName: this.tables.consent, Item: takedownItem(placement) } }] : []),
-      ...this.auditPuts(audit),
-      ...this.usagePuts(usage),
+      ...this.logged(audit, usage),
       ...due.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace)),
     ]);
   }
@@ -166,7 +168,7 @@ export class DynamoConsentStore implements ConsentStore {
           ExpressionAttributeValues: { ':revision': placement.revision },
         },
       },
-      ...this.auditPuts(audit),
+      ...this.logged(audit),
     ]);
   }
 
@@ -177,6 +179,11 @@ export class DynamoConsentStore implements ConsentStore {
 
   private receiptPut(receipt: Receipt) {
     return receiptPut(this.tables.consent, receipt);
+  }
+
+  /** The audit and usage puts of one transaction, with its pending-log marker. */
+  private logged(audit: AuditRecord[], usage: UsageRecord[] = []): TransactItem[] {
+    return this.pendingLog.withMarker([...this.auditPuts(audit), ...this.usagePuts(usage)]);
   }
 
   private auditPuts(records: AuditRecord[]) {
