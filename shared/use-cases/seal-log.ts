@@ -60,7 +60,8 @@ export async function sealLog(deps: LogDeps, options: { keepGoing?: () => boolea
 async function sealOnce(deps: LogDeps, state: LogState): Promise<{ state: LogState; records: number } | undefined> {
   const { log, clock, settings } = deps;
   const target = new Date(clock.now().getTime() - settings.graceMs).toISOString();
-  let through = target > state.closedThrough ? target : state.closedThrough;
+  // Never earlier than a close already made (a clock set back must not reopen the queue).
+  let through = [target, state.closedThrough].sort().at(-1)!;
   if (!(await log.hasPending(state.cursor, through))) return undefined;
   if (through > state.closedThrough) through = await log.closeThrough(through);
   const batch = await log.pending(state.cursor, through, settings.maxRecordsPerSeal);

@@ -459,7 +459,7 @@ function keyString(k: RecordKey): string {
 
 function concat(hashes: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(hashes.length * HASH_BYTES);
-  hashes.forEach((h, i) => out.set(h, i * HASH_BYTES));
+  for (const [i, h] of hashes.entries()) out.set(h, i * HASH_BYTES);
   return out;
 }
 
