@@ -101,10 +101,34 @@ export class HandlerFunction extends Construct {
     return this;
   }
 
-  /** Append only: PutItem (always with attribute_not_exists) and nothing else. */
+  /**
+   * Append only: PutItem (always with attribute_not_exists), and ConditionCheckItem for the
+   * transparency log's fence, which every transaction that writes records checks.
+   */
   bindAuditTable(table: ITableV2, envName: string): this {
     this.function.addEnvironment(envName, table.tableName);
-    this.function.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }));
+    this.function.addToRolePolicy(
+      new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], resources: [table.tableArn] }),
+    );
+    return this;
+  }
+
+  /**
+   * The sealer of the transparency log: it reads the audit table and writes the log's own
+   * items (keys starting `LOG#`) and nothing else, so it can never change a record.
+   */
+  bindLog(table: ITableV2, envName: string): this {
+    this.function.addEnvironment(envName, table.tableName);
+    this.function.addToRolePolicy(
+      new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], resources: [table.tableArn] }),
+    );
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LOG#*'] } },
+      }),
+    );
     return this;
   }
 

@@ -1,4 +1,5 @@
-import { Duration, type RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { type IKey, Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -58,7 +59,15 @@ export interface TwinGuardProps {
    */
   readonly webhookInstances?: number;
   /**
-   * What happens to the tables when the stack is deleted.
+   * The key the transparency log signs its tree heads with: an asymmetric KMS key of spec
+   * ECC_NIST_P256 and usage SIGN_VERIFY (ES256). TwinGuard may use it to sign and to read its
+   * public key, nothing else; its public half is published as the stack output `LogJwks`.
+   * Another spec or usage fails the sealer at its first run (KMS cannot be asked at synth).
+   * @default a new key of that spec, kept when the stack is deleted
+   */
+  readonly logSigningKey?: IKey;
+  /**
+   * What happens to the tables (and the log's signing key TwinGuard creates) when the stack is deleted.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -90,6 +99,10 @@ export class TwinGuard extends Construct {
   readonly sources: RoleSources;
   /** Fires when a takedown passes its deadline unconfirmed. */
   readonly overdueAlarm: Alarm;
+  /** Signs the transparency log's tree heads (ECDSA P-256). */
+  readonly logSigningKey: IKey;
+  /** The log's public key as a JWKS document (JSON text, resolved at deploy time): what a verifier needs. */
+  readonly logJwks: string;
 
   constructor(scope: Construct, id: string, props: TwinGuardProps = {}) {
     super(scope, id);
@@ -147,6 +160,10 @@ export class TwinGuard extends Construct {
       schedule: ScheduleExpression.rate(Duration.minutes(1)),
       target: new LambdaInvoke(sweeper.function, { retryAttempts: 0, role: this.schedulerRole(sweeper) }),
     });
+    const log = this.transparencyLog(props);
+    this.logSigningKey = log.key;
+    this.logJwks = log.jwks;
+
     this.overdueAlarm = new Alarm(this, 'TakedownsOverdueAlarm', {
       alarmDescription: 'A takedown was not confirmed by its deadline: the content may still be live without consent',
       metric: new Metric({
@@ -181,9 +198,49 @@ export class TwinGuard extends Construct {
     return fn;
   }
 
-  /** Assumable by EventBridge Scheduler only; the target grants it invoke on the sweeper alone. */
-  private schedulerRole(sweeper: HandlerFunction): IamRole {
-    const role = new IamRole(this, 'SchedulerRole', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
+  /**
+   * The transparency log: its signing key, the sealer (on its own schedule, every minute like
+   * the sweeper; it reads the audit table and writes only the log's items), and the public
+   * key as a JWKS document, read from KMS at deploy time by a custom resource.
+   */
+  private transparencyLog(props: TwinGuardProps): { key: IKey; jwks: string } {
+    const key =
+      props.logSigningKey ??
+      new Key(this, 'LogSigningKey', {
+        description: 'TwinGuard transparency log: signs tree heads (ES256)',
+        keySpec: KeySpec.ECC_NIST_P256,
+        keyUsage: KeyUsage.SIGN_VERIFY,
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      });
+    const sealer = new HandlerFunction(this, 'SealLog', {
+      handler: 'seal-log',
+      environment: { [ENV.log.signingKeyArn]: key.keyArn },
+      timeout: Duration.minutes(2),
+      memorySize: 512,
+    }).bindLog(this.auditTable, ENV.auditTable);
+    key.grant(sealer.function, 'kms:Sign', 'kms:GetPublicKey');
+    this.functions['seal-log'] = sealer;
+    new Schedule(this, 'SealSchedule', {
+      description: 'Seals the audit records written since the last seal into the transparency log and signs a tree head',
+      schedule: ScheduleExpression.rate(Duration.minutes(1)),
+      target: new LambdaInvoke(sealer.function, { retryAttempts: 0, role: this.schedulerRole(sealer, 'SealSchedulerRole') }),
+    });
+
+    const publicKey = new HandlerFunction(this, 'LogPublicKey', { handler: 'log-public-key', environment: {} });
+    key.grant(publicKey.function, 'kms:GetPublicKey');
+    this.functions['log-public-key'] = publicKey;
+    const jwks = new CustomResource(this, 'LogJwks', {
+      serviceToken: publicKey.function.functionArn,
+      resourceType: 'Custom::TwinGuardLogJwks',
+      // A new key gives a new document; the same key, the same one.
+      properties: { KeyArn: key.keyArn },
+    });
+    return { key, jwks: jwks.getAttString('Jwks') };
+  }
+
+  /** Assumable by EventBridge Scheduler only; the target grants it invoke on the scheduled function alone. */
+  private schedulerRole(sweeper: HandlerFunction, id = 'SchedulerRole'): IamRole {
+    const role = new IamRole(this, id, { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
     const fnLogicalId = Stack.of(this).getLogicalId(sweeper.function.node.defaultChild as CfnElement);
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${fnLogicalId}.Arn>:*]`,

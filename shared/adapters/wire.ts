@@ -6,6 +6,8 @@ import type { Clock, EventPublisher, IdGenerator } from '../ports/ports.ts';
 import type { StatusStore } from '../ports/status-store.ts';
 import { DEFAULT_LOG_SETTINGS, type LogDeps, type LogSettings } from '../ports/log-deps.ts';
 import type { Signer } from '../ports/signer.ts';
+import type { ConsentStore } from '../ports/consent-store.ts';
+import type { LogStore } from '../ports/log-store.ts';
 import { DynamoLogStore } from './dynamodb/dynamo-log-store.ts';
 import { DynamoDueQueue } from './dynamodb/due-queue.ts';
 import { DynamoConsentStore } from './dynamodb/dynamo-consent-store.ts';
@@ -99,4 +101,12 @@ export function wireLog(options: {
     ids: options.ids ?? randomIds,
     settings: { ...DEFAULT_LOG_SETTINGS, ...options.settings },
   };
+}
+
+/** The log read-only, for the CLI that proves and exports (no signer: proving signs nothing). */
+export function wireLogReader(options: { db: DynamoDBDocumentClient; tables: Pick<TableNames, 'audit' | 'consent' | 'logNamespace'> }): {
+  log: LogStore;
+  consent: Pick<ConsentStore, 'grantsOfTwins'>;
+} {
+  return { log: new DynamoLogStore(options.db, options.tables), consent: new DynamoConsentStore(options.db, options.tables) };
 }
