@@ -35,7 +35,8 @@ describe('tampering with the audit table after sealing', () => {
   it('a per-twin export verifies offline, usage lines included, with only the JWKS', async () => {
     const { w, id, deps, jwks } = await sealedTwin();
     const doc = asJson(await exportTwinLog({ log: deps.log, consent: w.deps.store, clock: w.clock }, id.twin));
-    expect(doc.records.map((r) => r.record['type'])).toEqual(['audit', 'audit', 'audit', 'audit', 'usage', 'usage', 'usage']);
+    // In log order: the grant, then each render's decision and usage line (same time; the talent's key sorts first).
+    expect(doc.records.map((r) => r.record['type'])).toEqual(['audit', 'usage', 'audit', 'usage', 'audit', 'usage', 'audit']);
     expect(doc.unsealed).toEqual([]);
     expect(await verifyExport(doc, jwks)).toMatchObject({ ok: true, verified: 7, failures: [], unsealed: 0, twinId: id.twin });
     // Another log's key does not verify it.
