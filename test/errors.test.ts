@@ -10,6 +10,7 @@ const AREAS = {
   model: { path: './shared/model/errors.ts', base: 'ModelError' },
   ports: { path: './shared/ports/errors.ts', base: 'StoreError' },
   webhook: { path: './shared/adapters/webhook/errors.ts', base: 'WebhookAdapterError' },
+  signing: { path: './shared/adapters/signing/errors.ts', base: 'SigningError' },
   functions: { path: './functions/commons/errors.ts', base: 'FunctionError' },
   infra: { path: './infra/errors.ts', base: 'InfraError' },
   localBus: { path: './local/bus/errors.ts', base: 'LocalBusError' },

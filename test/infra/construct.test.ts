@@ -57,18 +57,18 @@ describe('the TwinGuard stack', () => {
 
   it('gives every function a dead-letter queue and an alarm on it', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(10);
+    expect(Object.keys(functions)).toHaveLength(12);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.DeadLetterConfig.TargetArn).toBeDefined();
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
     }
-    template.resourceCountIs('AWS::SQS::Queue', 10);
+    template.resourceCountIs('AWS::SQS::Queue', 12);
     // One per dead-letter queue, and one on overdue takedowns.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TakedownsOverdue', Threshold: 0 });
   });
 
-  it('lets functions read and write consent, delete only due items, and only append to the audit table', () => {
+  it('lets functions read and write consent, delete only due items, and only append to the audit table (the sealer: only to the log)', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
     const dynamo = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
@@ -78,10 +78,48 @@ describe('the TwinGuard stack', () => {
     const deletes = dynamo.filter((s: any) => [s.Action].flat().includes('dynamodb:DeleteItem'));
     expect(deletes).toHaveLength(1);
     expect(deletes[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DUE#*'] } });
-    for (const policy of policies.filter((p) => JSON.stringify(p).includes('AuditTable'))) {
-      const audit = policy.Properties.PolicyDocument.Statement.find((s: any) => JSON.stringify(s.Resource).includes('AuditTable'));
-      expect(audit.Action).toBe('dynamodb:PutItem');
+    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, p]) =>
+      JSON.stringify(p).includes('AuditTable'),
+    )) {
+      const audit = policy.Properties.PolicyDocument.Statement.filter((s: any) => JSON.stringify(s.Resource).includes('AuditTable'));
+      if (id.includes('SealLog')) {
+        // Reads anything; writes only keys starting LOG#: it can never change a record.
+        expect(audit.map((s: any) => [s.Action, s.Condition])).toEqual([
+          [['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], undefined],
+          ['dynamodb:PutItem', { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LOG#*'] } }],
+        ]);
+      } else {
+        // Appends records, and checks the log's fence in the same transaction.
+        expect(audit.map((s: any) => s.Action)).toEqual([['dynamodb:PutItem', 'dynamodb:ConditionCheckItem']]);
+      }
     }
+  });
+
+  it('seals the log every minute with a P-256 key it may only sign with, and publishes the public key as a JWKS output', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    const sealer = Object.keys(
+      template.findResources('AWS::Lambda::Function', { Metadata: { 'TwinGuard:Handler': 'functions/seal-log.ts' } }),
+    );
+    expect(sealer).toHaveLength(1);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [sealer[0], 'Arn'] } }),
+    });
+    const kms = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('kms:')));
+    expect(kms.map((s: any) => s.Action)).toEqual([['kms:Sign', 'kms:GetPublicKey'], 'kms:GetPublicKey']);
+    template.hasResourceProperties('Custom::TwinGuardLogJwks', { KeyArn: Match.anyValue() });
+    template.hasOutput('LogJwks', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('LogJwks'), 'Jwks'] } });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byRecordId',
+          KeySchema: [{ AttributeName: 'recordId', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
   });
 
   it('re-evaluates lost grants from TwinGuard’s own events and sweeps due work every minute', () => {
@@ -99,7 +137,13 @@ describe('the TwinGuard stack', () => {
 
   it('sets on every function the variables the functions read, by the names in env-names', () => {
     const names = [ENV.consentTable, ENV.auditTable, ENV.eventBus, ENV.takedownSla, ...Object.values(ENV.sources)];
+    const log = ['functions/seal-log.ts', 'functions/log-public-key.ts'];
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      // The log's functions read only what they need: the audit table and the key (the sealer), the key (the JWKS).
+      if (fn.Metadata['TwinGuard:Handler'] === 'functions/seal-log.ts') {
+        expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(expect.arrayContaining([ENV.auditTable, ENV.log.signingKeyArn]));
+      }
+      if (log.includes(fn.Metadata['TwinGuard:Handler'])) continue;
       expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(expect.arrayContaining(names));
     }
   });

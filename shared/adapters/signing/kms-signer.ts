@@ -6,10 +6,14 @@ import { derToP1363 } from './der.ts';
 import { SigningKeyError } from './errors.ts';
 import { publicJwkOf } from './jwk.ts';
 
+/** KMS signs a message of up to 4096 bytes itself; a longer one is sent as its SHA-256 digest. */
+const KMS_RAW_LIMIT = 4096;
+
 /**
  * Signs with an asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY): the private key never leaves
- * KMS. KMS signs the SHA-256 digest of the JWS signing input (`ECDSA_SHA_256`, message type
- * DIGEST) and answers in DER; the JWS gets the 64-byte r || s form ES256 requires.
+ * KMS. KMS hashes the JWS signing input with SHA-256 and signs it (`ECDSA_SHA_256`; inputs
+ * over 4 KiB are hashed here and sent as a DIGEST) and answers in DER; the JWS gets the
+ * 64-byte r || s form ES256 requires.
  */
 export class KmsSigner implements Signer {
   private jwk: Promise<PublicJwk> | undefined;
@@ -32,10 +36,12 @@ export class KmsSigner implements Signer {
     const { kid } = await this.publicJwk();
     const header = base64url(new TextEncoder().encode(JSON.stringify({ alg: 'ES256', kid, typ })));
     const input = `${header}.${base64url(payload)}`;
-    const digest = createHash('sha256').update(input, 'ascii').digest();
-    const out = await this.kms.send(
-      new SignCommand({ KeyId: this.keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
-    );
+    const bytes = new TextEncoder().encode(input);
+    const message =
+      bytes.length <= KMS_RAW_LIMIT
+        ? { Message: bytes, MessageType: 'RAW' as const }
+        : { Message: new Uint8Array(createHash('sha256').update(bytes).digest()), MessageType: 'DIGEST' as const };
+    const out = await this.kms.send(new SignCommand({ KeyId: this.keyId, ...message, SigningAlgorithm: 'ECDSA_SHA_256' }));
     if (out.Signature === undefined) throw new SigningKeyError(`KMS returned no signature for ${this.keyId}`);
     return `${input}.${base64url(derToP1363(out.Signature))}`;
   }
