@@ -15,7 +15,7 @@ export interface LogSettings {
 }
 
 /** Deployed: a minute's grace is nothing to a log sealed every minute, and outlasts any SDK retry. */
-export const DEFAULT_LOG_SETTINGS: LogSettings = { graceMs: 30_000, maxRecordsPerSeal: 5_000, leaseMs: 5 * 60_000 };
+export const DEFAULT_LOG_SETTINGS: LogSettings = { graceMs: 30_000, maxRecordsPerSeal: 20_000, leaseMs: 5 * 60_000 };
 
 /** What the log's use cases need. */
 export interface LogDeps {

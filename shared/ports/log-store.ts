@@ -1,3 +1,4 @@
+import type { Hash } from '../model/log/merkle.ts';
 import type { LoggedRecord, RecordKey } from '../model/log/records.ts';
 import type { Tile, TileRef } from '../model/log/tiles.ts';
 import type { SignedTreeHead } from '../model/log/tree-head.ts';
@@ -26,16 +27,23 @@ export interface LogState {
 
 /** Records taken from the pending queue, whole transactions at a time. */
 export interface PendingBatch {
-  /** The records' keys, in the order of their markers. */
-  keys: RecordKey[];
+  /** The records, in the order of their markers and, within one, as their transaction wrote them. */
+  records: PendingRecord[];
   /** The key of the last marker taken: the cursor once they are sealed. */
   cursor: string;
 }
 
-/** Where a record is in the log. */
+/** A record as its writer announced it in the pending queue: its key and its leaf hash. */
+export interface PendingRecord {
+  key: RecordKey;
+  leafHash: Hash;
+}
+
+/** Where a record is in the log, and the leaf hash sealed for it. */
 export interface Leaf {
   index: number;
   key: RecordKey;
+  leafHash: Hash;
 }
 
 /**
@@ -59,14 +67,18 @@ export interface LogStore {
   hasPending(cursor: string, through: string): Promise<boolean>;
   /** Markers after `cursor` stamped at or before `through`, in key order, whole, until about `maxRecords` records; none: undefined. */
   pending(cursor: string, through: string, maxRecords: number): Promise<PendingBatch | undefined>;
-  /** The stored records, in the order asked; `undefined` where none is stored. */
+  /** The stored records, in the order asked; `undefined` where none is stored (for proofs and audits; sealing reads none). */
   records(keys: readonly RecordKey[]): Promise<(LoggedRecord | undefined)[]>;
 
   /** The tiles asked for, by `tileKey`; a tile not stored is absent. */
   tiles(refs: readonly TileRef[]): Promise<Map<string, Tile>>;
-  /** Stores a seal's tiles and which record each new leaf is (`keys[i]` is leaf `firstLeaf + i`), before its head is committed. Idempotent. */
-  writeLeaves(seal: { firstLeaf: number; keys: readonly RecordKey[]; tiles: readonly Tile[] }): Promise<void>;
-  /** Commits `next` and its signed head if the state is still `previous`; throws StaleReadError when another sealer got there first. */
+  /** Stores a seal's new and wider tiles, before its head is committed. Idempotent. */
+  writeTiles(tiles: readonly Tile[]): Promise<void>;
+  /**
+   * Commits `next` and its signed head if the state is still `previous`; throws StaleReadError
+   * when another sealer got there first. The head remembers which markers it sealed (after
+   * `previous.cursor` up to `next.cursor`): they are the record of which record each leaf is.
+   */
   commitHead(previous: LogState, next: LogState, head: SignedTreeHead): Promise<void>;
   /** Indexes committed leaves by record (`keys[i]` is leaf `firstLeaf + i`), then notes `state.indexedThrough` as the tree size. */
   indexLeaves(state: LogState, firstLeaf: number, keys: readonly RecordKey[]): Promise<void>;
@@ -80,8 +92,8 @@ export interface LogStore {
   leafOf(key: RecordKey, at: string | undefined): Promise<number | undefined>;
   /** Every sealed leaf of a record partition (a twin's audit trail, a talent's usage), by sort key. */
   leavesOfPartition(pk: string): Promise<Map<string, number>>;
-  /** Which record each leaf of [from, to) is, in a tree of `treeSize` leaves. */
-  leaves(from: number, to: number, treeSize: number): Promise<Leaf[]>;
+  /** Which record each leaf of [from, to) is, with the leaf hash its writer announced; `to` at most the latest head's size. */
+  leaves(from: number, to: number): Promise<Leaf[]>;
 
   /** Every audit record of a twin, oldest first. */
   twinRecords(twinId: string): Promise<LoggedRecord[]>;

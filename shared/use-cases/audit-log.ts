@@ -43,7 +43,7 @@ export async function auditLog(
   const findings: LogFinding[] = [];
   for (let from = 0; from < size; from += CHUNK) {
     const to = Math.min(size, from + CHUNK);
-    const leaves = await log.leaves(from, to, size);
+    const leaves = await log.leaves(from, to);
     const tiles = await log.tiles(
       Array.from({ length: Math.ceil(to / TILE_WIDTH) - Math.floor(from / TILE_WIDTH) }, (_, i) => {
         const index = Math.floor(from / TILE_WIDTH) + i;

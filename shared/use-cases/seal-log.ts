@@ -1,5 +1,4 @@
 import { EMPTY_ROOT, rangeHash } from '../model/log/merkle.ts';
-import { absentRecord, compareForLog, keyOf, type LoggedRecord, recordLeafHash } from '../model/log/records.ts';
 import { appendLeaves, edgeTiles, nodeFromTiles, tileKey } from '../model/log/tiles.ts';
 import { LOG_ORIGIN, type SignedTreeHead, toBase64, TREE_HEAD_TYP, type TreeHead, treeHeadPayload } from '../model/log/tree-head.ts';
 import type { LogDeps } from '../ports/log-deps.ts';
@@ -24,12 +23,13 @@ export interface SealResult {
  * 1. Take the lease; another sealer at work means nothing to do.
  * 2. Finish the record index of the last seal if the sealer that made it died first.
  * 3. Close the queue up to now minus the grace; with nothing pending, stop.
- * 4. Take the pending records after the cursor, whole transactions, in marker order.
- * 5. Read them as stored, order them by time and key, and hash each as a leaf.
- * 6. Append the leaves to the tiles and compute the new root.
- * 7. Store the tiles and which record each leaf is; sign the head; commit head and state
- *    together, only if the log is still where this seal started.
- * 8. Index the new leaves by record; go on while records are pending and `keepGoing` allows.
+ * 4. Take the pending records after the cursor, whole transactions, in marker order (the
+ *    time each transaction was sent, then its first record's key), each with the leaf hash
+ *    its writer computed over the record as written; the records themselves are not read.
+ * 5. Append the leaves in that order to the tiles and compute the new root.
+ * 6. Store the tiles; sign the head; commit head and state together, only if the log is
+ *    still where this seal started. The markers stay: they tell which record each leaf is.
+ * 7. Index the new leaves by record; go on while records are pending and `keepGoing` allows.
  */
 export async function sealLog(deps: LogDeps, options: { keepGoing?: () => boolean } = {}): Promise<SealResult> {
   const { log, clock, settings } = deps;
@@ -67,17 +67,20 @@ async function sealOnce(deps: LogDeps, state: LogState): Promise<{ state: LogSta
   const batch = await log.pending(state.cursor, through, settings.maxRecordsPerSeal);
   if (batch === undefined) return undefined;
 
-  const stored = await log.records(batch.keys);
-  const records: LoggedRecord[] = stored.map((r, i) => r ?? absentRecord(batch.keys[i]!)).sort(compareForLog);
+  const { records } = batch;
   const edge = await log.tiles(edgeTiles(state.size));
-  const appended = appendLeaves(state.size, edge, records.map(recordLeafHash));
+  const appended = appendLeaves(
+    state.size,
+    edge,
+    records.map((r) => r.leafHash),
+  );
   const tiles = new Map(edge);
   for (const tile of appended.tiles) tiles.set(tileKey(tile), tile);
   const root =
     appended.size === 0 ? EMPTY_ROOT : rangeHash({ start: 0, end: appended.size }, (ref) => nodeFromTiles(ref, appended.size, tiles));
 
-  const keys = records.map(keyOf);
-  await log.writeLeaves({ firstLeaf: state.size, keys, tiles: appended.tiles });
+  const keys = records.map((r) => r.key);
+  await log.writeTiles(appended.tiles);
   const head: TreeHead = { origin: LOG_ORIGIN, treeSize: appended.size, rootHash: toBase64(root), timestamp: clock.now().toISOString() };
   const signed: SignedTreeHead = { ...head, jws: await deps.signer.sign(treeHeadPayload(head), TREE_HEAD_TYP) };
   const next: LogState = {
@@ -92,10 +95,10 @@ async function sealOnce(deps: LogDeps, state: LogState): Promise<{ state: LogSta
   return { state: { ...next, indexedThrough: next.size }, records: records.length };
 }
 
-/** A sealer died between committing a head and indexing its leaves: index them now, from the leaf bundles. */
+/** A sealer died between committing a head and indexing its leaves: index them now, from the markers the head sealed. */
 async function finishIndex(log: LogStore, state: LogState): Promise<LogState> {
   if (state.indexedThrough >= state.size) return state;
-  const leaves = await log.leaves(state.indexedThrough, state.size, state.size);
+  const leaves = await log.leaves(state.indexedThrough, state.size);
   await log.indexLeaves(
     state,
     state.indexedThrough,

@@ -42,7 +42,10 @@ describe('the transparency log of npm start', () => {
     await sleep(500);
     const requestId = `render-${id}`;
     await put(client, 'twinguard.studio', 'Render Requested', renderRequest(id, g.twinId));
-    const decided = await waitForTap(tap, (e) => ['Render Approved', 'Render Denied'].includes(e['detail-type']) && e.detail.requestId === requestId);
+    const decided = await waitForTap(
+      tap,
+      (e) => ['Render Approved', 'Render Denied'].includes(e['detail-type']) && e.detail.requestId === requestId,
+    );
 
     const out: string[] = [];
     const io = { out: (t: string) => out.push(t), err: (l: string) => out.push(l) };

@@ -107,7 +107,7 @@ describe('the sealer', () => {
     expect(written).toHaveLength(1 + 6 * 5 * 2);
     const state = await deps.log.state();
     expect(state.size).toBe(written.length);
-    const leaves = await deps.log.leaves(0, state.size, state.size);
+    const leaves = await deps.log.leaves(0, state.size);
     expect(new Set(leaves.map((l) => `${l.key.pk} ${l.key.sk}`))).toEqual(new Set(written.map((r) => `${r.pk} ${r.sk}`)));
     expect((await auditLog(deps)).intact).toBe(true);
     // Small seals: a head every 7 records or so, each provably extending the previous one.

@@ -12,10 +12,10 @@ import type { LoggedRecord, RecordKey } from '../../model/log/records.ts';
 import { type Tile, type TileRef, tileKey } from '../../model/log/tiles.ts';
 import { type SignedTreeHead, toBase64 } from '../../model/log/tree-head.ts';
 import { StaleReadError } from '../../ports/errors.ts';
-import type { Leaf, LogState, LogStore, PendingBatch } from '../../ports/log-store.ts';
+import type { Leaf, LogState, LogStore, PendingBatch, PendingRecord } from '../../ports/log-store.ts';
 import { BATCH_GET_LIMIT, batchGetAll } from './batch-reads.ts';
 import { auditKeys, keys } from './keys.ts';
-import { LEAVES_PER_BUNDLE, LOG_SHARDS, logKeys, RECORD_ID_INDEX } from './log-keys.ts';
+import { LOG_SHARDS, logKeys, RECORD_ID_INDEX } from './log-keys.ts';
 import type { TableNames } from './table-names.ts';
 
 type Item = Record<string, unknown>;
@@ -29,9 +29,10 @@ const INITIAL: LogState = { size: 0, rootHash: toBase64(EMPTY_ROOT), cursor: '',
 
 /**
  * The transparency log over DynamoDB: all of it in the audit table under `LOG#` keys, beside
- * the records, which it only reads. Tiles, leaf bundles and heads are written once at their
- * size and never changed, except the scratch a sealer that died before its commit left at
- * sizes no head names, which its successor (holding the lease) overwrites.
+ * the records, which it only reads. Tiles and heads are written once at their size and never
+ * changed, except the scratch a sealer that died before its commit left at sizes no head
+ * names, which its successor (holding the lease) overwrites. Markers are never deleted: a
+ * head names the range of markers it sealed, so they say which record each leaf is.
  */
 export class DynamoLogStore implements LogStore {
   private readonly table: string;
@@ -120,14 +121,14 @@ export class DynamoLogStore implements LogStore {
       .flatMap((p) => p.items)
       .filter((m) => cut === undefined || (m['sk'] as string) <= cut)
       .sort((a, b) => ((a['sk'] as string) < (b['sk'] as string) ? -1 : 1));
-    const taken: RecordKey[] = [];
+    const taken: PendingRecord[] = [];
     let last: string | undefined;
     for (const marker of markers) {
       if (taken.length >= maxRecords && last !== undefined) break;
-      taken.push(...(marker['records'] as [string, string][]).map(([pk, sk]) => ({ pk, sk })));
+      for (const [pk, sk, leafHash] of marker['records'] as [string, string, Uint8Array][]) taken.push({ key: { pk, sk }, leafHash });
       last = marker['sk'] as string;
     }
-    return last === undefined ? undefined : { keys: taken, cursor: last };
+    return last === undefined ? undefined : { records: taken, cursor: last };
   }
 
   async records(recordKeys: readonly RecordKey[]): Promise<(LoggedRecord | undefined)[]> {
@@ -167,15 +168,7 @@ export class DynamoLogStore implements LogStore {
     return tiles;
   }
 
-  async writeLeaves({
-    firstLeaf,
-    keys: leafKeys,
-    tiles,
-  }: {
-    firstLeaf: number;
-    keys: readonly RecordKey[];
-    tiles: readonly Tile[];
-  }): Promise<void> {
+  async writeTiles(tiles: readonly Tile[]): Promise<void> {
     const items: Item[] = tiles.map((t) => ({
       ...logKeys.tile(t.level, t.index, t.width, this.ns),
       type: 'log-tile',
@@ -184,21 +177,6 @@ export class DynamoLogStore implements LogStore {
       width: t.width,
       hashes: concat(t.hashes),
     }));
-    // Bundles of 64 leaves, like tiles: each written at every width the tree reaches, so the
-    // bundle of a size is always there and never holds a leaf beyond it.
-    const end = firstLeaf + leafKeys.length;
-    for (let bundle = Math.floor(firstLeaf / LEAVES_PER_BUNDLE); bundle * LEAVES_PER_BUNDLE < end; bundle++) {
-      const start = bundle * LEAVES_PER_BUNDLE;
-      const width = Math.min(LEAVES_PER_BUNDLE, end - start);
-      if (start + width <= firstLeaf) continue;
-      const known = start < firstLeaf ? await this.bundle(bundle, firstLeaf - start) : [];
-      const added = leafKeys.slice(Math.max(0, start - firstLeaf), start + width - firstLeaf);
-      items.push({
-        ...logKeys.bundle(bundle, width, this.ns),
-        type: 'log-leaves',
-        records: [...known, ...added].map((k) => [k.pk, k.sk]),
-      });
-    }
     await pool(items, CONCURRENCY, (Item) => this.put(Item));
   }
 
@@ -226,7 +204,15 @@ export class DynamoLogStore implements LogStore {
             {
               Put: {
                 TableName: this.table,
-                Item: { ...logKeys.head(head.treeSize, this.ns), type: 'log-head', ...head },
+                // Beside the signed head, unsigned: which markers this seal took, in order.
+                Item: {
+                  ...logKeys.head(head.treeSize, this.ns),
+                  type: 'log-head',
+                  ...head,
+                  firstLeaf: previous.size,
+                  fromCursor: previous.cursor,
+                  toCursor: next.cursor,
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -344,27 +330,16 @@ export class DynamoLogStore implements LogStore {
     return new Map(items.flatMap((i) => i['entries'] as [string, number][]));
   }
 
-  async leaves(from: number, to: number, treeSize: number): Promise<Leaf[]> {
-    const end = Math.min(to, treeSize);
-    if (end <= from) return [];
-    const refs: { bundle: number; width: number }[] = [];
-    for (let bundle = Math.floor(from / LEAVES_PER_BUNDLE); bundle * LEAVES_PER_BUNDLE < end; bundle++) {
-      refs.push({ bundle, width: Math.min(LEAVES_PER_BUNDLE, treeSize - bundle * LEAVES_PER_BUNDLE) });
-    }
-    const items = await batchGetAll(
-      this.db,
-      this.table,
-      refs.map((r) => logKeys.bundle(r.bundle, r.width, this.ns)),
-    );
-    const byPk = new Map(items.map((i) => [i['pk'] as string, i]));
+  async leaves(from: number, to: number): Promise<Leaf[]> {
     const out: Leaf[] = [];
-    for (const { bundle, width } of refs) {
-      const item = byPk.get(logKeys.bundle(bundle, width, this.ns).pk);
-      const records = (item?.['records'] as [string, string][] | undefined) ?? [];
-      records.forEach(([pk, sk], i) => {
-        const index = bundle * LEAVES_PER_BUNDLE + i;
-        if (index >= from && index < end) out.push({ index, key: { pk, sk } });
-      });
+    let at = from;
+    while (at < to) {
+      const seal = await this.sealOf(at);
+      if (seal === undefined) break;
+      for (let i = at - seal.firstLeaf; i < seal.records.length && seal.firstLeaf + i < to; i++) {
+        out.push({ index: seal.firstLeaf + i, ...seal.records[i]! });
+      }
+      at = seal.firstLeaf + seal.records.length;
     }
     return out;
   }
@@ -386,6 +361,68 @@ export class DynamoLogStore implements LogStore {
       ExpressionAttributeValues: { ':pk': auditKeys.talent(talentId), ':prefix': 'USAGE#', ':twin': twinId },
       ConsistentRead: true,
     })) as LoggedRecord[];
+  }
+
+  /**
+   * The seal holding `leaf`: its first leaf and its records, replayed from the markers its
+   * head names (they never change: nothing can be stamped before a closed time). The last
+   * one read is kept, as audits read a seal's leaves chunk by chunk.
+   */
+  private async sealOf(leaf: number): Promise<{ firstLeaf: number; records: PendingRecord[] } | undefined> {
+    if (this.lastSeal !== undefined && leaf >= this.lastSeal.firstLeaf && leaf < this.lastSeal.firstLeaf + this.lastSeal.records.length) {
+      return this.lastSeal;
+    }
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk >= :after',
+        ExpressionAttributeValues: { ':pk': logKeys.heads(this.ns), ':after': logKeys.headAfter(leaf) },
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const head = out.Items?.[0];
+    if (head === undefined) return undefined;
+    const { firstLeaf, fromCursor, toCursor, treeSize } = head as {
+      firstLeaf: number;
+      fromCursor: string;
+      toCursor: string;
+      treeSize: number;
+    };
+    const markers = (await Promise.all(Array.from({ length: LOG_SHARDS }, (_, shard) => this.markersBetween(shard, fromCursor, toCursor))))
+      .flat()
+      .sort((a, b) => ((a['sk'] as string) < (b['sk'] as string) ? -1 : 1));
+    const records = markers.flatMap((m) =>
+      (m['records'] as [string, string, Uint8Array][]).map(([pk, sk, leafHash]) => ({ key: { pk, sk }, leafHash })),
+    );
+    if (records.length !== treeSize - firstLeaf) {
+      throw new Error(`the head of ${treeSize} sealed ${treeSize - firstLeaf} records, and its markers hold ${records.length}`);
+    }
+    this.lastSeal = { firstLeaf, records };
+    return this.lastSeal;
+  }
+
+  private lastSeal: { firstLeaf: number; records: PendingRecord[] } | undefined;
+
+  /** Every marker of a shard after `from` (a key, '' for the start) up to and including `to`. */
+  private async markersBetween(shard: number, from: string, to: string): Promise<Item[]> {
+    const pk = logKeys.pendingShard(shard, this.ns);
+    const items: Item[] = [];
+    let start: Item | undefined = from === '' ? undefined : { pk, sk: from };
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk <= :to',
+          ExpressionAttributeValues: { ':pk': pk, ':to': to },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return items;
   }
 
   /** Closes one shard through `through`; returns the later time it was already closed through, if it was. */
@@ -420,12 +457,6 @@ export class DynamoLogStore implements LogStore {
       }),
     );
     return { items: out.Items ?? [], truncated: out.LastEvaluatedKey !== undefined };
-  }
-
-  private async bundle(bundle: number, width: number): Promise<RecordKey[]> {
-    const item = await this.get(logKeys.bundle(bundle, width, this.ns));
-    if (item === undefined) throw new Error(`log bundle ${bundle} at width ${width} is missing`);
-    return (item['records'] as [string, string][]).map(([pk, sk]) => ({ pk, sk }));
   }
 
   private async put(Item: Item): Promise<void> {

@@ -5,12 +5,13 @@
  * | item                        | pk                           | sk                          |
  * |-----------------------------|------------------------------|-----------------------------|
  * | pending marker (per write)  | LOG#PENDING#<shard>          | <stamp>#<first record key>  |
+ *   (lists each record's key and leaf hash)
  * | fence of a shard            | LOG#FENCE#<shard>            | FENCE                       |
  * | state                       | LOG#STATE                    | STATE                       |
  * | sealer's lease              | LOG#LEASE                    | LEASE                       |
  * | signed tree head            | LOG#HEAD                     | <tree size, 16 digits>      |
+ *   (and the markers it sealed: leaf → record is read from them)
  * | tile (hashes)               | LOG#TILE#<level>#<index>     | <width, 3 digits>           |
- * | leaf → record (64 a bundle) | LOG#LEAVES#<bundle>          | <width, 2 digits>           |
  * | record → leaf (a partition) | LOG#PART#<record pk>         | <closed through>#<1st leaf> |
  *
  * Markers and fences are spread over shards like the due queue, so that busy writers do
@@ -19,7 +20,6 @@
 export const LOG_SHARDS = 8;
 /** The audit table's index of audit records by `recordId` (keys only), to prove a fact by its id. */
 export const RECORD_ID_INDEX = 'byRecordId';
-export const LEAVES_PER_BUNDLE = 64;
 
 const prefix = (namespace: string | undefined) => `LOG#${namespace ? `${encodeURIComponent(namespace)}#` : ''}`;
 const pad = (n: number, digits: number) => String(n).padStart(digits, '0');
@@ -37,7 +37,8 @@ export const logKeys = {
   heads: (ns?: string) => `${prefix(ns)}HEAD`,
   head: (treeSize: number, ns?: string) => ({ pk: logKeys.heads(ns), sk: pad(treeSize, 16) }),
   tile: (level: number, index: number, width: number, ns?: string) => ({ pk: `${prefix(ns)}TILE#${level}#${index}`, sk: pad(width, 3) }),
-  bundle: (bundle: number, width: number, ns?: string) => ({ pk: `${prefix(ns)}LEAVES#${bundle}`, sk: pad(width, 2) }),
+  /** The first head of a tree larger than `leaf` leaves sorts at or after this. */
+  headAfter: (leaf: number) => pad(leaf + 1, 16),
   partition: (recordPk: string, ns?: string) => `${prefix(ns)}PART#${recordPk}`,
   partitionSort: (closedThrough: string, firstLeaf: number) => `${closedThrough}#${pad(firstLeaf, 16)}`,
   /** Sorts after every marker stamped at `stamp` and before any stamped later (ISO-8601 times of one length). */

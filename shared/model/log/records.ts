@@ -14,9 +14,22 @@ export interface RecordKey {
 
 export type LoggedRecord = RecordKey & Record<string, unknown>;
 
-/** The leaf of a record whose marker was found but whose item was gone when it was sealed (deleted before sealing). */
-export function absentRecord(key: RecordKey): LoggedRecord {
-  return { pk: key.pk, sk: key.sk, type: 'absent' };
+/**
+ * A record as DynamoDB will store it, as the writer holds it: `undefined` members and list
+ * items dropped (the document client is set to remove them), everything else as is. Its leaf
+ * hash is what the writer puts in the pending marker, so the log commits to the record as
+ * written, and a change made to it even before it is sealed is found.
+ */
+export function storedForm(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(storedForm);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined && typeof v !== 'function')
+        .map(([k, v]) => [k, storedForm(v)]),
+    );
+  }
+  return value;
 }
 
 export function leafOf(record: LoggedRecord): Uint8Array {
@@ -29,16 +42,4 @@ export function recordLeafHash(record: LoggedRecord): Hash {
 
 export function keyOf(record: RecordKey): RecordKey {
   return { pk: record.pk, sk: record.sk };
-}
-
-/**
- * The order a seal appends what it takes: by the time the record states (`at`), then by
- * key. Fixed, so the same pending records always make the same tree, whichever sealer runs.
- */
-export function compareForLog(a: LoggedRecord, b: LoggedRecord): number {
-  return compare(String(a['at'] ?? ''), String(b['at'] ?? '')) || compare(a.pk, b.pk) || compare(a.sk, b.sk);
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
