@@ -28,16 +28,17 @@ export interface RecordProofs {
  */
 export async function proveRecord(deps: { log: LogStore }, which: { recordId: string } | { key: RecordKey }): Promise<RecordProofs> {
   const { log } = deps;
-  const keys = 'key' in which ? [which.key] : await log.keysOfRecordId(which.recordId);
+  // A record sealed after the head that was read is reported unsealed: never proven against a tree without it.
+  const [head, keys] = await Promise.all([log.latestHead(), 'key' in which ? [which.key] : log.keysOfRecordId(which.recordId)]);
   const records = (await log.records(keys)).filter((r): r is LoggedRecord => r !== undefined);
-  const head = await log.latestHead();
+  const leaves = await Promise.all(records.map((r) => log.leafOf(r, typeof r['at'] === 'string' ? r['at'] : undefined)));
   const sealed: { leafIndex: number; record: LoggedRecord }[] = [];
   const unsealed: LoggedRecord[] = [];
-  for (const record of records) {
-    const leafIndex = await log.leafOf(record, typeof record['at'] === 'string' ? record['at'] : undefined);
+  records.forEach((record, i) => {
+    const leafIndex = leaves[i];
     if (head !== undefined && leafIndex !== undefined && leafIndex < head.treeSize) sealed.push({ leafIndex, record });
     else unsealed.push(record);
-  }
+  });
   if (head === undefined || sealed.length === 0) return { proofs: [], unsealed };
   const paths = await proofHashes(
     log,
@@ -86,8 +87,8 @@ export async function exportTwinLog(
     ...(await Promise.all([...talents].map((talentId) => log.usageRecords(talentId, twinId)))).flat(),
   ];
   const head = await log.latestHead();
-  const leavesOf = new Map<string, Map<string, number>>();
-  for (const pk of new Set(records.map((r) => r.pk))) leavesOf.set(pk, await log.leavesOfPartition(pk));
+  const partitions = [...new Set(records.map((r) => r.pk))];
+  const leavesOf = new Map(await Promise.all(partitions.map(async (pk) => [pk, await log.leavesOfPartition(pk)] as const)));
   const sealed: { leafIndex: number; record: LoggedRecord }[] = [];
   const unsealed: LoggedRecord[] = [];
   for (const record of records) {

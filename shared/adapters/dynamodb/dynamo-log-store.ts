@@ -148,11 +148,12 @@ export class DynamoLogStore implements LogStore {
 
   async tiles(refs: readonly TileRef[]): Promise<Map<string, Tile>> {
     const unique = [...new Map(refs.map((r) => [`${tileKey(r)}/${r.width}`, r])).values()];
-    const items = await batchGetAll(
-      this.db,
-      this.table,
-      unique.map((r) => logKeys.tile(r.level, r.index, r.width, this.ns)),
-    );
+    const chunks: TileRef[][] = [];
+    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) chunks.push(unique.slice(i, i + BATCH_GET_LIMIT));
+    const items: Item[] = [];
+    await pool(chunks, CONCURRENCY, async (chunk) => {
+      items.push(...(await batchGetAll(this.db, this.table, chunk.map((r) => logKeys.tile(r.level, r.index, r.width, this.ns)))));
+    });
     const tiles = new Map<string, Tile>();
     for (const item of items) {
       const bytes = item['hashes'] as Uint8Array;
