@@ -10,12 +10,15 @@ export interface LogSettings {
   graceMs: number;
   /** Records per signed head, at most (whole transactions, so a head may hold a few more). */
   maxRecordsPerSeal: number;
-  /** How long one sealer holds the log; longer than the sealer's own timeout, so two never overlap. */
+  /**
+   * How long one sealer holds the log: longer than the sealer's timeout (2 minutes), so two
+   * never overlap; after a sealer dies mid-seal, the next one starts once it has expired.
+   */
   leaseMs: number;
 }
 
 /** Deployed: a minute's grace is nothing to a log sealed every minute, and outlasts any SDK retry. */
-export const DEFAULT_LOG_SETTINGS: LogSettings = { graceMs: 30_000, maxRecordsPerSeal: 20_000, leaseMs: 5 * 60_000 };
+export const DEFAULT_LOG_SETTINGS: LogSettings = { graceMs: 30_000, maxRecordsPerSeal: 20_000, leaseMs: 3 * 60_000 };
 
 /** What the log's use cases need. */
 export interface LogDeps {

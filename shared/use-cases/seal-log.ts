@@ -37,6 +37,11 @@ export async function sealLog(deps: LogDeps, options: { keepGoing?: () => boolea
   const started = clock.now();
   const leaseEnds = started.getTime() + settings.leaseMs;
   const result: SealResult = { sealed: 0, heads: 0, treeSize: 0, busy: false };
+  // Idle (the usual case at every tick): find that out with reads alone, before writing a lease.
+  const glance = await log.state();
+  if (glance.indexedThrough >= glance.size && !(await log.hasPending(glance.cursor, closable(deps, glance)))) {
+    return { ...result, treeSize: glance.size };
+  }
   if (!(await log.acquireLease(owner, started, new Date(leaseEnds)))) return { ...result, busy: true };
   try {
     let state = await log.state();
@@ -58,10 +63,8 @@ export async function sealLog(deps: LogDeps, options: { keepGoing?: () => boolea
 }
 
 async function sealOnce(deps: LogDeps, state: LogState): Promise<{ state: LogState; records: number } | undefined> {
-  const { log, clock, settings } = deps;
-  const target = new Date(clock.now().getTime() - settings.graceMs).toISOString();
-  // Never earlier than a close already made (a clock set back must not reopen the queue).
-  let through = [target, state.closedThrough].sort().at(-1)!;
+  const { log, settings } = deps;
+  let through = closable(deps, state);
   if (!(await log.hasPending(state.cursor, through))) return undefined;
   if (through > state.closedThrough) through = await log.closeThrough(through);
   const batch = await log.pending(state.cursor, through, settings.maxRecordsPerSeal);
@@ -81,7 +84,12 @@ async function sealOnce(deps: LogDeps, state: LogState): Promise<{ state: LogSta
 
   const keys = records.map((r) => r.key);
   await log.writeTiles(appended.tiles);
-  const head: TreeHead = { origin: LOG_ORIGIN, treeSize: appended.size, rootHash: toBase64(root), timestamp: clock.now().toISOString() };
+  const head: TreeHead = {
+    origin: LOG_ORIGIN,
+    treeSize: appended.size,
+    rootHash: toBase64(root),
+    timestamp: deps.clock.now().toISOString(),
+  };
   const signed: SignedTreeHead = { ...head, jws: await deps.signer.sign(treeHeadPayload(head), TREE_HEAD_TYP) };
   const next: LogState = {
     size: appended.size,
@@ -93,6 +101,12 @@ async function sealOnce(deps: LogDeps, state: LogState): Promise<{ state: LogSta
   await log.commitHead(state, next, signed);
   await log.indexLeaves(next, state.size, keys);
   return { state: { ...next, indexedThrough: next.size }, records: records.length };
+}
+
+/** How far the queue may be closed now: now minus the grace, never earlier than a close already made (a clock set back must not reopen it). */
+function closable(deps: LogDeps, state: LogState): string {
+  const target = new Date(deps.clock.now().getTime() - deps.settings.graceMs).toISOString();
+  return [target, state.closedThrough].sort().at(-1)!;
 }
 
 /** A sealer died between committing a head and indexing its leaves: index them now, from the markers the head sealed. */

@@ -126,12 +126,14 @@ describe('the sealer', () => {
     const w = world('2026-03-01T12:00:00Z');
     const id = ids();
     const { deps } = await logOf(w);
+    // Idle, it writes nothing, not even its lease.
+    expect(await sealLog(deps)).toMatchObject({ busy: false, sealed: 0, heads: 0 });
+    await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent }));
+    later(w, 60);
     expect(await deps.log.acquireLease('other', w.clock.now(), new Date(w.clock.now().getTime() + 60_000))).toBe(true);
     expect(await sealLog(deps)).toMatchObject({ busy: true, sealed: 0 });
     await deps.log.releaseLease('other');
 
-    await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent }));
-    later(w, 60);
     const dying = { ...deps, log: Object.create(deps.log, { indexLeaves: { value: () => Promise.reject(new Error('killed')) } }) };
     await expect(sealLog(dying)).rejects.toThrow('killed');
     expect(await deps.log.state()).toMatchObject({ size: 1, indexedThrough: 0 });

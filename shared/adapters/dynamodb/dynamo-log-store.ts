@@ -152,7 +152,13 @@ export class DynamoLogStore implements LogStore {
     for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) chunks.push(unique.slice(i, i + BATCH_GET_LIMIT));
     const items: Item[] = [];
     await pool(chunks, CONCURRENCY, async (chunk) => {
-      items.push(...(await batchGetAll(this.db, this.table, chunk.map((r) => logKeys.tile(r.level, r.index, r.width, this.ns)))));
+      items.push(
+        ...(await batchGetAll(
+          this.db,
+          this.table,
+          chunk.map((r) => logKeys.tile(r.level, r.index, r.width, this.ns)),
+        )),
+      );
     });
     const tiles = new Map<string, Tile>();
     for (const item of items) {
