@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { TwinGuard, type TwinGuardProps } from './twinguard.ts';
 
@@ -13,5 +13,10 @@ export class TwinGuardStack extends Stack {
   constructor(scope: Construct, id: string, props: TwinGuardStackProps = {}) {
     super(scope, id, props);
     this.twinGuard = new TwinGuard(this, 'TwinGuard', props.twinGuard);
+    new CfnOutput(this, 'LogJwks', {
+      description: 'The public key of the transparency log (JWKS): verifies its signed tree heads and proofs',
+      value: this.twinGuard.logJwks,
+    });
+    new CfnOutput(this, 'LogSigningKeyArn', { description: 'The KMS key that signs the log', value: this.twinGuard.logSigningKey.keyArn });
   }
 }

@@ -15,3 +15,13 @@ export class CliUsageError extends LocalCliError {
 export class TableUnavailableError extends LocalCliError {
   override name = 'TableUnavailableError';
 }
+
+/** A file the command was given cannot be read or is not JSON. */
+export class CliInputError extends LocalCliError {
+  override name = 'CliInputError';
+}
+
+/** What was to be verified does not verify: the message says what and where. */
+export class VerificationFailedError extends LocalCliError {
+  override name = 'VerificationFailedError';
+}

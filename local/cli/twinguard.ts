@@ -16,6 +16,8 @@ Commands:
   status --twin ID | --grant ID
                              placements of a twin or a grant, by state
   dead-letters list|replay   deliveries that failed every retry, and their replay
+  log verify|prove|export|head|jwks
+                             the transparency log: proofs, per-twin export, offline verification
 
 "twinguard <command> --help" tells more. The commands find the running local runtime
 through runtime.json in its state folder (--data DIR, default ${DEFAULT_DATA_DIR}/).
@@ -91,8 +93,25 @@ async function run(argv: string[]): Promise<number | undefined> {
       }
       return await deadLetters.main(args, io);
     }
+    case 'log': {
+      const logCli = await import('./log.ts');
+      if (has(args, '--help', '-h')) return (io.out(logCli.USAGE.replace(/npm run log --/g, 'twinguard log')), 0);
+      const stateDir = takeData(args);
+      args.push('--data', stateDir);
+      const runtime = readDiscovery(stateDir);
+      // Offline verification of a file needs no runtime; the rest reads its tables when one runs.
+      if (runtime !== undefined && !has(args, '--dynamodb-endpoint')) {
+        args.push('--dynamodb-endpoint', runtime.dynamoDbEndpoint, '--region', runtime.region);
+        const table = (part: string) => Object.entries(runtime.tables).find(([id]) => id.includes(part))?.[1];
+        const [audit, consent] = [table('AuditTable'), table('ConsentTable')];
+        if (audit !== undefined && !has(args, '--audit-table')) args.push('--audit-table', audit);
+        if (consent !== undefined && !has(args, '--consent-table')) args.push('--consent-table', consent);
+        if (runtime.logJwksFile !== undefined && !has(args, '--jwks')) args.push('--jwks', runtime.logJwksFile);
+      }
+      return await logCli.main(args, { out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`), err: io.err });
+    }
     default:
-      io.err(`twinguard: unknown command "${command}"; the commands are start, send, status, dead-letters ("twinguard --help")`);
+      io.err(`twinguard: unknown command "${command}"; the commands are start, send, status, dead-letters, log ("twinguard --help")`);
       return 2;
   }
 }
