@@ -24,6 +24,8 @@ export interface FunctionAccess {
   readonly auditChecks?: readonly AuditPkPrefix[];
   /** Audit-table prefixes it may read (GetItem, Query, BatchGetItem): the sealer reads the log's items. */
   readonly auditReads?: readonly AuditPkPrefix[];
+  /** Whether it signs consent credentials with the log's KMS key (kms:Sign and kms:GetPublicKey on that key alone): the approvers do. */
+  readonly signsCredentials?: boolean;
   /** Whether it reads the consent table in batches (BatchGetItem): the fan-out does. */
   readonly batchReads?: boolean;
 }
@@ -56,6 +58,7 @@ export const FUNCTION_ACCESS = {
   'render-requested': {
     answers: ['Render Requested'],
     emits: [...REJECTS.emits, 'Render Approved', 'Render Denied', 'Usage Recorded'],
+    signsCredentials: true,
     consentWrites: [PK.receipt],
     auditWrites: [AUDIT.twin, AUDIT.talent, LOGGED.marker],
     auditChecks: LOGGED.auditChecks,
@@ -63,6 +66,7 @@ export const FUNCTION_ACCESS = {
   'publication-requested': {
     answers: ['Publication Requested'],
     emits: [...REJECTS.emits, 'Publication Approved', 'Publication Denied'],
+    signsCredentials: true,
     consentWrites: [PK.receipt, PK.publication, PK.asset],
     auditWrites: [AUDIT.twin, LOGGED.marker],
     auditChecks: LOGGED.auditChecks,

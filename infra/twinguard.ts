@@ -230,6 +230,12 @@ export class TwinGuard extends Construct {
     const log = this.transparencyLog(props);
     this.logSigningKey = log.key;
     this.logJwks = log.jwks;
+    // The approvers sign consent credentials with the log's key: one kms:Sign per approval.
+    for (const [name, fn] of Object.entries(this.functions)) {
+      if (!(FUNCTION_ACCESS[name as FunctionName] as FunctionAccess).signsCredentials) continue;
+      fn.function.addEnvironment(ENV.log.signingKeyArn, log.key.keyArn);
+      log.key.grant(fn.function, 'kms:Sign', 'kms:GetPublicKey');
+    }
 
     this.busPolicy = addBusPolicy(
       this,

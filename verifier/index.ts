@@ -16,3 +16,13 @@ export {
 } from './documents.ts';
 export { checkConsistency, checkInclusion, leafHash, nodeHash } from './merkle.ts';
 export { type Checked, TREE_HEAD_TYP, type VerifiedTreeHead, verifyTreeHead } from './tree-head.ts';
+export {
+  CREDENTIAL_TYP,
+  type CredentialExpectation,
+  type CredentialGrant,
+  checkCredentialGrants,
+  type GrantStateReader,
+  MAX_CREDENTIAL_LENGTH,
+  type VerifiedCredential,
+  verifyCredential,
+} from './credential.ts';

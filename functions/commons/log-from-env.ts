@@ -26,6 +26,26 @@ export async function signerFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
   return new KmsSigner(new KMSClient({}), requiredEnv(ENV.log.signingKeyArn, env));
 }
 
+/**
+ * The signer of consent credentials, when the function has a key: a key file (the local
+ * runtime; read at the first signature, then kept) or the KMS key (deployed: the approving
+ * functions alone get its ARN and kms:Sign). Undefined otherwise: approvals then carry none.
+ */
+export function credentialSignerFromEnv(env: NodeJS.ProcessEnv = process.env): Signer | undefined {
+  const file = env[ENV.log.signingKeyFile];
+  if (file) {
+    let loaded: Promise<Signer> | undefined;
+    const signer = () =>
+      (loaded ??= LocalKeySigner.fromFile(file).catch((error: unknown) => {
+        loaded = undefined;
+        throw error;
+      }));
+    return { publicJwk: async () => (await signer()).publicJwk(), sign: async (payload, typ) => (await signer()).sign(payload, typ) };
+  }
+  const arn = env[ENV.log.signingKeyArn];
+  return arn ? new KmsSigner(new KMSClient({}), arn) : undefined;
+}
+
 export function logSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<LogSettings> {
   const grace = env[ENV.log.sealGraceSeconds];
   if (grace === undefined || grace === '') return {};

@@ -33,6 +33,8 @@ export interface WireOptions {
   clock?: Clock;
   /** @default random UUIDs */
   ids?: IdGenerator;
+  /** Signs the consent credentials of approvals (the log's key); without it approvals carry none. */
+  credentials?: Signer;
 }
 
 /** What the use cases need (`deps`), and the stores that only some callers use. */
@@ -62,6 +64,7 @@ export function wireAdapters(options: WireOptions): Adapters {
       clock,
       ids: options.ids ?? randomIds,
       settings: options.settings,
+      ...(options.credentials !== undefined && { credentials: options.credentials }),
     },
     deliveries: new DynamoDeliveryStore(db, tables),
     ...wireReadOnly({ db, tables }),

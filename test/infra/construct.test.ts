@@ -168,7 +168,15 @@ describe('the TwinGuard stack', () => {
     const kms = Object.values(template.findResources('AWS::IAM::Policy'))
       .flatMap((p) => p.Properties.PolicyDocument.Statement)
       .filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('kms:')));
-    expect(kms.map((s: any) => s.Action)).toEqual([['kms:Sign', 'kms:GetPublicKey'], 'kms:GetPublicKey']);
+    // The sealer and the two approvers (consent credentials) sign; the JWKS function only reads the public key.
+    expect(kms.map((s: any) => JSON.stringify(s.Action)).sort()).toEqual(
+      [...Array(3).fill(JSON.stringify(['kms:Sign', 'kms:GetPublicKey'])), JSON.stringify('kms:GetPublicKey')].sort(),
+    );
+    const signers = Object.values(template.findResources('AWS::Lambda::Function'))
+      .filter((f) => f.Properties.Environment.Variables[ENV.log.signingKeyArn] !== undefined)
+      .map((f) => f.Metadata['TwinGuard:Handler'])
+      .sort();
+    expect(signers).toEqual(['functions/publication-requested.ts', 'functions/render-requested.ts', 'functions/seal-log.ts']);
     template.hasResourceProperties('Custom::TwinGuardLogJwks', { KeyArn: Match.anyValue() });
     template.hasOutput('LogJwks', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('LogJwks'), 'Jwks'] } });
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
