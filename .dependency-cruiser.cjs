@@ -1,7 +1,7 @@
 // Layering of the hexagon, checked in CI (`npm run lint:layers`).
 // The centre (shared/model) knows nothing; ports know the model; use cases know both and are
 // handed adapters at run time, so a test can pass DynamoDB Local stores and a fixed clock.
-// test/ and bench/ sit outside the rules: they may import anything.
+// test/ and bench/ sit outside the rules: they may import anything. verifier/ stands alone.
 
 /** Relative imports only: npm packages and node builtins are governed by `core-no-aws`. */
 const LOCAL = ['local'];
@@ -50,6 +50,28 @@ module.exports = {
       severity: 'error',
       from: { path: '^client/' },
       to: { dependencyTypes: LOCAL, pathNot: '^(client|shared/model)/' },
+    },
+    {
+      name: 'verifier-stands-alone',
+      comment: 'verifier/ is what an agency runs without TwinGuard: it imports only itself, node builtins and jose.',
+      severity: 'error',
+      from: { path: '^verifier/' },
+      to: { dependencyTypes: LOCAL, pathNot: '^verifier/' },
+    },
+    {
+      name: 'verifier-needs-only-jose',
+      comment: 'The verifier depends on no npm package but jose (JWS/JWKS), so an agency can audit all of it.',
+      severity: 'error',
+      from: { path: '^verifier/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], pathNot: 'node_modules/jose/' },
+    },
+    {
+      name: 'no-one-depends-on-the-verifier-but-tests-and-tools',
+      comment:
+        'TwinGuard never verifies its own log with the verifier (an independent check would then not be independent); the CLI and tests may.',
+      severity: 'error',
+      from: { path: '^(shared|functions|infra)/' },
+      to: { path: '^verifier/' },
     },
     {
       name: 'no-circular',

@@ -127,12 +127,39 @@ export class HandlerFunction extends Construct {
     return this;
   }
 
-  /** Append only: PutItem (always with attribute_not_exists) under `writes`, nothing else; no grant when `writes` is empty. */
-  bindAuditTable(table: ITableV2, envName: string, writes: readonly string[]): this {
+  /**
+   * Append only: PutItem (always with attribute_not_exists) under `writes`, nothing else; no
+   * grant when `writes` is empty. `checks`: ConditionCheckItem under those prefixes (writers
+   * check the transparency log's fence). `reads`: GetItem, Query and BatchGetItem under those
+   * prefixes (the sealer reads the log's own items, never a record).
+   */
+  bindAuditTable(
+    table: ITableV2,
+    envName: string,
+    access: { writes: readonly string[]; checks?: readonly string[]; reads?: readonly string[] },
+  ): this {
     this.function.addEnvironment(envName, table.tableName);
-    if (writes.length > 0) {
+    if (access.reads !== undefined && access.reads.length > 0) {
       this.function.addToRolePolicy(
-        new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn], conditions: leadingKeys(writes) }),
+        new PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
+          resources: [table.tableArn],
+          conditions: leadingKeys(access.reads),
+        }),
+      );
+    }
+    if (access.writes.length > 0) {
+      this.function.addToRolePolicy(
+        new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn], conditions: leadingKeys(access.writes) }),
+      );
+    }
+    if (access.checks !== undefined && access.checks.length > 0) {
+      this.function.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:ConditionCheckItem'],
+          resources: [table.tableArn],
+          conditions: leadingKeys(access.checks),
+        }),
       );
     }
     return this;

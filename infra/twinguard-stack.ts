@@ -18,5 +18,10 @@ export class TwinGuardStack extends Stack {
     new CfnOutput(this, 'ConsentTableName', { value: consentTable.tableName, description: 'TwinGuard consent table' });
     new CfnOutput(this, 'AuditTableName', { value: auditTable.tableName, description: 'TwinGuard audit trail and usage ledger' });
     new CfnOutput(this, 'EventBusName', { value: eventBus.eventBusName, description: 'TwinGuard event bus' });
+    new CfnOutput(this, 'LogJwks', {
+      description: 'The public key of the transparency log (JWKS): verifies its signed tree heads and proofs',
+      value: this.twinGuard.logJwks,
+    });
+    new CfnOutput(this, 'LogSigningKeyArn', { description: 'The KMS key that signs the log', value: this.twinGuard.logSigningKey.keyArn });
   }
 }

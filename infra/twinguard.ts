@@ -1,14 +1,16 @@
-import { Duration, Fn, type RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { CustomResource, Duration, Fn, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { type IKey, Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, ProjectionType, type TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type CfnEventBusPolicy, EventBus, Rule, type EventPattern, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Role as IamRole, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../shared/adapters/env-names.ts';
+import { RECORD_ID_INDEX } from '../shared/adapters/dynamodb/log-keys.ts';
 import { TWINGUARD_SOURCE } from '../shared/model/events/envelope.ts';
 import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type RoleSources } from '../shared/model/events/roles.ts';
 import { TwinGuardPropsError } from './errors.ts';
@@ -91,7 +93,15 @@ export interface TwinGuardProps {
    */
   readonly webhookRedeliveryInterval?: Duration;
   /**
-   * What happens to the tables when the stack is deleted.
+   * The key the transparency log signs its tree heads with: an asymmetric KMS key of spec
+   * ECC_NIST_P256 and usage SIGN_VERIFY (ES256). TwinGuard may use it to sign and to read its
+   * public key, nothing else; its public half is published as the stack output `LogJwks`.
+   * Another spec or usage fails the sealer at its first run (KMS cannot be asked at synth).
+   * @default a new key of that spec, kept when the stack is deleted
+   */
+  readonly logSigningKey?: IKey;
+  /**
+   * What happens to the tables (and the log's signing key TwinGuard creates) when the stack is deleted.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -144,6 +154,10 @@ export class TwinGuard extends Construct {
   readonly finalWebhookFailuresAlarm: Alarm;
   /** The registry of the contract's schemas, when the `schemaRegistry` prop asks for one. */
   readonly schemaRegistry?: TwinGuardSchemaRegistry;
+  /** Signs the transparency log's tree heads (ECDSA P-256). */
+  readonly logSigningKey: IKey;
+  /** The log's public key as a JWKS document (JSON text, resolved at deploy time): what a verifier needs. */
+  readonly logJwks: string;
 
   constructor(scope: Construct, id: string, props: TwinGuardProps = {}) {
     super(scope, id);
@@ -160,6 +174,12 @@ export class TwinGuard extends Construct {
     });
     this.consentTable = twinGuardTable(this, 'ConsentTable', { removalPolicy: props.removalPolicy });
     this.auditTable = twinGuardTable(this, 'AuditTable', { removalPolicy: props.removalPolicy });
+    // Finds the audit records of a fact by its recordId, for inclusion proofs (keys only).
+    this.auditTable.addGlobalSecondaryIndex({
+      indexName: RECORD_ID_INDEX,
+      partitionKey: { name: 'recordId', type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
 
     const stallAfter = atLeastAMinute(this, 'fanoutStallAfter', props.fanoutStallAfter ?? Duration.minutes(5));
     const redeliveryInterval = atLeastAMinute(this, 'webhookRedeliveryInterval', props.webhookRedeliveryInterval ?? Duration.hours(6));
@@ -207,6 +227,16 @@ export class TwinGuard extends Construct {
       schedule: ScheduleExpression.rate(Duration.minutes(1)),
       target: new LambdaInvoke(sweeper.function, { retryAttempts: 0, role: this.schedulerRole(sweeper) }),
     });
+    const log = this.transparencyLog(props);
+    this.logSigningKey = log.key;
+    this.logJwks = log.jwks;
+    // The approvers sign consent credentials with the log's key: one kms:Sign per approval.
+    for (const [name, fn] of Object.entries(this.functions)) {
+      if (!(FUNCTION_ACCESS[name as FunctionName] as FunctionAccess).signsCredentials) continue;
+      fn.function.addEnvironment(ENV.log.signingKeyArn, log.key.keyArn);
+      log.key.grant(fn.function, 'kms:Sign', 'kms:GetPublicKey');
+    }
+
     this.busPolicy = addBusPolicy(
       this,
       this.eventBus,
@@ -275,28 +305,73 @@ export class TwinGuard extends Construct {
     });
   }
 
-  /** A function with exactly the access its entry in FUNCTION_ACCESS gives it. */
+  /** A function with exactly the access its entry in FUNCTION_ACCESS gives it: no grant on a table or the bus it has no use for. */
   private handlerFunction(
     name: FunctionName,
     environment: Record<string, string>,
     sizing: Pick<HandlerFunctionProps, 'timeout' | 'memorySize' | 'reservedConcurrency'> = {},
   ): HandlerFunction {
     const access: FunctionAccess = FUNCTION_ACCESS[name];
-    const fn = new HandlerFunction(this, pascal(name), { handler: name, environment, ...sizing })
-      .bindConsentTable(this.consentTable, ENV.consentTable, {
+    const fn = new HandlerFunction(this, pascal(name), { handler: name, environment, ...sizing });
+    if (access.consentWrites.length > 0) {
+      fn.bindConsentTable(this.consentTable, ENV.consentTable, {
         writes: access.consentWrites,
         ...(access.consentDeletes !== undefined && { deletes: access.consentDeletes }),
         ...(access.batchReads !== undefined && { batchReads: access.batchReads }),
-      })
-      .bindAuditTable(this.auditTable, ENV.auditTable, access.auditWrites)
-      .bindEventBus(this.eventBus, ENV.eventBus, access.emits);
+      });
+    }
+    if (access.consentWrites.length > 0 || access.auditWrites.length > 0 || access.auditReads !== undefined) {
+      fn.bindAuditTable(this.auditTable, ENV.auditTable, {
+        writes: access.auditWrites,
+        ...(access.auditChecks !== undefined && { checks: access.auditChecks }),
+        ...(access.auditReads !== undefined && { reads: access.auditReads }),
+      });
+    }
+    if (access.emits.length > 0) fn.bindEventBus(this.eventBus, ENV.eventBus, access.emits);
     this.functions[name] = fn;
     return fn;
   }
 
-  /** Assumable by EventBridge Scheduler only; the target grants it invoke on the sweeper alone. */
-  private schedulerRole(sweeper: HandlerFunction): IamRole {
-    const role = new IamRole(this, 'SchedulerRole', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
+  /**
+   * The transparency log: its signing key, the sealer (on its own schedule, every minute like
+   * the sweeper; it reads the audit table and writes only the log's items), and the public
+   * key as a JWKS document, read from KMS at deploy time by a custom resource.
+   */
+  private transparencyLog(props: TwinGuardProps): { key: IKey; jwks: string } {
+    const key =
+      props.logSigningKey ??
+      new Key(this, 'LogSigningKey', {
+        description: 'TwinGuard transparency log: signs tree heads (ES256)',
+        keySpec: KeySpec.ECC_NIST_P256,
+        keyUsage: KeyUsage.SIGN_VERIFY,
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      });
+    const sealer = this.handlerFunction(
+      'seal-log',
+      { [ENV.log.signingKeyArn]: key.keyArn },
+      { timeout: Duration.minutes(2), memorySize: 512 },
+    );
+    key.grant(sealer.function, 'kms:Sign', 'kms:GetPublicKey');
+    new Schedule(this, 'SealSchedule', {
+      description: 'Seals the audit records written since the last seal into the transparency log and signs a tree head',
+      schedule: ScheduleExpression.rate(Duration.minutes(1)),
+      target: new LambdaInvoke(sealer.function, { retryAttempts: 0, role: this.schedulerRole(sealer, 'SealSchedulerRole') }),
+    });
+
+    const publicKey = this.handlerFunction('log-public-key', {});
+    key.grant(publicKey.function, 'kms:GetPublicKey');
+    const jwks = new CustomResource(this, 'LogJwks', {
+      serviceToken: publicKey.function.functionArn,
+      resourceType: 'Custom::TwinGuardLogJwks',
+      // A new key gives a new document; the same key, the same one.
+      properties: { KeyArn: key.keyArn },
+    });
+    return { key, jwks: jwks.getAttString('Jwks') };
+  }
+
+  /** Assumable by EventBridge Scheduler only; the target grants it invoke on the scheduled function alone. */
+  private schedulerRole(sweeper: HandlerFunction, id = 'SchedulerRole'): IamRole {
+    const role = new IamRole(this, id, { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
     const fnLogicalId = Stack.of(this).getLogicalId(sweeper.function.node.defaultChild as CfnElement);
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${fnLogicalId}.Arn>:*]`,

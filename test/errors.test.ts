@@ -11,6 +11,7 @@ const AREAS = {
   ports: { path: './shared/ports/errors.ts', base: 'StoreError' },
   webhook: { path: './shared/adapters/webhook/errors.ts', base: 'WebhookAdapterError' },
   eventbridge: { path: './shared/adapters/eventbridge/errors.ts', base: 'EventBridgeAdapterError' },
+  signing: { path: './shared/adapters/signing/errors.ts', base: 'SigningError' },
   functions: { path: './functions/commons/errors.ts', base: 'FunctionError' },
   infra: { path: './infra/errors.ts', base: 'InfraError' },
   localBus: { path: './local/bus/errors.ts', base: 'LocalBusError' },

@@ -3,6 +3,7 @@ import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts'
 import { ENV } from '../../shared/adapters/env-names.ts';
 import { wireAdapters, type Adapters } from '../../shared/adapters/wire.ts';
 import { requiredEnv, settingsFromEnv } from './config.ts';
+import { credentialSignerFromEnv } from './log-from-env.ts';
 
 /** The functions' side of the composition root: reads the environment, once per cold start, and wires with `wireAdapters`. */
 export function adaptersFromEnv(env: NodeJS.ProcessEnv = process.env): Adapters {
@@ -11,5 +12,6 @@ export function adaptersFromEnv(env: NodeJS.ProcessEnv = process.env): Adapters 
     tables: { consent: requiredEnv(ENV.consentTable, env), audit: requiredEnv(ENV.auditTable, env) },
     publisher: { eventBridge: new EventBridgeClient({}), busName: requiredEnv(ENV.eventBus, env) },
     settings: settingsFromEnv(env),
+    credentials: credentialSignerFromEnv(env),
   });
 }

@@ -20,3 +20,13 @@ export class TableUnavailableError extends LocalCliError {
 export class StackUnavailableError extends LocalCliError {
   override name = 'StackUnavailableError';
 }
+
+/** A file the command was given cannot be read or is not JSON. */
+export class CliInputError extends LocalCliError {
+  override name = 'CliInputError';
+}
+
+/** What was to be verified does not verify: the message says what and where. */
+export class VerificationFailedError extends LocalCliError {
+  override name = 'VerificationFailedError';
+}

@@ -14,6 +14,8 @@ Commands:
   start                      run the whole of TwinGuard on this machine (what "npm start" runs)
   send <event> [--set f=v]   send a sample inbound event to the running runtime and print the answer
   dead-letters list|replay   deliveries that failed every retry, and their replay
+  log verify|prove|export|head|jwks
+                             the transparency log: proofs, per-twin export, offline verification
 
 Reads (local runtime, or a deployed stack with --stack NAME [--region R]; --json on each):
   status --twin ID | --grant ID
@@ -97,9 +99,26 @@ async function run(argv: string[]): Promise<number | undefined> {
       }
       return await deadLetters.main(args, io);
     }
+    case 'log': {
+      const logCli = await import('./log.ts');
+      if (has(args, '--help', '-h')) return (io.out(logCli.USAGE.replace(/npm run log --/g, 'twinguard log')), 0);
+      const stateDir = takeData(args);
+      args.push('--data', stateDir);
+      const runtime = readDiscovery(stateDir);
+      // Offline verification of a file needs no runtime; the rest reads its tables when one runs.
+      if (runtime !== undefined && !has(args, '--dynamodb-endpoint')) {
+        args.push('--dynamodb-endpoint', runtime.dynamoDbEndpoint, '--region', runtime.region);
+        const table = (part: string) => Object.entries(runtime.tables).find(([id]) => id.includes(part))?.[1];
+        const [audit, consent] = [table('AuditTable'), table('ConsentTable')];
+        if (audit !== undefined && !has(args, '--audit-table')) args.push('--audit-table', audit);
+        if (consent !== undefined && !has(args, '--consent-table')) args.push('--consent-table', consent);
+        if (runtime.logJwksFile !== undefined && !has(args, '--jwks')) args.push('--jwks', runtime.logJwksFile);
+      }
+      return await logCli.main(args, { out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`), err: io.err });
+    }
     default:
       io.err(
-        `twinguard: unknown command "${command}"; the commands are start, send, status, dead-letters, check, history, statement, console ("twinguard --help")`,
+        `twinguard: unknown command "${command}"; the commands are start, send, status, dead-letters, log, check, history, statement, console ("twinguard --help")`,
       );
       return 2;
   }

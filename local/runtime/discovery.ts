@@ -18,6 +18,8 @@ export interface Discovery {
   tables: Record<string, string>;
   /** Where every event that crosses the bus is appended, one JSON envelope per line. */
   tapFile: string;
+  /** The transparency log's public key (JWKS), what `twinguard log` verifies against; absent from runtimes before the log. */
+  logJwksFile?: string;
   /** Where the dead letters are kept; absent with --in-memory. */
   deadLetterDir?: string;
   /** The event buses besides "default". */

@@ -21,14 +21,26 @@ const NOT_SHARED: Record<string, string | undefined> = {
   POWERTOOLS_SERVICE_NAME: 'twinguard-local',
   // Locally the webhook channels come from --channels only (EVENTS.md, "Local runtime").
   [ENV.channelsSecret]: undefined,
+  // Locally the log signs with a key file in the state folder, not with KMS.
+  [ENV.log.signingKeyArn]: undefined,
 };
+
+/** Locally a write is sent and committed within milliseconds: the sealer closes the queue 2 s behind now. */
+export const LOCAL_LOG_GRACE_SECONDS = 2;
 
 /**
  * Would send the SDK elsewhere than the local endpoints: a profile disables the credentials
  * from the environment, the others override or disable AWS_ENDPOINT_URL_<SERVICE>, and a
  * channels secret would be read from the real Secrets Manager.
  */
-const INTERFERING = ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', ENV.channelsSecret];
+const INTERFERING = [
+  'AWS_PROFILE',
+  'AWS_SESSION_TOKEN',
+  'AWS_ENDPOINT_URL',
+  'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+  ENV.channelsSecret,
+  ENV.log.signingKeyArn,
+];
 
 export interface LocalEnvironmentOptions {
   dynamoDbEndpoint: string;
@@ -36,6 +48,8 @@ export interface LocalEnvironmentOptions {
   takedownSlaSeconds: number;
   /** Absolute path of the --channels file; CHANNELS_FILE is unset without it. */
   channelsFile?: string;
+  /** Absolute path of the log's private key file (a JWK), which the sealer signs with. */
+  logSigningKeyFile?: string;
   verbose?: boolean;
   /** The environment `npm start` was given: WEBHOOK_* and JOB_STALL_SECONDS values set there win over the local defaults. */
   outer?: NodeJS.ProcessEnv;
@@ -87,7 +101,9 @@ export function handlerEnvironment(functions: Iterable<FunctionSpec>, options: L
     [WEBHOOK_MAX_ATTEMPTS]: outer[WEBHOOK_MAX_ATTEMPTS] || String(LOCAL_RETRY_POLICY.maxAttempts),
     [WEBHOOK_REDELIVERY]: outer[WEBHOOK_REDELIVERY] || String(LOCAL_REDELIVERY_INTERVAL_MS),
     [ENV.jobStall]: outer[ENV.jobStall] || String(LOCAL_JOB_STALL_SECONDS),
+    [ENV.log.sealGraceSeconds]: String(LOCAL_LOG_GRACE_SECONDS),
   });
+  if (options.logSigningKeyFile !== undefined) set[ENV.log.signingKeyFile] = options.logSigningKeyFile;
   // Dev mode logs through the global console, which `npm start` sends to stderr.
   if (options.verbose) set['POWERTOOLS_DEV'] = 'true';
   if (options.channelsFile !== undefined) set[CHANNELS_FILE] = options.channelsFile;

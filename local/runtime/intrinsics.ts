@@ -67,6 +67,8 @@ export class IntrinsicResolver {
     if (resource.Type === 'AWS::Lambda::Function') return this.functionName(id);
     // A secret's Ref is its ARN; the local runtime names it but never reads it.
     if (resource.Type === 'AWS::SecretsManager::Secret') return this.getAtt(id, 'Arn', where);
+    // A KMS key's Ref is its id; locally the log signs with a key file instead.
+    if (resource.Type === 'AWS::KMS::Key') return id;
     throw new TemplateError(`${where}: {"Ref": "${id}"} (${resource.Type}) has no local equivalent`);
   }
 
@@ -80,6 +82,7 @@ export class IntrinsicResolver {
       if (resource.Type === 'AWS::Lambda::Function') return localFunctionArn(this.functionName(id));
       if (resource.Type === 'AWS::SQS::Queue') return arn('sqs', id);
       if (resource.Type === 'AWS::SecretsManager::Secret') return arn('secretsmanager', `secret:${id}`);
+      if (resource.Type === 'AWS::KMS::Key') return arn('kms', `key/${id}`);
     }
     if (attribute === 'Name' && resource.Type === 'AWS::Events::EventBus') return this.busName(id);
     throw new TemplateError(`${where}: Fn::GetAtt ${id}.${attribute} (${resource.Type}) has no local equivalent`);

@@ -1,9 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { parseChannelsFile } from '../../shared/adapters/webhook/channel-config.ts';
+import { ensureKeyFiles } from '../../shared/adapters/signing/local-key-signer.ts';
 import { ChannelConfigError } from '../../shared/adapters/webhook/errors.ts';
 import type { EventEnvelope } from '../../shared/model/events/envelope.ts';
 import type { Template } from '../app/synthesize.ts';
@@ -57,6 +59,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   /** The PutEvents endpoint, e.g. `http://127.0.0.1:4010`. */
   url: string;
+  /** The transparency log's public key (JWKS), for verifiers: `<data>/log/jwks.json`. */
+  logJwksFile: string;
   /** Stops accepting events, lets deliveries finish (bounded), stops the schedules and DynamoDB Local. */
   stop(): Promise<void>;
 }
@@ -114,11 +118,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const internal = await startPutEventsServer({ ...serverOptions, port: 0 });
     cleanups.push(() => internal.close());
 
+    // The log's signing key: created on first start, kept with the state (in memory: for this run only).
+    const logDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'twinguard-log-')) : join(options.dataDir, 'log');
+    if (options.dataDir === undefined) cleanups.push(() => rm(logDir, { recursive: true, force: true }));
+    const logKeyFile = join(logDir, 'signing-key.jwk');
+    const logJwksFile = join(logDir, 'jwks.json');
+    const logKey = await ensureKeyFiles(logKeyFile, logJwksFile);
+
     const env = handlerEnvironment(routes.functions.values(), {
       dynamoDbEndpoint: dynamo.endpoint,
       eventBridgeEndpoint: internal.url,
       takedownSlaSeconds: options.takedownSlaSeconds ?? DEFAULT_TAKEDOWN_SLA_SECONDS,
       ...(options.channelsFile !== undefined && { channelsFile: options.channelsFile }),
+      logSigningKeyFile: logKeyFile,
       verbose: options.verbose ?? false,
       outer: process.env,
     });
@@ -169,6 +181,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         `${accounts === undefined ? '' : `; ${accounts.size} access key(s) in ${new Set(accounts.values()).size} account(s)`}`,
     );
     log(`DynamoDB Local on ${dynamo.endpoint}`);
+    log(`transparency log signed with key ${logKey.kid}; its public key (JWKS) is ${logJwksFile}`);
     if (options.tapFile !== undefined) log(`tap: ${options.tapFile}`);
     // The CLIs (twinguard send, status, dead-letters) find the runtime through this file.
     const stateDir = options.stateDir;
@@ -180,6 +193,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         dynamoDbEndpoint: dynamo.endpoint,
         tables: Object.fromEntries(tables.map((t) => [t.logicalId, t.tableName])),
         tapFile: options.tapFile ?? '',
+        logJwksFile,
         ...(options.dataDir !== undefined && { deadLetterDir: join(options.dataDir, 'dead-letters') }),
         eventBuses: [...routes.eventBuses],
         startedAt: new Date().toISOString(),
@@ -200,8 +214,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await internal.close();
       if (drained) await bus.close();
       await dynamo.stop();
+      if (options.dataDir === undefined) await rm(logDir, { recursive: true, force: true });
     };
-    return { url: external.url, stop: () => (stopping ??= stop()) };
+    return { url: external.url, logJwksFile, stop: () => (stopping ??= stop()) };
   } catch (error) {
     await reservation?.release();
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);

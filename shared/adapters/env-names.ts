@@ -20,6 +20,12 @@ export const ENV = {
   channelsSecret: 'CHANNELS_SECRET_ARN',
   /** Local runtime: the `--channels` file. */
   channelsFile: 'CHANNELS_FILE',
+  /** The transparency log's sealer: its signing key (a KMS key deployed, a JWK file locally) and its grace. */
+  log: {
+    signingKeyArn: 'LOG_SIGNING_KEY_ARN',
+    signingKeyFile: 'LOG_SIGNING_KEY_FILE',
+    sealGraceSeconds: 'LOG_SEAL_GRACE_SECONDS',
+  },
   /** The webhook connector's retry budget and limits; the local runtime sets the first and third to its own budget. */
   webhook: {
     baseDelayMs: 'WEBHOOK_BASE_DELAY_MS',

@@ -5,12 +5,19 @@ import type { Deps, Settings } from '../ports/deps.ts';
 import type { Clock, EventPublisher, IdGenerator } from '../ports/ports.ts';
 import type { QueryStore } from '../ports/query-store.ts';
 import type { StatusStore } from '../ports/status-store.ts';
+import { DEFAULT_LOG_SETTINGS, type LogDeps, type LogSettings } from '../ports/log-deps.ts';
+import type { Signer } from '../ports/signer.ts';
+import type { ConsentStore } from '../ports/consent-store.ts';
+import type { LogStore } from '../ports/log-store.ts';
+import { DynamoLogStore } from './dynamodb/dynamo-log-store.ts';
 import { DynamoDueQueue } from './dynamodb/due-queue.ts';
 import { DynamoConsentStore } from './dynamodb/dynamo-consent-store.ts';
 import { DynamoDeliveryStore } from './dynamodb/dynamo-delivery-store.ts';
 import { DynamoFanoutStore } from './dynamodb/dynamo-fanout-store.ts';
 import { DynamoQueryStore } from './dynamodb/dynamo-query-store.ts';
 import { DynamoStatusStore } from './dynamodb/dynamo-status-store.ts';
+import { realSleep } from './dynamodb/batch-reads.ts';
+import { PendingLogWriter } from './dynamodb/pending-log.ts';
 import type { TableNames } from './dynamodb/table-names.ts';
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher.ts';
 import { randomIds, systemClock } from './system.ts';
@@ -28,6 +35,8 @@ export interface WireOptions {
   clock?: Clock;
   /** @default random UUIDs */
   ids?: IdGenerator;
+  /** Signs the consent credentials of approvals (the log's key); without it approvals carry none. */
+  credentials?: Signer;
 }
 
 /** What the use cases need (`deps`), and the stores that only some callers use. */
@@ -43,17 +52,21 @@ export interface Adapters {
  */
 export function wireAdapters(options: WireOptions): Adapters {
   const { db, tables } = options;
+  const clock = options.clock ?? systemClock;
+  // Markers are stamped on the domain's clock, so a test's fixed clock decides what a seal takes.
+  const pendingLog = new PendingLogWriter(tables, clock);
   const publisher =
     'publish' in options.publisher ? options.publisher : new EventBridgePublisher(options.publisher.eventBridge, options.publisher.busName);
   return {
     deps: {
-      store: new DynamoConsentStore(db, tables),
-      fanout: new DynamoFanoutStore(db, tables),
+      store: new DynamoConsentStore(db, tables, pendingLog),
+      fanout: new DynamoFanoutStore(db, tables, realSleep, pendingLog),
       due: new DynamoDueQueue(db, tables),
       publisher,
-      clock: options.clock ?? systemClock,
+      clock,
       ids: options.ids ?? randomIds,
       settings: options.settings,
+      ...(options.credentials !== undefined && { credentials: options.credentials }),
     },
     deliveries: new DynamoDeliveryStore(db, tables),
     ...wireReadOnly({ db, tables }),
@@ -77,4 +90,33 @@ export function wireReadOnly({
 /** The query layer's store (the `twinguard` command and the console): reads both tables, writes nothing. */
 export function wireQueries({ db, tables }: { db: DynamoDBDocumentClient; tables: Pick<TableNames, 'consent' | 'audit'> }): QueryStore {
   return new DynamoQueryStore(db, tables);
+}
+
+/**
+ * The transparency log's side: its store over the audit table and the signer. The sealer
+ * function, the log CLI, the bench and the tests build it here.
+ */
+export function wireLog(options: {
+  db: DynamoDBDocumentClient;
+  tables: Pick<TableNames, 'audit' | 'logNamespace'>;
+  signer: Signer;
+  clock?: Clock;
+  ids?: IdGenerator;
+  settings?: Partial<LogSettings>;
+}): LogDeps {
+  return {
+    log: new DynamoLogStore(options.db, options.tables),
+    signer: options.signer,
+    clock: options.clock ?? systemClock,
+    ids: options.ids ?? randomIds,
+    settings: { ...DEFAULT_LOG_SETTINGS, ...options.settings },
+  };
+}
+
+/** The log read-only, for the CLI that proves and exports (no signer: proving signs nothing). */
+export function wireLogReader(options: { db: DynamoDBDocumentClient; tables: Pick<TableNames, 'audit' | 'consent' | 'logNamespace'> }): {
+  log: LogStore;
+  consent: Pick<ConsentStore, 'grantsOfTwins'>;
+} {
+  return { log: new DynamoLogStore(options.db, options.tables), consent: new DynamoConsentStore(options.db, options.tables) };
 }

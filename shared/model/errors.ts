@@ -27,3 +27,13 @@ export class RejectedEventError extends ModelError {
 export class InvalidInternalEventError extends ModelError {
   override name = 'InvalidInternalEventError';
 }
+
+/** A value RFC 8785 canonical JSON cannot encode (a lone surrogate, NaN, undefined, a Date...); the message names where. */
+export class UnencodableJsonError extends ModelError {
+  override name = 'UnencodableJsonError';
+}
+
+/** A proof cannot be made as asked (no head of that size, sizes the wrong way round); the message says why. */
+export class LogProofError extends ModelError {
+  override name = 'LogProofError';
+}

@@ -3,6 +3,7 @@ import type { ConsentStore } from './consent-store.ts';
 import type { DueQueue } from './due-queue.ts';
 import type { FanoutStore } from './fanout-store.ts';
 import type { Clock, EventPublisher, IdGenerator } from './ports.ts';
+import type { Signer } from './signer.ts';
 
 /** Deployment settings the domain needs. */
 export interface Settings {
@@ -32,4 +33,9 @@ export interface Deps {
   clock: Clock;
   ids: IdGenerator;
   settings: Settings;
+  /**
+   * Signs consent credentials (the transparency log's key): approvals carry one when it is
+   * given. The functions that approve have it; the others need none.
+   */
+  credentials?: Signer;
 }

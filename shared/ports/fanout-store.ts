@@ -13,7 +13,7 @@ export interface FanoutStore {
   getPlacements(refs: readonly PlacementRef[]): Promise<PlacementRecord[]>;
   /**
    * Opens takedowns: each placement is written at `revision + 1` if still at `revision`,
-   * with its takedown record and deadline, and its audit lines, all in one transaction (at most 100 operations: 3 per placement plus one per audit line).
+   * with its takedown record and deadline, and its audit lines, all in one transaction (at most 100 operations: 3 per placement, one per audit line, and 2 for the log's pending marker).
    */
   commitTakedowns(placements: readonly PlacementRecord[], due: readonly DueItem[], audit: readonly AuditRecord[]): Promise<void>;
   /** Moves a placement onto other covering grants, if those are still at the versions read. */

@@ -5,6 +5,7 @@ import type { PublicationRecord } from '../model/records.ts';
 import { decisionLines } from './audit-lines.ts';
 import { useOfPublication } from '../model/consent/use.ts';
 import { commit, once, type Outcome } from './once.ts';
+import { issueCredential } from './issue-credential.ts';
 
 /**
  * `Publication Requested`: may the publisher put this asset on this channel in these
@@ -39,8 +40,27 @@ export async function requestPublication(deps: Deps, detail: PublicationRequeste
       twinIds,
       decisionId: publication.decisionId,
     };
+    const credential = decision.approved
+      ? await issueCredential(
+          deps,
+          {
+            kind: 'publication',
+            decisionId: publication.decisionId,
+            publicationId: publication.publicationId,
+            assetId: publication.assetId,
+            twinIds,
+            licensee: publication.licensee,
+            medium: publication.medium,
+            modifications: publication.modifications,
+            channel: publication.channel,
+            territories: publication.territories,
+          },
+          decision.covering,
+          now,
+        )
+      : undefined;
     const outbox = decision.approved
-      ? [{ detailType: 'Publication Approved' as const, detail: { ...common, grants: decision.grants } }]
+      ? [{ detailType: 'Publication Approved' as const, detail: { ...common, grants: decision.grants, ...(credential && { credential }) } }]
       : [{ detailType: 'Publication Denied' as const, detail: { ...common, reasons: decision.reasons } }];
     const audit = decisionLines('publication-decision', publication.decisionId, twinIds, decision, { at, eventId, request: detail });
     return commit(outbox, (receipt) =>

@@ -3,6 +3,7 @@ import type { RenderRequested } from '../model/events/inbound-schemas.ts';
 import type { Deps } from '../ports/deps.ts';
 import { decisionLines } from './audit-lines.ts';
 import { commit, once, type Outcome } from './once.ts';
+import { issueCredential } from './issue-credential.ts';
 import { usageEvents, usageOf } from './usage.ts';
 
 /**
@@ -23,8 +24,14 @@ export async function requestRender(deps: Deps, detail: RenderRequested, eventId
     const twinIds = unique(detail.twinIds);
     const common = { requestId: detail.requestId, twinIds, licensee: detail.licensee, campaignId: detail.campaignId, decisionId };
     const usage = decision.approved ? usageOf(decision.covering, 'render', detail.requestId, at) : [];
+    const credential = decision.approved
+      ? await issueCredential(deps, { kind: 'render', decisionId, requestId: detail.requestId, twinIds, ...use }, decision.covering, now)
+      : undefined;
     const outbox = decision.approved
-      ? [{ detailType: 'Render Approved' as const, detail: { ...common, grants: decision.grants } }, ...usageEvents(usage)]
+      ? [
+          { detailType: 'Render Approved' as const, detail: { ...common, grants: decision.grants, ...(credential && { credential }) } },
+          ...usageEvents(usage),
+        ]
       : [{ detailType: 'Render Denied' as const, detail: { ...common, reasons: decision.reasons } }];
     const audit = decisionLines('render-decision', decisionId, twinIds, decision, { at, eventId, request: detail });
     return commit(outbox, (receipt) => deps.store.commitDecision({ receipt, audit, usage }));

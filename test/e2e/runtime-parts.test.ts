@@ -220,6 +220,16 @@ describe('handlerEnvironment', () => {
     expect(env.unset).not.toContain('CHANNELS_FILE');
   });
 
+  it('has the sealer sign with the local key file, never a KMS key, and close its queue 2 s behind now', () => {
+    const env = handlerEnvironment([spec('Seal', { LOG_SIGNING_KEY_ARN: 'arn:aws:kms:us-east-1:000000000000:key/LogKey' })], {
+      ...base,
+      logSigningKeyFile: '/state/log/signing-key.jwk',
+    });
+    expect(env.set).toMatchObject({ LOG_SIGNING_KEY_FILE: '/state/log/signing-key.jwk', LOG_SEAL_GRACE_SECONDS: '2' });
+    expect(env.set).not.toHaveProperty('LOG_SIGNING_KEY_ARN');
+    expect(env.unset).toContain('LOG_SIGNING_KEY_ARN');
+  });
+
   it('warns when functions disagree on a variable they would share, and unsets CHANNELS_FILE without --channels', () => {
     const env = handlerEnvironment([spec('A', { MODE: 'x' }), spec('B', { MODE: 'y' })], { ...base, verbose: true });
 

@@ -10,6 +10,8 @@ import { INBOUND_ROLES } from '../../shared/model/events/roles.ts';
 
 // Bundling is skipped: these tests check the template, not the bundles.
 const app = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+/** The transparency log's functions: they read no consent, put no event and take part in no fan-out. */
+const LOG_FUNCTIONS = ['functions/seal-log.ts', 'functions/log-public-key.ts'];
 
 describe('the TwinGuard stack', () => {
   let template: Template;
@@ -60,14 +62,14 @@ describe('the TwinGuard stack', () => {
 
   it('gives every function a dead-letter queue and an alarm on it', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(10);
+    expect(Object.keys(functions)).toHaveLength(12);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.DeadLetterConfig.TargetArn).toBeDefined();
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
     }
-    template.resourceCountIs('AWS::SQS::Queue', 10);
-    // One per dead-letter queue, and one each on overdue takedowns, stalled fan-outs, failed due work and final webhook failures.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
+    template.resourceCountIs('AWS::SQS::Queue', 12);
+    // One per dead-letter queue (the log's sealer and JWKS function included), and one each on overdue takedowns, stalled fan-outs, failed due work and final webhook failures.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 16);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TakedownsOverdue', Threshold: 0 });
   });
 
@@ -99,7 +101,7 @@ describe('the TwinGuard stack', () => {
   it('exposes every alarm in twinGuard.alarms', () => {
     const { stack } = buildApp(app());
     const tg = stack.twinGuard;
-    expect(tg.alarms).toHaveLength(14);
+    expect(tg.alarms).toHaveLength(16);
     expect(tg.alarms).toEqual(
       expect.arrayContaining([tg.overdueAlarm, tg.stalledFanoutAlarm, tg.dueItemsFailedAlarm, tg.finalWebhookFailuresAlarm]),
     );
@@ -107,6 +109,8 @@ describe('the TwinGuard stack', () => {
 
   it('resumes fan-outs stalled for 5 minutes and redelivers final webhook failures every 6 hours, by default', () => {
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      // The log's functions take part in no fan-out.
+      if (LOG_FUNCTIONS.includes(fn.Metadata['TwinGuard:Handler'])) continue;
       expect(fn.Properties.Environment.Variables[ENV.jobStall]).toBe('300');
     }
     const webhook = Object.values(template.findResources('AWS::Lambda::Function')).filter(
@@ -117,7 +121,7 @@ describe('the TwinGuard stack', () => {
     ).toEqual([['functions/takedown-webhook.ts', String(6 * 3600 * 1000)]]);
   });
 
-  it('lets functions read and write consent, delete only due items, and only append to the audit table', () => {
+  it('lets functions read and write consent, delete only due items, and only append to the audit table (the sealer: only to the log)', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
     const dynamo = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
@@ -127,13 +131,63 @@ describe('the TwinGuard stack', () => {
     const deletes = dynamo.filter((s: any) => [s.Action].flat().includes('dynamodb:DeleteItem'));
     expect(deletes).toHaveLength(1);
     expect(deletes[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DUE#*'] } });
-    for (const policy of policies.filter((p) => JSON.stringify(p).includes('AuditTable'))) {
-      const audit = policy.Properties.PolicyDocument.Statement.find((s: any) => JSON.stringify(s.Resource).includes('AuditTable'));
-      expect(audit.Action).toBe('dynamodb:PutItem');
+    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, p]) =>
+      JSON.stringify(p).includes('AuditTable'),
+    )) {
+      const audit = policy.Properties.PolicyDocument.Statement.filter((s: any) => JSON.stringify(s.Resource).includes('AuditTable'));
+      if (id.includes('SealLog')) {
+        // Reads and writes only keys starting LOG#: it never reads nor changes a record.
+        expect(audit.map((s: any) => [s.Action, s.Condition])).toEqual([
+          [
+            ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
+            { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LOG#*'] } },
+          ],
+          ['dynamodb:PutItem', { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LOG#*'] } }],
+        ]);
+      } else {
+        // Appends records and their log marker, and checks the log's fence in the same transaction.
+        expect(audit.map((s: any) => s.Action)).toEqual(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem']);
+        expect(audit[1].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LOG#FENCE#*'] } });
+      }
     }
     // Every write is narrowed to key prefixes (test/infra/roles.test.ts checks which, function by function).
     const writes = dynamo.filter((s: any) => [s.Action].flat().some((a: string) => /PutItem|UpdateItem|DeleteItem/.test(a)));
     for (const write of writes) expect(Object.keys(write.Condition)).toEqual(['ForAllValues:StringLike']);
+  });
+
+  it('seals the log every minute with a P-256 key it may only sign with, and publishes the public key as a JWKS output', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    const sealer = Object.keys(
+      template.findResources('AWS::Lambda::Function', { Metadata: { 'TwinGuard:Handler': 'functions/seal-log.ts' } }),
+    );
+    expect(sealer).toHaveLength(1);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [sealer[0], 'Arn'] } }),
+    });
+    const kms = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('kms:')));
+    // The sealer and the two approvers (consent credentials) sign; the JWKS function only reads the public key.
+    expect(kms.map((s: any) => JSON.stringify(s.Action)).sort()).toEqual(
+      [...Array(3).fill(JSON.stringify(['kms:Sign', 'kms:GetPublicKey'])), JSON.stringify('kms:GetPublicKey')].sort(),
+    );
+    const signers = Object.values(template.findResources('AWS::Lambda::Function'))
+      .filter((f) => f.Properties.Environment.Variables[ENV.log.signingKeyArn] !== undefined)
+      .map((f) => f.Metadata['TwinGuard:Handler'])
+      .sort();
+    expect(signers).toEqual(['functions/publication-requested.ts', 'functions/render-requested.ts', 'functions/seal-log.ts']);
+    template.hasResourceProperties('Custom::TwinGuardLogJwks', { KeyArn: Match.anyValue() });
+    template.hasOutput('LogJwks', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('LogJwks'), 'Jwks'] } });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byRecordId',
+          KeySchema: [{ AttributeName: 'recordId', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
   });
 
   it('re-evaluates lost grants from TwinGuard’s own events and sweeps due work every minute', () => {
@@ -159,7 +213,13 @@ describe('the TwinGuard stack', () => {
       ...Object.values(ENV.accounts),
       ENV.channelSenders,
     ];
+    const log = LOG_FUNCTIONS;
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      // The log's functions read only what they need: the audit table and the key (the sealer), the key (the JWKS).
+      if (fn.Metadata['TwinGuard:Handler'] === 'functions/seal-log.ts') {
+        expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(expect.arrayContaining([ENV.auditTable, ENV.log.signingKeyArn]));
+      }
+      if (log.includes(fn.Metadata['TwinGuard:Handler'])) continue;
       expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(expect.arrayContaining(names));
     }
   });

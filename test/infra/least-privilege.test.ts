@@ -15,6 +15,9 @@ import { grantDetail, ids, publicationDetail, publishedDetail, renderDetail } fr
 import { envelope, tables, world } from '../support/harness.ts';
 import { allows, policiesByFunction, putDetailTypes, type DynamoRequest, type Statement } from '../support/iam-policies.ts';
 import { runReevaluations } from '../support/reevaluations.ts';
+import { sealLog } from '../../shared/use-cases/seal-log.ts';
+import { LocalKeySigner, newPrivateJwk } from '../../shared/adapters/signing/local-key-signer.ts';
+import { wireLog } from '../../shared/adapters/wire.ts';
 
 /**
  * DynamoDB Local and the local bus enforce no IAM, so a function whose code outgrew its
@@ -246,6 +249,14 @@ describe('each function’s code stays inside its synthesized policy', () => {
       });
       expect(swept.overdue).toBeGreaterThan(0);
     });
+
+    // The sealer takes every record written above into the log.
+    const signer = await LocalKeySigner.fromJwk(await newPrivateJwk());
+    const log = wireLog({ db: recorder.db, tables: w.tables, signer, clock: w.clock, settings: { graceMs: 1_000 } });
+    w.clock.set('2037-02-01T14:05:00.000Z');
+    await as('seal-log', async () => {
+      expect((await sealLog(log)).sealed).toBeGreaterThan(20);
+    });
   }
 
   const FUNCTIONS = [
@@ -259,10 +270,12 @@ describe('each function’s code stays inside its synthesized policy', () => {
     'reevaluate-placements',
     'takedown-webhook',
     'sweep-due',
+    'seal-log',
   ];
 
   it('exercises every function of the template', () => {
-    expect(Object.keys(policies).sort()).toEqual([...FUNCTIONS].sort());
+    // log-public-key reads the KMS key and no table (roles.test.ts checks its policy has no DynamoDB grant).
+    expect(Object.keys(policies).sort()).toEqual([...FUNCTIONS, 'log-public-key'].sort());
     for (const fn of FUNCTIONS) expect(recorder.requests.filter((r) => r.fn === fn).length, fn).toBeGreaterThan(0);
   });
 
@@ -285,6 +298,13 @@ describe('each function’s code stays inside its synthesized policy', () => {
     expect(probe('consent-granted', 'DeleteItem', 'DUE#0')).toBe(false);
     expect(probe('sweep-due', 'DeleteItem', 'DUE#0')).toBe(true);
     expect(probe('asset-published', 'Scan', 'PLACEMENT#x')).toBe(false);
+    // Writers put log markers, never the log's heads or state; the sealer never touches a record.
+    expect(probe('render-requested', 'PutItem', 'LOG#PENDING#3', 'AuditTable')).toBe(true);
+    expect(probe('render-requested', 'PutItem', 'LOG#HEAD', 'AuditTable')).toBe(false);
+    expect(probe('render-requested', 'ConditionCheckItem', 'LOG#STATE', 'AuditTable')).toBe(false);
+    expect(probe('seal-log', 'PutItem', 'TWIN#t', 'AuditTable')).toBe(false);
+    expect(probe('seal-log', 'GetItem', 'TWIN#t', 'AuditTable')).toBe(false);
+    expect(probe('seal-log', 'GetItem', 'GRANT#g')).toBe(false);
     expect(putDetailTypes(policies['takedown-reported']!)).toEqual(['Event Rejected']);
   });
 });

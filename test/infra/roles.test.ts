@@ -23,46 +23,46 @@ const prefixes = (s: any): string[] => s.Condition?.['ForAllValues:StringLike']?
 const EXPECTED_WRITES: Record<string, { consent: string[]; deletes?: string[]; audit: string[]; emits: string[]; batch?: true }> = {
   'consent-granted': {
     consent: ['RECEIPT#*', 'GRANT#*', 'TWIN#*', 'DUE#*'],
-    audit: ['TWIN#*'],
+    audit: ['TWIN#*', 'LOG#PENDING#*'],
     emits: ['Event Rejected', 'Reevaluation Requested'],
   },
   'consent-revoked': {
     consent: ['RECEIPT#*', 'GRANT#*', 'TWIN#*', 'DUE#*'],
-    audit: ['TWIN#*'],
+    audit: ['TWIN#*', 'LOG#PENDING#*'],
     emits: ['Event Rejected', 'Reevaluation Requested'],
   },
   'render-requested': {
     consent: ['RECEIPT#*'],
-    audit: ['TWIN#*', 'TALENT#*'],
+    audit: ['TWIN#*', 'TALENT#*', 'LOG#PENDING#*'],
     emits: ['Event Rejected', 'Render Approved', 'Render Denied', 'Usage Recorded'],
   },
   'publication-requested': {
     consent: ['RECEIPT#*', 'PUBLICATION#*', 'ASSET#*'],
-    audit: ['TWIN#*'],
+    audit: ['TWIN#*', 'LOG#PENDING#*'],
     emits: ['Event Rejected', 'Publication Approved', 'Publication Denied'],
   },
   'asset-published': {
     consent: ['RECEIPT#*', 'PLACEMENT#*', 'TWIN#*', 'GRANT#*', 'TAKEDOWN#*', 'DUE#*'],
-    audit: ['TWIN#*', 'TALENT#*'],
+    audit: ['TWIN#*', 'TALENT#*', 'LOG#PENDING#*'],
     emits: ['Event Rejected', 'Takedown Requested', 'Usage Recorded'],
   },
-  'takedown-reported': { consent: ['RECEIPT#*', 'PLACEMENT#*'], audit: ['TWIN#*'], emits: ['Event Rejected'] },
+  'takedown-reported': { consent: ['RECEIPT#*', 'PLACEMENT#*'], audit: ['TWIN#*', 'LOG#PENDING#*'], emits: ['Event Rejected'] },
   'wrong-source': { consent: ['RECEIPT#*'], audit: [], emits: ['Event Rejected'] },
   'reevaluate-placements': {
     consent: ['JOB#*', 'PLACEMENT#*', 'TAKEDOWN#*', 'DUE#*', 'GRANT#*'],
-    audit: ['TWIN#*'],
+    audit: ['TWIN#*', 'LOG#PENDING#*'],
     emits: ['Takedown Requested', 'Reevaluation Requested'],
     batch: true,
   },
   'takedown-webhook': {
     consent: ['RECEIPT#*', 'DELIVERY#*', 'DUE#*', 'PLACEMENT#*'],
-    audit: ['TWIN#*'],
+    audit: ['TWIN#*', 'LOG#PENDING#*'],
     emits: ['Takedown Completed', 'Takedown Failed'],
   },
   'sweep-due': {
     consent: ['RECEIPT#*', 'PLACEMENT#*', 'DUE#*'],
     deletes: ['DUE#*'],
-    audit: ['TWIN#*'],
+    audit: ['TWIN#*', 'LOG#PENDING#*'],
     emits: ['Takedown Overdue', 'Takedown Delivery Due', 'Reevaluation Requested'],
   },
 };
@@ -74,7 +74,7 @@ describe('each function’s policy, read from the synthesized template', () => {
   });
 
   it('covers every function', () => {
-    expect(Object.keys(byFunction).sort()).toEqual(Object.keys(EXPECTED_WRITES).sort());
+    expect(Object.keys(byFunction).sort()).toEqual([...Object.keys(EXPECTED_WRITES), 'seal-log', 'log-public-key'].sort());
   });
 
   it.each(Object.entries(EXPECTED_WRITES))('%s writes only its own kinds of items', (name, expected) => {
@@ -96,11 +96,26 @@ describe('each function’s policy, read from the synthesized template', () => {
     expect(deletes.flatMap(prefixes)).toEqual(expected.deletes ?? []);
 
     const audit = dynamo.filter((s) => onTable(s, 'AuditTable'));
-    expect(audit.flatMap(actions)).toEqual(expected.audit.length === 0 ? [] : ['dynamodb:PutItem']);
-    expect(audit.flatMap(prefixes).sort()).toEqual([...expected.audit].sort());
+    // Who appends records also puts the transaction's log marker and checks the log's fence, nothing more.
+    expect(audit.flatMap(actions)).toEqual(expected.audit.length === 0 ? [] : ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem']);
+    const [appends, checks] = audit;
+    expect(appends === undefined ? [] : prefixes(appends).sort()).toEqual([...expected.audit].sort());
+    expect(checks === undefined ? [] : prefixes(checks)).toEqual(expected.audit.length === 0 ? [] : ['LOG#FENCE#*']);
 
     // Nothing else of DynamoDB: no Scan, no BatchWriteItem, no wildcard.
     expect(dynamo).toHaveLength(2 + audit.length + deletes.length);
+  });
+
+  it('the sealer reads and writes only the log’s items of the audit table, and the JWKS function no table at all', () => {
+    const dynamo = (name: string) => byFunction[name]!.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo('seal-log').map((s) => [actions(s), onTable(s, 'AuditTable'), prefixes(s)])).toEqual([
+      [['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], true, ['LOG#*']],
+      [['dynamodb:PutItem'], true, ['LOG#*']],
+    ]);
+    expect(dynamo('log-public-key')).toEqual([]);
+    for (const name of ['seal-log', 'log-public-key']) {
+      expect(byFunction[name]!.filter((s) => actions(s).some((a) => a.startsWith('events:')))).toEqual([]);
+    }
   });
 
   it.each(Object.entries(EXPECTED_WRITES))('%s may put only TwinGuard’s own source and its own detail-types', (name, expected) => {

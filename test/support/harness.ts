@@ -78,7 +78,7 @@ export function world(now = '2026-03-01T12:00:00Z', slaSeconds = 3600, settings:
   const publisher = new RecordingPublisher();
   const clock = new FixedClock(new Date(now));
   // Each world sweeps only its own due items: test files share one table and run in parallel.
-  const isolated = { ...tables, dueNamespace: uid() };
+  const isolated = { ...tables, dueNamespace: uid(), logNamespace: uid() };
   const { deps, deliveries, status } = wireAdapters({
     db: client,
     tables: isolated,

@@ -2,14 +2,13 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import {
   GetCommand,
   PutCommand,
-  type PutCommandInput,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ReceiptLeasedError } from '../../ports/errors.ts';
+import { AuditKeyConflictError, ReceiptLeasedError, StaleReadError } from '../../ports/errors.ts';
 import type { Grant } from '../../model/consent/grant.ts';
 import type { DueItem } from '../../model/due-item.ts';
 import type { ConsentStore } from '../../ports/consent-store.ts';
@@ -19,7 +18,8 @@ import { duePut } from './due-queue.ts';
 import { receiptPut } from './receipt-put.ts';
 import { placementItems, takedownItem } from './placement-items.ts';
 import { auditPut } from './audit-put.ts';
-import { fitsOneTransaction, transactWithReceipt, type TransactItem } from './transactions.ts';
+import { fitsOneTransaction, transact, transactWithReceipt, type TransactItem } from './transactions.ts';
+import { PendingLogWriter } from './pending-log.ts';
 import type { TableNames } from './table-names.ts';
 
 export type { TableNames };
@@ -31,6 +31,8 @@ export class DynamoConsentStore implements ConsentStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: TableNames,
+    /** Adds each transaction's pending-log marker; the wiring passes one on the domain's clock. */
+    private readonly pendingLog = new PendingLogWriter(tables),
   ) {}
 
   async getReceipt(kind: string, businessId: string): Promise<Receipt | undefined> {
@@ -147,7 +149,7 @@ export class DynamoConsentStore implements ConsentStore {
         },
       },
       { Put: { TableName: this.tables.consent, Item: { ...keys.grant(grant.twinId, grant.grantId), type: 'grant', ...grant } } },
-      ...this.auditPuts(audit),
+      ...this.logged(audit),
       ...this.duePuts(due),
     ]);
   }
@@ -176,13 +178,13 @@ export class DynamoConsentStore implements ConsentStore {
             },
           ]
         : []),
-      ...this.auditPuts(audit),
+      ...this.logged(audit),
       ...this.duePuts(due),
     ]);
   }
 
   async commitDecision({ receipt, audit, usage, publication, due = [] }: Parameters<ConsentStore['commitDecision']>[0]): Promise<void> {
-    const items: TransactItem[] = [...this.auditPuts(audit), ...this.usagePuts(usage), ...this.duePuts(due)];
+    const items: TransactItem[] = [...this.logged(audit, usage), ...this.duePuts(due)];
     if (publication !== undefined) {
       items.push({ Put: { TableName: this.tables.consent, Item: { ...keys.publication(publication.publicationId), ...publication } } });
       if (publication.approved) {
@@ -231,7 +233,8 @@ export class DynamoConsentStore implements ConsentStore {
       ...this.duePuts(due),
     ];
     const indexPuts = index.map((Item) => ({ Put: { TableName: this.tables.consent, Item } }));
-    const appendOnly = [...this.auditPuts(audit), ...this.usagePuts(usage)];
+    // The log's marker and fence check count against the transaction's limits too.
+    const appendOnly = this.logged(audit, usage);
     const receiptPut = this.receiptPut(receipt);
     if (fitsOneTransaction([receiptPut, ...core, ...indexPuts, ...appendOnly])) {
       await transactWithReceipt(this.db, receiptPut, [...core, ...indexPuts, ...appendOnly]);
@@ -258,10 +261,15 @@ export class DynamoConsentStore implements ConsentStore {
     await this.applyPending({ kind, businessId }, JSON.parse(item.writes as string) as PendingWrites);
   }
 
-  /** Writes the append-only items a split commit left, skipping those already there, then drops the note. */
+  /**
+   * Writes the append-only items a split commit left, then drops the note. They go in chunks,
+   * each one transaction with its log marker, so a record is never in the audit table without
+   * its marker. The chunks are cut the same way on every run, so a chunk an interrupted run
+   * wrote is found whole (its records exist) and skipped, and no record is logged twice.
+   */
   private async applyPending(receipt: Pick<Receipt, 'kind' | 'businessId'>, pending: PendingWrites): Promise<void> {
     const puts = [...this.auditPuts(pending.audit), ...this.usagePuts(pending.usage)];
-    await inBatches(puts, ({ Put }) => putOnce(this.db, Put));
+    await inBatches(this.loggedChunks(puts), (chunk) => this.writeChunkOnce(chunk));
     // Emptied rather than deleted: the functions may update state, never delete it.
     await this.db.send(new UpdateCommand({ TableName: this.tables.consent, Key: pendingKey(receipt), UpdateExpression: 'REMOVE writes' }));
   }
@@ -277,7 +285,7 @@ export class DynamoConsentStore implements ConsentStore {
           ExpressionAttributeValues: { ':revision': placement.revision },
         },
       },
-      ...this.auditPuts(audit),
+      ...this.logged(audit),
     ]);
   }
 
@@ -292,6 +300,41 @@ export class DynamoConsentStore implements ConsentStore {
 
   private duePuts(items: readonly DueItem[]) {
     return items.map((d) => duePut(this.tables.consent, d, this.tables.dueNamespace));
+  }
+
+  /** The audit and usage puts of one transaction, with its pending-log marker. */
+  private logged(audit: AuditRecord[], usage: UsageRecord[] = []): TransactItem[] {
+    return this.pendingLog.withMarker([...this.auditPuts(audit), ...this.usagePuts(usage)]);
+  }
+
+  /** The puts cut into the largest chunks (halving from 25 records) that fit one transaction with their marker. */
+  private loggedChunks(puts: readonly RecordPut[]): RecordPut[][] {
+    const out: RecordPut[][] = [];
+    let i = 0;
+    while (i < puts.length) {
+      let size = Math.min(CHUNK_RECORDS, puts.length - i);
+      while (size > 1 && !fitsOneTransaction(this.pendingLog.withMarker(puts.slice(i, i + size)))) size = Math.floor(size / 2);
+      out.push(puts.slice(i, i + size));
+      i += size;
+    }
+    return out;
+  }
+
+  /**
+   * One chunk and its marker, at most once: records already there mean an earlier run wrote
+   * this chunk (chunks are atomic). A chunk stamped at a time the sealer closed meanwhile is
+   * stamped again.
+   */
+  private async writeChunkOnce(chunk: RecordPut[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await transact(this.db, this.pendingLog.withMarker(chunk));
+        return;
+      } catch (error) {
+        if (error instanceof AuditKeyConflictError) return;
+        if (!(error instanceof StaleReadError) || attempt >= CHUNK_ATTEMPTS) throw error;
+      }
+    }
   }
 
   private auditPuts(records: AuditRecord[]) {
@@ -331,6 +374,11 @@ interface PendingWrites {
   usage: UsageRecord[];
 }
 
+type RecordPut = { Put: { TableName: string; Item: Record<string, unknown>; ConditionExpression: string } };
+/** Records per transaction of a split commit's remainder (at most 100 items with the marker and fence). */
+const CHUNK_RECORDS = 25;
+/** Tries of one chunk whose stamp the sealer closed, or that met a concurrent transaction. */
+const CHUNK_ATTEMPTS = 5;
 /** Writes of a split commit in flight at once. */
 const STEP_CONCURRENCY = 10;
 
@@ -340,15 +388,6 @@ async function inBatches<T>(items: readonly T[], write: (item: T) => Promise<unk
 
 function pendingKey(receipt: Pick<Receipt, 'kind' | 'businessId'>) {
   return keys.pendingWrites(receipt.kind, receipt.businessId);
-}
-
-/** A conditional Put of an append-only item: one already there (an earlier, interrupted run wrote it) is left as is. */
-async function putOnce(db: DynamoDBDocumentClient, put: PutCommandInput): Promise<void> {
-  try {
-    await db.send(new PutCommand(put));
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
 }
 
 /**

@@ -12,6 +12,7 @@ import type { AuditRecord, PlacementRecord, PlacementRef, ReevaluationJob } from
 import { auditPut } from './audit-put.ts';
 import { takedownItem } from './placement-items.ts';
 import type { TableNames } from './table-names.ts';
+import { PendingLogWriter } from './pending-log.ts';
 
 type Item = Record<string, unknown>;
 
@@ -22,6 +23,8 @@ export class DynamoFanoutStore implements FanoutStore {
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: TableNames,
     private readonly sleep: (ms: number) => Promise<void> = realSleep,
+    /** Adds each transaction's pending-log marker; the wiring passes one on the domain's clock. */
+    private readonly pendingLog = new PendingLogWriter(tables),
   ) {
     this.table = tables.consent;
   }
@@ -84,7 +87,7 @@ export class DynamoFanoutStore implements FanoutStore {
         },
       })),
       ...due.map((d) => duePut(this.table, d, this.tables.dueNamespace)),
-      ...audit.map((r) => auditPut(this.tables.audit, r)),
+      ...this.pendingLog.withMarker(audit.map((r) => auditPut(this.tables.audit, r))),
     ]);
   }
 

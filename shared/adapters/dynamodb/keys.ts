@@ -126,7 +126,17 @@ export const PK_PREFIXES = {
 
 export type PkPrefix = (typeof PK_PREFIXES)[keyof typeof PK_PREFIXES];
 
-/** The audit table's partition-key prefixes: audit lines per twin, usage per talent. */
-export const AUDIT_PK_PREFIXES = { twin: 'TWIN#', talent: 'TALENT#' } as const;
+/**
+ * The audit table's partition-key prefixes: audit lines per twin, usage per talent, and the
+ * transparency log's items (log-keys.ts): every writer puts a marker under `LOG#PENDING#`
+ * and checks a fence under `LOG#FENCE#`; only the sealer writes the rest of `LOG#`.
+ */
+export const AUDIT_PK_PREFIXES = {
+  twin: 'TWIN#',
+  talent: 'TALENT#',
+  logPending: 'LOG#PENDING#',
+  logFence: 'LOG#FENCE#',
+  log: 'LOG#',
+} as const;
 
 export type AuditPkPrefix = (typeof AUDIT_PK_PREFIXES)[keyof typeof AUDIT_PK_PREFIXES];

@@ -4,4 +4,6 @@ export interface TableNames {
   audit: string;
   /** Keeps due items apart per namespace (tests share one table); default none. */
   dueNamespace?: string;
+  /** Keeps the transparency log apart per namespace (tests share one table); default none. */
+  logNamespace?: string;
 }

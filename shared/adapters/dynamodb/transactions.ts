@@ -88,10 +88,14 @@ function sizeOf(item: TransactItem): number {
   return itemSize(action.Key ?? {}) + itemSize(values);
 }
 
-/** The audit table's lines and usage records: written once, never changed (`type` says which). */
+/**
+ * The audit table's lines and usage records: written once, never changed (`type` says which).
+ * A transparency-log marker too: its key holds the transaction's first record key, so it
+ * collides only along with that record.
+ */
 function isAppendOnly(item: TransactItem | undefined): boolean {
   const type = item?.Put?.Item?.type;
-  return type === 'audit' || type === 'usage';
+  return type === 'audit' || type === 'usage' || type === 'log-pending';
 }
 
 function keyOf(item: TransactItem): string {

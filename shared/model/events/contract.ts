@@ -101,7 +101,10 @@ const OUTBOUND_TEXT: Record<PublicDetailType, { roles: Role[]; summary: string; 
   'Render Approved': {
     roles: ['studio'],
     summary: 'The render is covered by consent.',
-    description: '`grants` names the grant (and version) that covers each twin.',
+    description:
+      '`grants` names the grant (and version) that covers each twin. `credential`, when present, is a consent credential: a ' +
+      "compact JWS (ES256) over the decision, signed with the transparency log's key and verifiable with its JWKS alone; it " +
+      'can go into a C2PA manifest as the custom assertion `com.twinguard.consent-credential` (docs/proofs.md).',
   },
   'Render Denied': {
     roles: ['studio'],
@@ -111,7 +114,9 @@ const OUTBOUND_TEXT: Record<PublicDetailType, { roles: Role[]; summary: string; 
   'Publication Approved': {
     roles: ['publisher'],
     summary: 'The publication is covered by consent.',
-    description: 'The approval is stored: the placement reported later by `Asset Published` is matched to it.',
+    description:
+      'The approval is stored: the placement reported later by `Asset Published` is matched to it. `credential`, when present, ' +
+      "is the decision's consent credential (a compact JWS, as for `Render Approved`), with channel and territories.",
   },
   'Publication Denied': {
     roles: ['publisher'],

@@ -30,7 +30,19 @@ const renderDecision = {
   decisionId: id,
 };
 
-export const renderApproved = z.object({ ...renderDecision, grants: z.array(grantRef) });
+/**
+ * A consent credential: a compact JWS (ES256, the transparency log's key) over the approved
+ * decision, verifiable with the log's JWKS alone (docs/proofs.md). Absent when the emitter
+ * had no signing key.
+ */
+export const credential = z
+  .string()
+  .check(
+    z.maxLength(16_384, 'must be at most 16384 characters'),
+    z.regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'must be a compact JWS'),
+  );
+
+export const renderApproved = z.object({ ...renderDecision, grants: z.array(grantRef), credential: z.optional(credential) });
 
 export const renderDenied = z.object({ ...renderDecision, reasons: z.array(reason).check(z.minLength(1)) });
 
@@ -42,7 +54,7 @@ const publicationDecision = {
   decisionId: id,
 };
 
-export const publicationApproved = z.object({ ...publicationDecision, grants: z.array(grantRef) });
+export const publicationApproved = z.object({ ...publicationDecision, grants: z.array(grantRef), credential: z.optional(credential) });
 
 export const publicationDenied = z.object({ ...publicationDecision, reasons: z.array(reason).check(z.minLength(1)) });
 

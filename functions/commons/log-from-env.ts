@@ -1,0 +1,56 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { ENV } from '../../shared/adapters/env-names.ts';
+import { KmsSigner } from '../../shared/adapters/signing/kms-signer.ts';
+import { LocalKeySigner } from '../../shared/adapters/signing/local-key-signer.ts';
+import { wireLog } from '../../shared/adapters/wire.ts';
+import type { LogDeps, LogSettings } from '../../shared/ports/log-deps.ts';
+import type { Signer } from '../../shared/ports/signer.ts';
+import { requiredEnv } from './config.ts';
+import { ConfigurationError } from './errors.ts';
+
+/** The log's side of the composition root, from the environment: the audit table, the signing key, the grace. */
+export async function logFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<LogDeps> {
+  return wireLog({
+    db: documentClient(),
+    tables: { audit: requiredEnv(ENV.auditTable, env) },
+    signer: await signerFromEnv(env),
+    settings: logSettingsFromEnv(env),
+  });
+}
+
+/** A key file (the local runtime) when one is named, else the KMS key (deployed). */
+export async function signerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Signer> {
+  const file = env[ENV.log.signingKeyFile];
+  if (file) return LocalKeySigner.fromFile(file);
+  return new KmsSigner(new KMSClient({}), requiredEnv(ENV.log.signingKeyArn, env));
+}
+
+/**
+ * The signer of consent credentials, when the function has a key: a key file (the local
+ * runtime; read at the first signature, then kept) or the KMS key (deployed: the approving
+ * functions alone get its ARN and kms:Sign). Undefined otherwise: approvals then carry none.
+ */
+export function credentialSignerFromEnv(env: NodeJS.ProcessEnv = process.env): Signer | undefined {
+  const file = env[ENV.log.signingKeyFile];
+  if (file) {
+    let loaded: Promise<Signer> | undefined;
+    const signer = () =>
+      (loaded ??= LocalKeySigner.fromFile(file).catch((error: unknown) => {
+        loaded = undefined;
+        throw error;
+      }));
+    return { publicJwk: async () => (await signer()).publicJwk(), sign: async (payload, typ) => (await signer()).sign(payload, typ) };
+  }
+  const arn = env[ENV.log.signingKeyArn];
+  return arn ? new KmsSigner(new KMSClient({}), arn) : undefined;
+}
+
+export function logSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<LogSettings> {
+  const grace = env[ENV.log.sealGraceSeconds];
+  if (grace === undefined || grace === '') return {};
+  const seconds = Number(grace);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new ConfigurationError(`${ENV.log.sealGraceSeconds} must be a positive number of seconds`);
+  return { graceMs: seconds * 1000 };
+}

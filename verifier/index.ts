@@ -1,0 +1,28 @@
+/**
+ * The TwinGuard log verifier: checks signed tree heads, inclusion proofs, consistency proofs
+ * and per-twin exports with the log's public key (a JWKS) alone. It imports nothing of
+ * TwinGuard and needs no AWS access: an agency can copy this folder, read it, and run it.
+ * See docs/proofs.md.
+ */
+export { canonicalJson, CanonicalJsonError } from './canonical-json.ts';
+export {
+  type ExportReport,
+  FORMATS,
+  type RecordFailure,
+  verifyConsistencyProof,
+  verifyDocument,
+  verifyExport,
+  verifyInclusionProof,
+} from './documents.ts';
+export { checkConsistency, checkInclusion, leafHash, nodeHash } from './merkle.ts';
+export { type Checked, TREE_HEAD_TYP, type VerifiedTreeHead, verifyTreeHead } from './tree-head.ts';
+export {
+  CREDENTIAL_TYP,
+  type CredentialExpectation,
+  type CredentialGrant,
+  checkCredentialGrants,
+  type GrantStateReader,
+  MAX_CREDENTIAL_LENGTH,
+  type VerifiedCredential,
+  verifyCredential,
+} from './credential.ts';
