@@ -28,7 +28,12 @@ const url = z
   // The pattern is what the JSON Schemas can say of a URL; the refinement, the full parse of
   // what passes it (one error per bad URL, not two).
   .check(z.regex(HTTP_URL_SHAPE, 'must be an absolute http or https URL'))
-  .check(z.refine((value) => typeof value !== 'string' || !HTTP_URL_SHAPE.test(value) || isHttpUrl(value), 'must be an absolute http or https URL'));
+  .check(
+    z.refine(
+      (value) => typeof value !== 'string' || !HTTP_URL_SHAPE.test(value) || isHttpUrl(value),
+      'must be an absolute http or https URL',
+    ),
+  );
 /** A bound, so that one request always fits one DynamoDB transaction. */
 export const MAX_TWINS_PER_REQUEST = LIMITS.twins;
 const twinIds = z
