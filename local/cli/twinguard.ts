@@ -16,6 +16,8 @@ Commands:
   status --twin ID | --grant ID
                              placements of a twin or a grant, by state
   dead-letters list|replay   deliveries that failed every retry, and their replay
+  takedowns failed|redrive|close
+                             webhook takedowns whose delivery failed finally
 
 "twinguard <command> --help" tells more. The commands find the running local runtime
 through runtime.json in its state folder (--data DIR, default ${DEFAULT_DATA_DIR}/).
@@ -76,6 +78,24 @@ async function run(argv: string[]): Promise<number | undefined> {
       }
       return await status.main(args, io);
     }
+    case 'takedowns': {
+      const takedowns = await import('./takedowns.ts');
+      if (has(args, '--help', '-h')) {
+        io.out(takedowns.USAGE.replace(/^( {2})takedowns/gm, '$1twinguard takedowns'));
+        return 0;
+      }
+      const stateDir = takeData(args);
+      const runtime = readDiscovery(stateDir);
+      if (runtime !== undefined && !has(args, '--dynamodb-endpoint', '--endpoint')) {
+        args.push('--dynamodb-endpoint', runtime.dynamoDbEndpoint, '--region', runtime.region);
+      } else if (runtime === undefined && !has(args, '--dynamodb-endpoint', '--endpoint')) {
+        io.err(
+          `twinguard takedowns: no local runtime is running with the state folder ${stateDir}; working on the tables of your AWS account ` +
+            '(give --table, or start the local runtime with "npx twinguard start")',
+        );
+      }
+      return await takedowns.main(args, io);
+    }
     case 'dead-letters': {
       const deadLetters = await import('../bus/dead-letters-cli.ts');
       if (has(args, '--help', '-h')) return (io.out(deadLetters.USAGE.replace(/dead-letters /g, 'twinguard dead-letters ')), 0);
@@ -92,7 +112,7 @@ async function run(argv: string[]): Promise<number | undefined> {
       return await deadLetters.main(args, io);
     }
     default:
-      io.err(`twinguard: unknown command "${command}"; the commands are start, send, status, dead-letters ("twinguard --help")`);
+      io.err(`twinguard: unknown command "${command}"; the commands are start, send, status, dead-letters, takedowns ("twinguard --help")`);
       return 2;
   }
 }

@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from './support.ts';
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node bin/twinguard.mjs ...args` with the given environment. */
+function twinguard(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/twinguard.mjs', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * No credentials anywhere the AWS SDK looks, and no instance metadata to ask: the SDK fails
+ * before any request (nothing reaches AWS) with "Could not load credentials from any providers".
+ */
+function withoutCredentials(dir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
+  return {
+    ...env,
+    AWS_REGION: 'us-east-1',
+    AWS_CONFIG_FILE: join(dir, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+describe('the CLIs that can read AWS, with no local runtime and no credentials', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinguard-cli-answers-'));
+  const nothingRuns = join(dir, 'nothing-runs-here');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ['status', ['status', '--twin', 'twin-a']],
+    ['takedowns', ['takedowns', 'failed', '--channel', 'web']],
+  ])('%s says it would read the AWS account, that there are no credentials, and what to do', async (_, args) => {
+    const ran = await twinguard([...args, '--data', nothingRuns], withoutCredentials(dir));
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain(`no local runtime is running with the state folder ${nothingRuns}`);
+    expect(ran.stderr).toContain('no AWS credentials');
+    expect(ran.stderr).toContain('npx twinguard start');
+    expect(ran.stderr).not.toContain('Could not load credentials');
+  });
+
+  it('takedowns prints its help and exits 2 on a bad argument with the usage', async () => {
+    const help = await twinguard(['takedowns', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('twinguard takedowns redrive');
+    const bad = await twinguard(['takedowns', 'failed', '--colour', 'red']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("Unknown option '--colour'");
+    expect(bad.stderr).toContain('Usage:');
+    const npmScript = await twinguard(['takedowns', 'redrive'], withoutCredentials(dir));
+    expect(npmScript.code).toBe(2);
+  });
+});
