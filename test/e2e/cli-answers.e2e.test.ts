@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT } from './support.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventBridge, put, ROOT, startTwinGuard, terminate } from './support.ts';
 
 interface Ran {
   code: number | null;
@@ -65,4 +66,23 @@ describe('the CLIs that can read AWS, with no local runtime and no credentials',
     const npmScript = await twinguard(['takedowns', 'redrive'], withoutCredentials(dir));
     expect(npmScript.code).toBe(2);
   });
+});
+
+describe('an entry no rule matches', () => {
+  it("gets its EventId from PutEvents, as from AWS, and a line on the runtime's stderr saying it went nowhere", async () => {
+    const running = await startTwinGuard(['--port', '0', '--in-memory']);
+    const client = eventBridge(running.url);
+    try {
+      // A misspelt detail-type: not TwinGuard's, so no rule takes it.
+      const eventId = await put(client, 'twinguard.consent', 'Consent granted', { grantId: 'grant-typo' });
+      expect(eventId).toMatch(/\S/);
+      const said = '(no rule matches: not delivered; source "twinguard.consent" on bus "twinguard")';
+      for (let i = 0; i < 100 && !running.stderr().includes(said); i++) await sleep(100);
+      expect(running.stderr()).toContain(said);
+      expect(running.stderr()).toContain('Consent granted');
+    } finally {
+      client.destroy();
+      expect(await terminate(running)).toEqual({ code: 0, signal: null });
+    }
+  }, 180_000);
 });
