@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { TwinGuard, type TwinGuardProps } from './twinguard.ts';
 
@@ -13,5 +13,10 @@ export class TwinGuardStack extends Stack {
   constructor(scope: Construct, id: string, props: TwinGuardStackProps = {}) {
     super(scope, id, props);
     this.twinGuard = new TwinGuard(this, 'TwinGuard', props.twinGuard);
+    // What `twinguard <read> --stack NAME` and the console look up (local/cli/read/target.ts).
+    const { consentTable, auditTable, eventBus } = this.twinGuard;
+    new CfnOutput(this, 'ConsentTableName', { value: consentTable.tableName, description: 'TwinGuard consent table' });
+    new CfnOutput(this, 'AuditTableName', { value: auditTable.tableName, description: 'TwinGuard audit trail and usage ledger' });
+    new CfnOutput(this, 'EventBusName', { value: eventBus.eventBusName, description: 'TwinGuard event bus' });
   }
 }

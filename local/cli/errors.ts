@@ -15,3 +15,8 @@ export class CliUsageError extends LocalCliError {
 export class TableUnavailableError extends LocalCliError {
   override name = 'TableUnavailableError';
 }
+
+/** The deployed stack cannot be found or read, or lacks the outputs the command needs. */
+export class StackUnavailableError extends LocalCliError {
+  override name = 'StackUnavailableError';
+}

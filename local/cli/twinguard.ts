@@ -13,11 +13,21 @@ export const USAGE = `Usage: twinguard <command> [flags]
 Commands:
   start                      run the whole of TwinGuard on this machine (what "npm start" runs)
   send <event> [--set f=v]   send a sample inbound event to the running runtime and print the answer
-  status --twin ID | --grant ID
-                             placements of a twin or a grant, by state
   dead-letters list|replay   deliveries that failed every retry, and their replay
   takedowns failed|redrive|close
                              webhook takedowns whose delivery failed finally
+
+Reads (local runtime, or a deployed stack with --stack NAME [--region R]; --json on each):
+  status --twin ID | --grant ID
+                             grants, placements by channel and state, open takedowns,
+                             a revocation's progress
+  check --twin ID --licensee L --medium M [--channel C --territory T --modification X]
+                             would this use be approved now; every reason if not
+  history --twin ID [--from WHEN --to WHEN]
+                             every decision with its reasons and grant versions
+  statement --talent ID --month YYYY-MM [--csv]
+                             what a talent is owed for a month
+  console [--port N]         the same answers in the browser, on 127.0.0.1
 
 "twinguard <command> --help" tells more. The commands find the running local runtime
 through runtime.json in its state folder (--data DIR, default ${DEFAULT_DATA_DIR}/).
@@ -63,20 +73,16 @@ async function run(argv: string[]): Promise<number | undefined> {
       return undefined;
     case 'send':
       return await sendMain(args, io);
-    case 'status': {
-      const status = await import('./status.ts');
-      if (has(args, '--help', '-h')) return (io.out(status.USAGE.replace(/^( {2})status/m, '$1twinguard status')), 0);
-      const stateDir = takeData(args);
-      const runtime = readDiscovery(stateDir);
-      if (runtime !== undefined && !has(args, '--dynamodb-endpoint', '--endpoint')) {
-        args.push('--dynamodb-endpoint', runtime.dynamoDbEndpoint, '--region', runtime.region);
-      } else if (runtime === undefined && !has(args, '--dynamodb-endpoint', '--endpoint')) {
-        io.err(
-          `twinguard status: no local runtime is running with the state folder ${stateDir}; reading the tables of your AWS account ` +
-            '(give --table, or start the local runtime with "npx twinguard start")',
-        );
-      }
-      return await status.main(args, io);
+    case 'status':
+    case 'check':
+    case 'history':
+    case 'statement': {
+      const { readMain } = await import('./read/commands.ts');
+      return await readMain(command, args, io);
+    }
+    case 'console': {
+      const { consoleMain } = await import('../console/server.ts');
+      return await consoleMain(args, io);
     }
     case 'takedowns': {
       const takedowns = await import('./takedowns.ts');
@@ -112,7 +118,9 @@ async function run(argv: string[]): Promise<number | undefined> {
       return await deadLetters.main(args, io);
     }
     default:
-      io.err(`twinguard: unknown command "${command}"; the commands are start, send, status, dead-letters, takedowns ("twinguard --help")`);
+      io.err(
+        `twinguard: unknown command "${command}"; the commands are start, send, status, dead-letters, check, history, statement, console, takedowns ("twinguard --help")`,
+      );
       return 2;
   }
 }

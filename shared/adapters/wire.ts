@@ -3,11 +3,13 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryStore } from '../ports/delivery-store.ts';
 import type { Deps, Settings } from '../ports/deps.ts';
 import type { Clock, EventPublisher, IdGenerator } from '../ports/ports.ts';
+import type { QueryStore } from '../ports/query-store.ts';
 import type { StatusStore } from '../ports/status-store.ts';
 import { DynamoDueQueue } from './dynamodb/due-queue.ts';
 import { DynamoConsentStore } from './dynamodb/dynamo-consent-store.ts';
 import { DynamoDeliveryStore } from './dynamodb/dynamo-delivery-store.ts';
 import { DynamoFanoutStore } from './dynamodb/dynamo-fanout-store.ts';
+import { DynamoQueryStore } from './dynamodb/dynamo-query-store.ts';
 import { DynamoStatusStore } from './dynamodb/dynamo-status-store.ts';
 import type { TableNames } from './dynamodb/table-names.ts';
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher.ts';
@@ -70,4 +72,9 @@ export function wireReadOnly({
   tables: Pick<TableNames, 'consent'>;
 }): Pick<Adapters, 'status'> {
   return { status: new DynamoStatusStore(db, tables) };
+}
+
+/** The query layer's store (the `twinguard` command and the console): reads both tables, writes nothing. */
+export function wireQueries({ db, tables }: { db: DynamoDBDocumentClient; tables: Pick<TableNames, 'consent' | 'audit'> }): QueryStore {
+  return new DynamoQueryStore(db, tables);
 }

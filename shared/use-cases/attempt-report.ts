@@ -24,11 +24,15 @@ export function reportEvent(report: AttemptReport): OutboundEvent {
 
 /** Back from the event a receipt kept: only a redelivery after a crash needs this. */
 export function reportOfEvent(event: OutboundEvent): TakedownReport {
-  const d = event.detail as Record<string, any>;
-  const facts = { takedownId: d.takedownId, assetId: d.assetId, channel: d.channel, placementId: d.placementId };
-  return event.detailType === 'Takedown Completed'
-    ? { kind: 'completed', ...facts, completedAt: d.completedAt }
-    : { kind: 'failed', ...facts, error: d.error, final: d.final, attempts: d.attempts };
+  if (event.detailType === 'Takedown Completed') {
+    const { takedownId, assetId, channel, placementId, completedAt } = event.detail;
+    return { kind: 'completed', takedownId, assetId, channel, placementId, completedAt };
+  }
+  if (event.detailType === 'Takedown Failed') {
+    const { takedownId, assetId, channel, placementId, error, final, attempts } = event.detail;
+    return { kind: 'failed', takedownId, assetId, channel, placementId, error, final, attempts };
+  }
+  throw new Error(`a webhook attempt's receipt holds ${event.detailType}, not a takedown report`);
 }
 
 /** Records the attempt on the placement as a channel's report would be; idempotent per attempt. */

@@ -1,7 +1,5 @@
 import type { RetryPolicy } from '../model/delivery/retry-policy.ts';
-import type { EventEnvelope } from '../model/events/envelope.ts';
 import type { ChannelDirectory } from '../ports/channel-directory.ts';
-import type { Deps } from '../ports/deps.ts';
 import type { DeliverOptions, DeliveryInput, DeliveryResult, WebhookDeps } from './delivery-types.ts';
 import { recordOnPlacement, reportOfEvent } from './attempt-report.ts';
 import { decideAttempt, type RequestedFacts } from './delivery-attempt.ts';

@@ -49,7 +49,17 @@ describe('twinguard command', () => {
 
   it('exits 0 on --help of every command, 2 on a bad argument with what to do, 1 when no runtime runs', async () => {
     const helps = await Promise.all(
-      [['--help'], ['send', '--help'], ['status', '--help'], ['dead-letters', '--help'], ['start', '--help']].map(twinguard),
+      [
+        ['--help'],
+        ['send', '--help'],
+        ['status', '--help'],
+        ['check', '--help'],
+        ['history', '--help'],
+        ['statement', '--help'],
+        ['console', '--help'],
+        ['dead-letters', '--help'],
+        ['start', '--help'],
+      ].map(twinguard),
     );
     for (const help of helps) {
       expect(help.code).toBe(0);
@@ -87,6 +97,14 @@ describe('twinguard command', () => {
       expect(approved.code).toBe(0);
       const denied = await twinguard(['send', 'Render Requested', '--data', data, '--set', `twinIds=["${twin}-other"]`]);
       expect(denied.stdout).toMatch(new RegExp(`← Render Denied render-\\w+ ${twin}-other: NO_CONSENT`));
+
+      // The reads find the same runtime through runtime.json.
+      const status = await twinguard(['status', '--twin', twin, '--data', data, '--json']);
+      expect(status.code).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({ twinId: twin, grants: [{ standing: 'active' }] });
+      const check = await twinguard(['check', '--twin', `${twin}-other`, '--licensee', 'brand-hm', '--medium', 'image', '--data', data]);
+      expect(check.code).toBe(0);
+      expect(check.stdout).toMatch(/^DENIED at .*\n[\s\S]*NO_CONSENT/);
 
       // An entry on the default bus goes nowhere: the runtime says so on stderr.
       const client = eventBridge(running.url);

@@ -1,0 +1,45 @@
+/**
+ * A plain-text table that fits `width` columns: the widest columns give way first, their
+ * cells cut with `…`, but none below 6 characters (a table that still does not fit wraps).
+ */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[], width: number): string[] {
+  const cells = [headers, ...rows].map((r) => r.map((c) => c.replace(/\s+/g, ' ')));
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const GAP = 2;
+  const total = () => widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
+  while (total() > width) {
+    const widest = widths.indexOf(Math.max(...widths));
+    if (widths[widest]! <= 6) break;
+    widths[widest]!--;
+  }
+  const fit = (text: string, w: number) => (text.length <= w ? text.padEnd(w) : `${text.slice(0, w - 1)}…`);
+  const line = (r: readonly string[]) =>
+    r
+      .map((c, i) => fit(c ?? '', widths[i]!))
+      .join(' '.repeat(GAP))
+      .trimEnd();
+  return [line(cells[0]!), widths.map((w) => '─'.repeat(w)).join(' '.repeat(GAP)), ...cells.slice(1).map(line)];
+}
+
+/** The terminal's width, or 100 when the output is not a terminal (a pipe, a file). */
+export function terminalWidth(stream: { columns?: number } = process.stdout): number {
+  return stream.columns !== undefined && stream.columns > 20 ? stream.columns : 100;
+}
+
+/** Breaks a line of prose at spaces to fit `width` (a word longer than the width stays whole), indenting what follows. */
+export function wrap(line: string, width: number): string[] {
+  if (line.length <= width) return [line];
+  const indent = (/^\s*/.exec(line)?.[0] ?? '') + '  ';
+  const out: string[] = [];
+  let current = '';
+  for (const word of line.trimStart().split(' ')) {
+    const lead = out.length === 0 && current === '' ? (/^\s*/.exec(line)?.[0] ?? '') : current === '' ? indent : '';
+    const next = current === '' ? `${lead}${word}` : `${current} ${word}`;
+    if (next.length > width && current !== '') {
+      out.push(current);
+      current = `${indent}${word}`;
+    } else current = next;
+  }
+  if (current !== '') out.push(current);
+  return out;
+}
