@@ -3,17 +3,44 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  Architecture,
+  Code,
+  Function as LambdaFunction,
+  Runtime,
+  Tracing,
+  type CfnFunction,
+  type FunctionOptions,
+} from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TWINGUARD_SOURCE } from '../shared/model/events/envelope.ts';
 import { InfraError } from './errors.ts';
 
 /** The metadata key that tells the local runtime which source file a function runs. */
 export const HANDLER_METADATA_KEY = 'TwinGuard:Handler';
+
+/** How a function is bundled from source; scripts/build-package.ts prebuilds the package's functions with the same options. */
+export const LAMBDA_BUNDLING = {
+  format: OutputFormat.CJS,
+  minify: true,
+  sourceMap: true,
+  target: 'node24',
+} as const satisfies BundlingOptions;
+
+/**
+ * The function's code bundled when the package was built (dist/lambda/<handler>/index.js,
+ * next to the built construct in dist/cdk/), so that an app using the installed package needs
+ * neither esbuild nor the TypeScript sources; undefined in this repository, which bundles from source.
+ */
+function prebuiltCode(handler: string): string | undefined {
+  const dir = fileURLToPath(new URL(`../lambda/${handler}`, import.meta.url));
+  return existsSync(`${dir}/index.js`) ? dir : undefined;
+}
 
 export interface HandlerFunctionProps {
   /** Source file under `functions/`, without extension, e.g. `render-requested`. */
@@ -36,7 +63,8 @@ export interface HandlerFunctionProps {
  * dead-letter queue with an alarm, so that no failed event goes unnoticed.
  */
 export class HandlerFunction extends Construct {
-  readonly function: NodejsFunction;
+  /** A `NodejsFunction` when bundled from source; a `Function` with the prebuilt asset in the package. */
+  readonly function: LambdaFunction;
   /** The function's own execution role: the bus policy names it as a sender of `source: twinguard`. */
   readonly role: Role;
   readonly deadLetterQueue: Queue;
@@ -58,9 +86,7 @@ export class HandlerFunction extends Construct {
     this.role = role;
     logGroup.grantWrite(role);
     const entry = `functions/${props.handler}.ts`;
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: fileURLToPath(new URL(`../${entry}`, import.meta.url)),
-      handler: 'handler',
+    const options: FunctionOptions & { runtime: Runtime } = {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       timeout: props.timeout ?? Duration.seconds(30),
@@ -78,8 +104,17 @@ export class HandlerFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: 'TwinGuard',
         ...props.environment,
       },
-      bundling: { format: OutputFormat.CJS, minify: true, sourceMap: true, target: 'node24' },
-    });
+    };
+    const prebuilt = prebuiltCode(props.handler);
+    this.function =
+      prebuilt === undefined
+        ? new NodejsFunction(this, 'Function', {
+            ...options,
+            entry: fileURLToPath(new URL(`../${entry}`, import.meta.url)),
+            handler: 'handler',
+            bundling: LAMBDA_BUNDLING,
+          })
+        : new LambdaFunction(this, 'Function', { ...options, code: Code.fromAsset(prebuilt), handler: 'index.handler' });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

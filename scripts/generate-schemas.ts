@@ -1,5 +1,5 @@
 /**
- * `npm run schemas`: writes the contract's artifacts (schemas/) from the zod schemas.
+ * `npm run schemas`: writes the contract's artifacts (schemas/) and the reference part of docs/events.md from the zod schemas.
  * `npm run schemas -- --check` writes nothing and exits 1 when the committed files differ.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,8 +7,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { contractArtifacts, SCHEMAS_DIR } from './contract-artifacts.ts';
+import { withReference } from './events-reference.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Its last section, the field-by-field reference, is generated too (scripts/events-reference.ts). */
+export const EVENTS_PAGE = 'docs/events.md';
 
 /** Paths under schemas/ that differ from what the schemas generate: changed, missing or stale. */
 export function staleArtifacts(root = ROOT, files = contractArtifacts()): string[] {
@@ -49,11 +52,16 @@ function read(path: string): string | undefined {
 function main(): void {
   const { values } = parseArgs({ options: { check: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
   if (values.help) {
-    console.log('Usage: npm run schemas [-- --check]\n\nWrites schemas/ from the zod schemas; --check only reports differences (exit 1).');
+    console.log(
+      'Usage: npm run schemas [-- --check]\n\nWrites schemas/ and the reference of docs/events.md from the zod schemas; --check only reports differences (exit 1).',
+    );
     return;
   }
   const files = contractArtifacts();
   const changed = staleArtifacts(ROOT, files);
+  const page = readFileSync(join(ROOT, EVENTS_PAGE), 'utf8');
+  const generatedPage = withReference(page);
+  if (generatedPage !== page) changed.push(EVENTS_PAGE);
   if (values.check) {
     if (changed.length === 0) {
       console.log(`${SCHEMAS_DIR}/ is up to date (${files.size} files)`);
@@ -66,6 +74,10 @@ function main(): void {
     return;
   }
   for (const path of changed) {
+    if (path === EVENTS_PAGE) {
+      writeFileSync(join(ROOT, path), generatedPage);
+      continue;
+    }
     const content = files.get(path);
     if (content === undefined) {
       rmSync(join(ROOT, path));

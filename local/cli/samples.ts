@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { InboundDetailType } from '../../shared/model/events/roles.ts';
+import { INBOUND_EVENTS } from '../../shared/model/events/contract.ts';
+import { detailJsonSchema, type JsonObject } from '../../shared/model/events/json-schema.ts';
 
 /**
  * A sample of each inbound event (docs/events.md), with fresh business ids on every call so
@@ -99,4 +101,18 @@ export function setField(detail: Record<string, unknown>, path: string, text: st
   }
   if (Array.isArray(target[last]) && typeof value === 'string') value = [value];
   target[last] = value;
+}
+
+/**
+ * Every field the contract defines for an inbound event, optional ones included (such as
+ * `publicationId` of `Asset Published`, which the sample leaves out), dotted for nested objects.
+ */
+export function contractFields(detailType: InboundDetailType): string[] {
+  const event = INBOUND_EVENTS.find((e) => e.detailType === detailType)!;
+  const walk = (schema: JsonObject, prefix: string): string[] =>
+    Object.entries((schema.properties ?? {}) as Record<string, JsonObject>).flatMap(([key, field]) => [
+      prefix + key,
+      ...(field.properties !== undefined ? walk(field, `${prefix}${key}.`) : []),
+    ]);
+  return walk(detailJsonSchema(event), '');
 }

@@ -9,7 +9,7 @@ import { readDiscovery } from '../runtime/discovery.ts';
 import { formatEventLine } from '../runtime/event-line.ts';
 import { DEFAULT_DATA_DIR } from '../runtime/flags.ts';
 import { CliUsageError, LocalCliError } from './errors.ts';
-import { sampleDetail, setField, settableFields } from './samples.ts';
+import { contractFields, sampleDetail, setField, settableFields } from './samples.ts';
 
 export const USAGE = `Usage: twinguard send <event> [--set field=value ...] [--file FILE] [flags]
 
@@ -91,7 +91,7 @@ async function send(argv: readonly string[], io: CliIo, cwd: string): Promise<nu
   const waitMs = Number(values.wait) * 1000;
   if (!(waitMs > 0)) throw usage(`--wait must be a positive number of seconds, got "${values.wait}"`);
   const detail = values.file === undefined ? sampleDetail(detailType) : await readDetailFile(resolve(cwd, values.file));
-  const fields = settableFields(detail);
+  const fields = [...new Set([...settableFields(detail), ...contractFields(detailType)])];
   for (const assignment of values.set) {
     const eq = assignment.indexOf('=');
     const field = eq < 0 ? assignment : assignment.slice(0, eq);

@@ -42,7 +42,8 @@ Options:
   --audit-table NAME       the audit table (default: $${ENV.auditTable}, else the one table
                            whose name contains "AuditTable")
   --region REGION          default $AWS_REGION, else us-east-1
-  --json                   one JSON object per takedown`;
+  --json                   one JSON object per takedown
+  --help                   show this help`;
 
 /** The commands publish nothing: the sweeper and the webhook connector do the sending. */
 const NOTHING_TO_PUBLISH: EventPublisher = {
@@ -88,12 +89,17 @@ async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): 
         'audit-table': { type: 'string' },
         region: { type: 'string' },
         json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (error) {
     throw new CliUsageError(error instanceof Error ? error.message : String(error), { cause: error });
   }
   const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
   const command = commandOf(positionals, values);
   const endpoint = values['dynamodb-endpoint'] ?? values.endpoint;
   const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
@@ -134,6 +140,13 @@ async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): 
     return results.every((r) => r.kind === 'redriven') ? 0 : 1;
   } catch (error) {
     if (error instanceof LocalCliError) throw error;
+    if (endpoint === undefined && error instanceof Error && error.name === 'CredentialsProviderError') {
+      throw new TableUnavailableError(
+        'no AWS credentials: without --dynamodb-endpoint this works on the tables of your AWS account. Start the local runtime ' +
+          '("npx twinguard start") to work on its tables, or configure AWS credentials (aws configure, AWS_PROFILE)',
+        { cause: error },
+      );
+    }
     const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw new TableUnavailableError(`cannot read or write the takedowns: ${what}`, { cause: error });
   } finally {

@@ -16,6 +16,8 @@ Commands:
   dead-letters list|replay   deliveries that failed every retry, and their replay
   log verify|prove|export|head|jwks
                              the transparency log: proofs, per-twin export, offline verification
+  takedowns failed|redrive|close
+                             webhook takedowns whose delivery failed finally
 
 Reads (local runtime, or a deployed stack with --stack NAME [--region R]; --json on each):
   status --twin ID | --grant ID
@@ -84,6 +86,24 @@ async function run(argv: string[]): Promise<number | undefined> {
       const { consoleMain } = await import('../console/server.ts');
       return await consoleMain(args, io);
     }
+    case 'takedowns': {
+      const takedowns = await import('./takedowns.ts');
+      if (has(args, '--help', '-h')) {
+        io.out(takedowns.USAGE.replace(/^( {2})takedowns/gm, '$1twinguard takedowns'));
+        return 0;
+      }
+      const stateDir = takeData(args);
+      const runtime = readDiscovery(stateDir);
+      if (runtime !== undefined && !has(args, '--dynamodb-endpoint', '--endpoint')) {
+        args.push('--dynamodb-endpoint', runtime.dynamoDbEndpoint, '--region', runtime.region);
+      } else if (runtime === undefined && !has(args, '--dynamodb-endpoint', '--endpoint')) {
+        io.err(
+          `twinguard takedowns: no local runtime is running with the state folder ${stateDir}; working on the tables of your AWS account ` +
+            '(give --table, or start the local runtime with "npx twinguard start")',
+        );
+      }
+      return await takedowns.main(args, io);
+    }
     case 'dead-letters': {
       const deadLetters = await import('../bus/dead-letters-cli.ts');
       if (has(args, '--help', '-h')) return (io.out(deadLetters.USAGE.replace(/dead-letters /g, 'twinguard dead-letters ')), 0);
@@ -118,7 +138,7 @@ async function run(argv: string[]): Promise<number | undefined> {
     }
     default:
       io.err(
-        `twinguard: unknown command "${command}"; the commands are start, send, status, dead-letters, log, check, history, statement, console ("twinguard --help")`,
+        `twinguard: unknown command "${command}"; the commands are start, send, status, dead-letters, log, check, history, statement, console, takedowns ("twinguard --help")`,
       );
       return 2;
   }
