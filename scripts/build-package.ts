@@ -2,7 +2,7 @@
  * `npm run build`: the installable package in dist/ (git-ignored).
  *   dist/lambda/<handler>/index.js  each function, bundled as infra bundles it from source
  *                                   (LAMBDA_BUNDLING), so a consumer needs no esbuild;
- *   dist/{cdk,client}/index.{js,cjs} the entries, ESM and CommonJS, npm packages left external;
+ *   dist/{cdk,client,verifier}/index.{js,cjs} the entries, ESM and CommonJS, npm packages left external;
  *   dist/types/, dist/types-cjs/     their declarations, for `import` and for `require`.
  *
  *   node --import tsx scripts/build-package.ts
@@ -42,7 +42,7 @@ function lambdaOptions(handler: string): BuildOptions {
   };
 }
 
-const ENTRIES = ['cdk', 'client'] as const;
+const ENTRIES = ['cdk', 'client', 'verifier'] as const;
 
 /**
  * An entry as a library: one file per format, every npm package external (dependencies and

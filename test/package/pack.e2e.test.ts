@@ -85,6 +85,23 @@ try {
 console.log(JSON.stringify({ requestId, refused, guard: isRenderApproved(event) }));
 `;
 
+/**
+ * Uses the verifier as an agency would, with nothing of TwinGuard but the package: canonical
+ * JSON (RFC 8785), and refusals that come back as reasons, never as exceptions.
+ */
+const VERIFIER_CONSUMER = (from: string) => `${from}
+
+async function main(): Promise<void> {
+  const canonical: string = canonicalJson({ b: 1, a: [true, null, 'é'] });
+  const credential: Checked<VerifiedCredential> = await verifyCredential('a.b.c', { keys: [] });
+  const head = await verifyTreeHead('not a tree head', { keys: [] });
+  // @ts-expect-error: a failed check has no value
+  void (credential.ok === false && credential.value);
+  console.log(JSON.stringify({ canonical, credential: credential.ok ? 'accepted' : credential.reason, head: head.ok ? 'accepted' : head.reason }));
+}
+void main();
+`;
+
 describe('the packed package in an app made by cdk init', () => {
   const work = mkdtempSync(join(tmpdir(), 'twinguard-pack-'));
   const app = join(work, 'app');
@@ -149,6 +166,13 @@ describe('the packed package in an app made by cdk init', () => {
       ),
     );
     cpSync(join(app, 'client-cjs.ts'), join(app, 'client-esm.mts'));
+    writeFileSync(
+      join(app, 'verifier-cjs.ts'),
+      VERIFIER_CONSUMER(
+        "import { canonicalJson, type Checked, type VerifiedCredential, verifyCredential, verifyTreeHead } from 'twinguard/verifier';",
+      ),
+    );
+    cpSync(join(app, 'verifier-cjs.ts'), join(app, 'verifier-esm.mts'));
     run(process.execPath, [TSC, '-p', '.', '--noEmit', 'false', '--outDir', 'build'], app);
     const legacy = {
       compilerOptions: {
@@ -161,7 +185,7 @@ describe('the packed package in an app made by cdk init', () => {
         skipLibCheck: true,
         types: ['node'],
       },
-      files: ['bin/app.ts', 'client-cjs.ts'],
+      files: ['bin/app.ts', 'client-cjs.ts', 'verifier-cjs.ts'],
     };
     writeFileSync(join(app, 'tsconfig.legacy.json'), JSON.stringify(legacy));
     [cjsOut, esmOut, legacyCompile] = await Promise.all([
@@ -177,7 +201,7 @@ describe('the packed package in an app made by cdk init', () => {
   it('installs as twinguard with its peers, its JavaScript, declarations and prebuilt functions, and no sources', () => {
     const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
     expect(pkg.name).toBe('twinguard');
-    expect(Object.keys(pkg.exports!)).toEqual(expect.arrayContaining(['./cdk', './client']));
+    expect(Object.keys(pkg.exports!)).toEqual(expect.arrayContaining(['./cdk', './client', './verifier']));
     expect(Object.keys(pkg.peerDependencies!).sort()).toEqual(['aws-cdk-lib', 'constructs']);
     expect(Object.keys(pkg.dependencies!)).not.toContain('esbuild');
     expect(Object.keys(pkg.dependencies!)).not.toContain('tsx');
@@ -255,5 +279,17 @@ describe('the packed package in an app made by cdk init', () => {
     expect(output.requestId).toBe('render-77');
     expect(output.guard).toBe(true);
     expect(output.refused).toMatch(/twinIds/);
+  });
+
+  it.each([
+    ['CommonJS', 'verifier-cjs.js'],
+    ['ESM', 'verifier-esm.mjs'],
+  ])('gives a %s consumer of twinguard/verifier canonical JSON and refusals with their reasons', (_, file) => {
+    const output = JSON.parse(run(process.execPath, [join(app, 'build', file)], app)) as Record<string, string>;
+    expect(output['canonical']).toBe('{"a":[true,null,"é"],"b":1}');
+    expect(output['credential']).toMatch(/not|invalid|malformed/i);
+    expect(output['credential']).not.toBe('accepted');
+    expect(output['head']).not.toBe('accepted');
+    expect(output['head']!.length).toBeGreaterThan(0);
   });
 });
