@@ -247,12 +247,18 @@ describe('each function’s code stays inside its synthesized policy', () => {
         'job-watchdog': 3,
         'takedown-deadline': expect.any(Number),
         'webhook-retry': 1,
-        // The tiktok takedown completed above: its URL (example.invalid, a reserved name) is refused, so unverified.
-        'removal-check': 1,
+        // The tiktok takedown completed by its connector and the web one by the webhook connector: their URLs
+        // (example.invalid, a reserved name) are refused, so both are unverified.
+        'removal-check': 2,
       });
       expect(swept.overdue).toBeGreaterThan(0);
-      expect(swept.removals).toEqual({ verified: 0, unverified: 1 });
-      expect(w.publisher.ofType('Removal Unverified').map((d) => d.takedownId)).toEqual([facts.takedownId]);
+      expect(swept.removals).toEqual({ verified: 0, unverified: 2 });
+      expect(
+        w.publisher
+          .ofType('Removal Unverified')
+          .map((d) => d.takedownId)
+          .sort(),
+      ).toEqual([facts.takedownId, web!.takedownId].sort());
     });
 
     // The sealer takes every record written above into the log.
