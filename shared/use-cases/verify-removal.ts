@@ -47,13 +47,15 @@ export async function verifyRemoval(deps: Deps, item: DueItem): Promise<RemovalL
   return { outcome: gone ? 'verified' : 'unverified' };
 }
 
-async function settle(deps: Deps, placement: PlacementRecord, probe: RemovalProbe, verified: boolean, checks: number): Promise<void> {
-  const takedown = placement.takedown!;
-  const { takedownId } = takedown;
+async function settle(deps: Deps, looked: PlacementRecord, probe: RemovalProbe, verified: boolean, checks: number): Promise<void> {
+  const { takedownId } = looked.takedown!;
   const eventId = `removal#${takedownId}`;
   await once(deps, { kind: 'removal', businessId: takedownId, eventId }, async () => {
-    const current = await placementByTakedown(deps, takedownId);
-    if (current?.takedown?.removal !== undefined) return noChange();
+    // Read afresh inside the decision, so that a placement changed since the look is decided again on what it is now.
+    const placement = await placementByTakedown(deps, takedownId);
+    const takedown = placement?.takedown;
+    if (!placement || takedown?.takedownId !== takedownId || placement.status !== 'taken-down' || takedown.removal !== undefined)
+      return noChange();
     const checkedAt = deps.clock.now().toISOString();
     const finding = describeProbe(probe);
     const detail = {
@@ -61,7 +63,7 @@ async function settle(deps: Deps, placement: PlacementRecord, probe: RemovalProb
       assetId: placement.assetId,
       channel: placement.channel,
       placementId: placement.placementId,
-      url: placement.url!,
+      url: looked.url!,
       completedAt: takedown.completedAt!,
       checkedAt,
       checks,
@@ -69,12 +71,10 @@ async function settle(deps: Deps, placement: PlacementRecord, probe: RemovalProb
     };
     const event: OutboundEvent = verified ? { detailType: 'Removal Verified', detail } : { detailType: 'Removal Unverified', detail };
     const on = { at: checkedAt, eventId, request: detail };
+    const removal = { outcome: verified ? ('verified' as const) : ('unverified' as const), checkedAt, checks, finding };
     return commit([event], (receipt) =>
       deps.store.commitPlacementUpdate({
-        placement: {
-          ...placement,
-          takedown: { ...takedown, removal: { outcome: verified ? 'verified' : 'unverified', checkedAt, checks, finding } },
-        },
+        placement: { ...placement, takedown: { ...takedown, removal } },
         receipt,
         audit: takedownLines(takedownId, placement.twinIds, { step: 'removal', verified }, on),
       }),
