@@ -66,6 +66,13 @@ const WORK: Record<DueKind, (deps: Deps, item: DueItem) => Promise<Fired>> = {
   },
 };
 
+/**
+ * Removal looks one sweep takes at most: each may wait its 5 s timeout, and the sweeper has
+ * 2 minutes for everything (12 × 5 s = 1 min, leaving the other work its time). More wait
+ * for the next sweep, a minute later.
+ */
+export const MAX_REMOVAL_LOOKS_PER_SWEEP = 12;
+
 /** An item whose work threw: set aside (or not, when even that failed). */
 export interface DueFailure {
   kind: string;
@@ -105,14 +112,18 @@ export async function sweepDue(deps: Deps, limit = 200): Promise<SweepResult> {
   const now = deps.clock.now();
   const items = await deps.due.due(now, limit);
   const result: SweepResult = {
-    fired: items.length,
+    fired: 0,
     byKind: {},
     overdue: 0,
     jobsResumed: 0,
     removals: { verified: 0, unverified: 0 },
     failed: [],
   };
+  let looks = 0;
   for (const item of items) {
+    // A look may take its whole timeout: past the bound, the rest wait (still due) for the next sweep.
+    if (item.kind === 'removal-check' && ++looks > MAX_REMOVAL_LOOKS_PER_SWEEP) continue;
+    result.fired++;
     result.byKind[item.kind] = (result.byKind[item.kind] ?? 0) + 1;
     try {
       const fired = await fire(deps, item);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpRemovalChecker } from '../../shared/adapters/http/http-removal-checker.ts';
-import { sweepDue } from '../../shared/use-cases/sweep-due.ts';
+import { MAX_REMOVAL_LOOKS_PER_SWEEP, sweepDue } from '../../shared/use-cases/sweep-due.ts';
 import { grantDetail, ids, publishedDetail } from '../support/fixtures.ts';
 import { auditOf, world } from '../support/harness.ts';
 import { startSite, type SiteServer } from './site-server.ts';
@@ -145,6 +145,44 @@ describe('verified removal', () => {
     const swept = await sweepDue(w.deps);
     expect(swept.byKind['removal-check']).toBeUndefined();
     expect(w.publisher.events.filter((e) => e.detailType.startsWith('Removal'))).toEqual([]);
+  });
+
+  it('one sweep takes a bounded number of looks; the rest wait, still due, for the next', async () => {
+    const w = world('2036-04-01T12:00:00Z', 600, { removalSchedule: SCHEDULE });
+    const deps = { ...w.deps, removal: new HttpRemovalChecker({ allowLocal: true, timeoutMs: 1_000 }) };
+    const id = ids();
+    await w.send(
+      'Consent Granted',
+      grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent, validUntil: '2040-01-01T00:00:00Z' }),
+    );
+    const count = MAX_REMOVAL_LOOKS_PER_SWEEP + 1;
+    for (let i = 0; i < count; i++)
+      await w.send(
+        'Asset Published',
+        publishedDetail({
+          assetId: `asset-${id.u}`,
+          channel: 'web',
+          twinIds: [id.twin],
+          placementId: `pl-${id.u}-${i}`,
+          url: site.url('/gone'),
+        }),
+      );
+    const requested = w.publisher.ofType('Takedown Requested');
+    expect(requested).toHaveLength(count);
+    for (const r of requested)
+      await w.send('Takedown Completed', {
+        takedownId: r.takedownId,
+        assetId: r.assetId,
+        channel: 'web',
+        placementId: r.placementId,
+        completedAt: '2036-04-01T12:00:05Z',
+      });
+    const first = await sweepDue(deps);
+    expect(first.byKind['removal-check']).toBe(MAX_REMOVAL_LOOKS_PER_SWEEP);
+    expect(first.removals.verified).toBe(MAX_REMOVAL_LOOKS_PER_SWEEP);
+    const second = await sweepDue(deps);
+    expect(second.byKind['removal-check']).toBe(1);
+    expect(w.publisher.ofType('Removal Verified')).toHaveLength(count);
   });
 
   it('a 300 KB url is refused at the door: no placement, no takedown, nothing to look at', async () => {
