@@ -73,6 +73,8 @@ export const isTakedownRequested = guard('Takedown Requested');
 export const isTakedownCompleted = guard('Takedown Completed');
 export const isTakedownFailed = guard('Takedown Failed');
 export const isTakedownOverdue = guard('Takedown Overdue');
+export const isRemovalVerified = guard('Removal Verified');
+export const isRemovalUnverified = guard('Removal Unverified');
 export const isUsageRecorded = guard('Usage Recorded');
 export const isEventRejected = guard('Event Rejected');
 

@@ -15,6 +15,8 @@ export {
   isEventRejected,
   isPublicationApproved,
   isPublicationDenied,
+  isRemovalUnverified,
+  isRemovalVerified,
   isRenderApproved,
   isRenderDenied,
   isTakedownCompleted,

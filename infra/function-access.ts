@@ -82,7 +82,8 @@ export const FUNCTION_ACCESS = {
   'takedown-reported': {
     answers: ['Takedown Completed', 'Takedown Failed'],
     emits: REJECTS.emits,
-    consentWrites: [PK.receipt, PK.placement],
+    // DUE#: the first look of a completed takedown's removal verification.
+    consentWrites: [PK.receipt, PK.placement, PK.due],
     auditWrites: [AUDIT.twin, LOGGED.marker],
     auditChecks: LOGGED.auditChecks,
   },
@@ -103,8 +104,9 @@ export const FUNCTION_ACCESS = {
     auditChecks: LOGGED.auditChecks,
   },
   'sweep-due': {
-    emits: ['Takedown Overdue', 'Takedown Delivery Due', 'Reevaluation Requested'],
-    // DUE#: failing work set aside with backoff, and the watchdogs of the fan-outs expiries start.
+    emits: ['Takedown Overdue', 'Takedown Delivery Due', 'Reevaluation Requested', 'Removal Verified', 'Removal Unverified'],
+    // DUE#: failing work set aside with backoff, the watchdogs of the fan-outs expiries start, the next look of a removal check.
+    // No network grant is needed: the function has no VPC, so its GETs go to the internet directly.
     consentWrites: [PK.receipt, PK.placement, PK.due],
     consentDeletes: [PK.due],
     auditWrites: [AUDIT.twin, LOGGED.marker],

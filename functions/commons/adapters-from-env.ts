@@ -13,5 +13,7 @@ export function adaptersFromEnv(env: NodeJS.ProcessEnv = process.env): Adapters 
     publisher: { eventBridge: new EventBridgeClient({}), busName: requiredEnv(ENV.eventBus, env) },
     settings: settingsFromEnv(env),
     credentials: credentialSignerFromEnv(env),
+    // Only the local runtime sets it; deployed, removal checks are https to public addresses only.
+    removalCheck: { allowLocal: env[ENV.removalCheckAllowLocal] === '1' },
   });
 }

@@ -9,6 +9,7 @@ import {
 import { ENV } from '../../shared/adapters/env-names.ts';
 import type { Settings } from '../../shared/ports/deps.ts';
 import { DEFAULT_JOB_STALL_SECONDS } from '../../shared/use-cases/job-watchdog.ts';
+import { DEFAULT_REMOVAL_SCHEDULE } from '../../shared/model/removal.ts';
 import { ConfigurationError } from './errors.ts';
 
 /** Reads a required variable at cold start, failing loudly rather than on the first event. */
@@ -43,6 +44,12 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, accounts: 
   if (!Number.isInteger(budget) || budget <= 0) throw new ConfigurationError(`${ENV.reevaluationBudget} must be a positive whole number`);
   const stall = Number(env[ENV.jobStall] ?? DEFAULT_JOB_STALL_SECONDS);
   if (!Number.isFinite(stall) || stall <= 0) throw new ConfigurationError(`${ENV.jobStall} must be a positive number of seconds`);
+  const interval = Number(env[ENV.removalCheckInterval] ?? DEFAULT_REMOVAL_SCHEDULE.intervalSeconds);
+  if (!Number.isFinite(interval) || interval <= 0)
+    throw new ConfigurationError(`${ENV.removalCheckInterval} must be a positive number of seconds`);
+  const checks = Number(env[ENV.removalChecks] ?? DEFAULT_REMOVAL_SCHEDULE.checks);
+  if (!Number.isInteger(checks) || checks < 1 || checks > 20)
+    throw new ConfigurationError(`${ENV.removalChecks} must be a whole number from 1 to 20`);
   return {
     sources,
     accounts,
@@ -50,6 +57,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, accounts: 
     takedownSlaSeconds: sla,
     reevaluationBudget: budget,
     jobStallSeconds: stall,
+    removalSchedule: { checks, intervalSeconds: interval },
   };
 }
 

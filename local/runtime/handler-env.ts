@@ -11,6 +11,8 @@ const WEBHOOK_REDELIVERY = ENV.webhook.redeliveryIntervalMs;
 
 /** Locally a fan-out job with no saved page for this long is resumed by its watchdog (deployed: 300). */
 export const LOCAL_JOB_STALL_SECONDS = 10;
+/** Locally a removal is looked at every second, so `Removal Verified`/`Unverified` come within seconds. */
+export const LOCAL_REMOVAL_CHECK_SECONDS = 1;
 
 /**
  * Variables a function's template sets that cannot be shared by handlers running in one
@@ -101,6 +103,9 @@ export function handlerEnvironment(functions: Iterable<FunctionSpec>, options: L
     [WEBHOOK_MAX_ATTEMPTS]: outer[WEBHOOK_MAX_ATTEMPTS] || String(LOCAL_RETRY_POLICY.maxAttempts),
     [WEBHOOK_REDELIVERY]: outer[WEBHOOK_REDELIVERY] || String(LOCAL_REDELIVERY_INTERVAL_MS),
     [ENV.jobStall]: outer[ENV.jobStall] || String(LOCAL_JOB_STALL_SECONDS),
+    [ENV.removalCheckInterval]: outer[ENV.removalCheckInterval] || String(LOCAL_REMOVAL_CHECK_SECONDS),
+    // Partners' test servers run on this machine, over http.
+    [ENV.removalCheckAllowLocal]: '1',
     [ENV.log.sealGraceSeconds]: String(LOCAL_LOG_GRACE_SECONDS),
   });
   if (options.logSigningKeyFile !== undefined) set[ENV.log.signingKeyFile] = options.logSigningKeyFile;

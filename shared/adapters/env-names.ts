@@ -11,6 +11,12 @@ export const ENV = {
   reevaluationBudget: 'REEVALUATION_BUDGET',
   /** After how long without progress a fan-out job's watchdog resumes it. */
   jobStall: 'JOB_STALL_SECONDS',
+  /** Verified removal: seconds between looks at a completed takedown's URL (300 deployed, 1 locally). */
+  removalCheckInterval: 'REMOVAL_CHECK_INTERVAL_SECONDS',
+  /** Verified removal: looks before `Removal Unverified` (3). */
+  removalChecks: 'REMOVAL_CHECKS',
+  /** Local runtime only, never set by the construct: `1` lets removal checks use http and loopback or private addresses. */
+  removalCheckAllowLocal: 'REMOVAL_CHECK_ALLOW_LOCAL',
   sources: { consent: 'SOURCE_CONSENT', studio: 'SOURCE_STUDIO', publisher: 'SOURCE_PUBLISHER', channel: 'SOURCE_CHANNEL' },
   /** Each role's AWS accounts, comma-separated; required: a function never guesses who may act. */
   accounts: { consent: 'ACCOUNTS_CONSENT', studio: 'ACCOUNTS_STUDIO', publisher: 'ACCOUNTS_PUBLISHER', channel: 'ACCOUNTS_CHANNEL' },

@@ -21,6 +21,7 @@ import { PendingLogWriter } from './dynamodb/pending-log.ts';
 import type { TableNames } from './dynamodb/table-names.ts';
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher.ts';
 import { randomIds, systemClock } from './system.ts';
+import { HttpRemovalChecker, type RemovalCheckOptions } from './http/http-removal-checker.ts';
 
 export type { TableNames };
 
@@ -37,6 +38,8 @@ export interface WireOptions {
   ids?: IdGenerator;
   /** Signs the consent credentials of approvals (the log's key); without it approvals carry none. */
   credentials?: Signer;
+  /** How removal checks look at URLs; deployed, the strict default (https, public addresses only). */
+  removalCheck?: RemovalCheckOptions;
 }
 
 /** What the use cases need (`deps`), and the stores that only some callers use. */
@@ -67,6 +70,7 @@ export function wireAdapters(options: WireOptions): Adapters {
       ids: options.ids ?? randomIds,
       settings: options.settings,
       ...(options.credentials !== undefined && { credentials: options.credentials }),
+      removal: new HttpRemovalChecker(options.removalCheck),
     },
     deliveries: new DynamoDeliveryStore(db, tables),
     ...wireReadOnly({ db, tables }),

@@ -96,6 +96,18 @@ export interface TakedownState {
   /** An operator closed it (`npm run takedowns -- close`): no more redeliveries. */
   closedAt?: string;
   closedReason?: string;
+  /** What TwinGuard's own looks at the placement's URL found after the completion (docs/proofs.md, Verified removal). */
+  removal?: RemovalState;
+}
+
+/** The end of a removal verification: `verified` = the URL answered 404 or 410; `unverified` = it never did. */
+export interface RemovalState {
+  outcome: 'verified' | 'unverified';
+  checkedAt: string;
+  /** Looks taken, the last included. */
+  checks: number;
+  /** What the last look found, e.g. `HTTP 410` or `error: no answer in time`. */
+  finding: string;
 }
 
 /** Progress of one re-evaluation of a grant's placements, saved after every page. */

@@ -59,7 +59,8 @@ export interface ConsentStore {
 
   getPlacement(channel: string, placementId: string): Promise<PlacementRecord | undefined>;
   /** Replaces a placement's state if it is still at `placement.revision`; stores it with the next revision. */
-  commitPlacementUpdate(change: { placement: PlacementRecord; receipt: Receipt; audit: AuditRecord[] }): Promise<void>;
+  /** Updates a placement with its receipt and audit lines, and schedules `due` work (a removal check) in the same transaction. */
+  commitPlacementUpdate(change: { placement: PlacementRecord; receipt: Receipt; audit: AuditRecord[]; due?: DueItem[] }): Promise<void>;
   /** Where a takedown id points. */
   getTakedownRef(takedownId: string): Promise<{ channel: string; placementId: string } | undefined>;
   /**

@@ -4,6 +4,8 @@ import type { DueQueue } from './due-queue.ts';
 import type { FanoutStore } from './fanout-store.ts';
 import type { Clock, EventPublisher, IdGenerator } from './ports.ts';
 import type { Signer } from './signer.ts';
+import type { RemovalSchedule } from '../model/removal.ts';
+import type { RemovalChecker } from './removal-checker.ts';
 
 /** Deployment settings the domain needs. */
 export interface Settings {
@@ -22,6 +24,12 @@ export interface Settings {
    * @default 300 (`DEFAULT_JOB_STALL_SECONDS`)
    */
   jobStallSeconds?: number;
+  /**
+   * How many times, how far apart, a completed takedown's URL is looked at before it is
+   * `Removal Unverified`. Seconds locally.
+   * @default DEFAULT_REMOVAL_SCHEDULE (3 looks, 300 s apart)
+   */
+  removalSchedule?: RemovalSchedule;
 }
 
 /** Everything a use case touches, passed in (ports and adapters). */
@@ -38,4 +46,6 @@ export interface Deps {
    * given. The functions that approve have it; the others need none.
    */
   credentials?: Signer;
+  /** Looks at a completed takedown's URL (verified removal); the sweeper has it. */
+  removal?: RemovalChecker;
 }

@@ -68,13 +68,16 @@ export type TakedownStep =
   | { step: 'requested'; reason: ReasonCode; grants: GrantRef[] }
   | { step: 'overdue' }
   | { step: 'reported'; report: TakedownReport }
-  | { step: 'closed' };
+  | { step: 'closed' }
+  | { step: 'removal'; verified: boolean };
 
 export function takedownLines(takedownId: string, twinIds: readonly string[], s: TakedownStep, on: Occasion): AuditRecord[] {
   if (s.step === 'requested')
     return lines('takedown', `${takedownId}#requested`, twinIds, on, { outcome: `requested:${s.reason}`, grants: s.grants });
   if (s.step === 'overdue') return lines('takedown', `${takedownId}#overdue`, twinIds, on, { outcome: 'overdue' });
   if (s.step === 'closed') return lines('takedown', `${takedownId}#closed`, twinIds, on, { outcome: 'closed' });
+  if (s.step === 'removal')
+    return lines('takedown', `${takedownId}#removal`, twinIds, on, { outcome: s.verified ? 'removal-verified' : 'removal-unverified' });
   const { report } = s;
   // A completion happens once; every failed attempt is its own fact.
   if (report.kind === 'completed') return lines('takedown', `${takedownId}#completed`, twinIds, on, { outcome: 'completed' });
@@ -114,7 +117,21 @@ const REVIEWED: Record<AuditKind, readonly string[]> = {
     'aiDisclosure',
   ],
   placement: ['channel', 'placementId', 'assetId', 'publicationId', 'url', 'twinIds', 'licensee', 'territories', 'publishedAt'],
-  takedown: ['takedownId', 'jobId', 'channel', 'placementId', 'deadline', 'completedAt', 'error', 'final', 'attempts', 'closedReason'],
+  takedown: [
+    'takedownId',
+    'jobId',
+    'channel',
+    'placementId',
+    'deadline',
+    'completedAt',
+    'error',
+    'final',
+    'attempts',
+    'closedReason',
+    'url',
+    'checks',
+    'finding',
+  ],
 };
 
 /**

@@ -8,6 +8,7 @@ import { commit, noChange, once, type Outcome } from './once.ts';
 import { RejectedEventError } from '../model/errors.ts';
 import { maySpeakForChannel } from '../model/events/roles.ts';
 import { placementByTakedown } from './takedown.ts';
+import { firstRemovalCheck } from './verify-removal.ts';
 
 /** Who sent a report over the bus: the account EventBridge stamped on it. */
 export interface ReportSender {
@@ -43,10 +44,13 @@ export async function recordTakedownReport(deps: Deps, report: TakedownReport, e
             status: report.final ? 'takedown-failed' : placement.status,
             takedown: { ...takedown, lastError: report.error, final: report.final, attempts: report.attempts ?? takedown.attempts + 1 },
           };
+    // A completion of a placement with a URL is not taken on trust: TwinGuard looks itself (verify-removal.ts).
+    const due = report.kind === 'completed' && placement.url ? [firstRemovalCheck(report.takedownId, deps.clock.now())] : [];
     return commit([], (receipt) =>
       deps.store.commitPlacementUpdate({
         placement: next,
         receipt,
+        due,
         audit: takedownLines(report.takedownId, placement.twinIds, { step: 'reported', report }, { at, eventId, request: report }),
       }),
     );

@@ -5,6 +5,7 @@ import { expireGrant } from './expire-grant.ts';
 import { watchJob } from './job-watchdog.ts';
 import { markOverdue } from './mark-overdue.ts';
 import { MAX_TAKEDOWNS_PER_DEADLINE } from './takedown.ts';
+import { verifyRemoval } from './verify-removal.ts';
 
 /**
  * What firing one item did. `again`: keep the item, due at that time, instead of removing it.
@@ -15,7 +16,10 @@ interface Fired {
   overdue?: number;
   resumedJob?: boolean;
   again?: string;
+  /** The payload of the item due `again`, when it changes (the next look's number). */
+  payload?: Record<string, unknown>;
   failure?: unknown;
+  removal?: 'verified' | 'unverified';
 }
 
 /** What each kind of due work does; every one is idempotent, so a crash mid-sweep is harmless. */
@@ -52,7 +56,22 @@ const WORK: Record<DueKind, (deps: Deps, item: DueItem) => Promise<Fired>> = {
     const watched = await watchJob(deps, item);
     return { resumedJob: watched.resumed, ...(watched.again === undefined ? {} : { again: watched.again }) };
   },
+  // One look at a completed takedown's URL; looked at again until gone or the last look.
+  'removal-check': async (deps, item) => {
+    const look = await verifyRemoval(deps, item);
+    return {
+      ...(look.again === undefined ? {} : { again: look.again, payload: look.payload }),
+      ...(look.outcome === undefined ? {} : { removal: look.outcome }),
+    };
+  },
 };
+
+/**
+ * Removal looks one sweep takes at most: each may wait its 5 s timeout, and the sweeper has
+ * 2 minutes for everything (12 × 5 s = 1 min, leaving the other work its time). More wait
+ * for the next sweep, a minute later.
+ */
+export const MAX_REMOVAL_LOOKS_PER_SWEEP = 12;
 
 /** An item whose work threw: set aside (or not, when even that failed). */
 export interface DueFailure {
@@ -73,13 +92,15 @@ export interface SweepResult {
   overdue: number;
   /** Fan-out jobs found stalled and resumed by their watchdog: the metric of the stuck-job alarm. */
   jobsResumed: number;
+  /** Removal verifications that ended in this sweep, by outcome. */
+  removals: { verified: number; unverified: number };
   /** Items whose work failed (metric `DueItemsFailed`); each was set aside unless `retryAt` is absent. */
   failed: DueFailure[];
 }
 
 /**
  * Does all work that is due by now: expiries, takedown deadlines, webhook retries and
- * redeliveries, fan-out watchdogs. Runs every minute deployed (EventBridge Scheduler) and
+ * redeliveries, fan-out watchdogs, looks at completed takedowns' URLs. Runs every minute deployed (EventBridge Scheduler) and
  * every second locally; anything due while nothing ran (a stopped local runtime) is simply
  * due at the next sweep. An item is removed only after its work succeeded.
  *
@@ -90,13 +111,25 @@ export interface SweepResult {
 export async function sweepDue(deps: Deps, limit = 200): Promise<SweepResult> {
   const now = deps.clock.now();
   const items = await deps.due.due(now, limit);
-  const result: SweepResult = { fired: items.length, byKind: {}, overdue: 0, jobsResumed: 0, failed: [] };
+  const result: SweepResult = {
+    fired: 0,
+    byKind: {},
+    overdue: 0,
+    jobsResumed: 0,
+    removals: { verified: 0, unverified: 0 },
+    failed: [],
+  };
+  let looks = 0;
   for (const item of items) {
+    // A look may take its whole timeout: past the bound, the rest wait (still due) for the next sweep.
+    if (item.kind === 'removal-check' && ++looks > MAX_REMOVAL_LOOKS_PER_SWEEP) continue;
+    result.fired++;
     result.byKind[item.kind] = (result.byKind[item.kind] ?? 0) + 1;
     try {
       const fired = await fire(deps, item);
       result.overdue += fired.overdue ?? 0;
       if (fired.resumedJob) result.jobsResumed++;
+      if (fired.removal !== undefined) result.removals[fired.removal]++;
       if (fired.failure !== undefined) result.failed.push(await setAside(deps, item, now, fired.failure));
     } catch (error) {
       result.failed.push(await setAside(deps, item, now, error));
@@ -111,7 +144,7 @@ async function fire(deps: Deps, item: DueItem): Promise<Fired> {
   const fired = await work(deps, item);
   if (fired.failure !== undefined) return fired;
   if (fired.again === undefined) await deps.due.remove(item);
-  else await deps.due.move(item, { dueAt: fired.again, kind: item.kind, id: item.id, payload: item.payload });
+  else await deps.due.move(item, { dueAt: fired.again, kind: item.kind, id: item.id, payload: fired.payload ?? item.payload });
   return fired;
 }
 

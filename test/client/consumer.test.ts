@@ -5,6 +5,8 @@ import {
   isEventRejected,
   isPublicationApproved,
   isPublicationDenied,
+  isRemovalUnverified,
+  isRemovalVerified,
   isRenderApproved,
   isRenderDenied,
   isTakedownCompleted,
@@ -31,6 +33,8 @@ const GUARDS: Record<PublicDetailType, (input: unknown) => boolean> = {
   'Takedown Completed': isTakedownCompleted,
   'Takedown Failed': isTakedownFailed,
   'Takedown Overdue': isTakedownOverdue,
+  'Removal Verified': isRemovalVerified,
+  'Removal Unverified': isRemovalUnverified,
   'Usage Recorded': isUsageRecorded,
   'Event Rejected': isEventRejected,
 };

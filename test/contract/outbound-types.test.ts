@@ -47,6 +47,9 @@ describe('the outbound schemas', () => {
       'Takedown Completed',
       'Takedown Failed',
       'Takedown Overdue',
+      // Issue 10 (verified removal) adds these two to the contract.
+      'Removal Verified',
+      'Removal Unverified',
       'Usage Recorded',
       'Event Rejected',
     ]);

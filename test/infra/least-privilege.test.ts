@@ -131,7 +131,8 @@ describe('each function’s code stays inside its synthesized policy', () => {
 
   /** Plays a life of grants, decisions, placements, takedowns and sweeps, each step as the function that runs it deployed. */
   async function runEveryFunction(): Promise<void> {
-    const w = world(NOW, 60, {}, recorder.db);
+    // One look per removal check, so that the sweep below settles the tiktok takedown's and emits its outcome.
+    const w = world(NOW, 60, { removalSchedule: { checks: 1, intervalSeconds: 60 } }, recorder.db);
     const as = async (fn: string, work: () => Promise<unknown>) => {
       const before = w.publisher.events.length;
       await recorder.as(fn, work);
@@ -246,8 +247,18 @@ describe('each function’s code stays inside its synthesized policy', () => {
         'job-watchdog': 3,
         'takedown-deadline': expect.any(Number),
         'webhook-retry': 1,
+        // The tiktok takedown completed by its connector and the web one by the webhook connector: their URLs
+        // (example.invalid, a reserved name) are refused, so both are unverified.
+        'removal-check': 2,
       });
       expect(swept.overdue).toBeGreaterThan(0);
+      expect(swept.removals).toEqual({ verified: 0, unverified: 2 });
+      expect(
+        w.publisher
+          .ofType('Removal Unverified')
+          .map((d) => d.takedownId)
+          .sort(),
+      ).toEqual([facts.takedownId, web!.takedownId].sort());
     });
 
     // The sealer takes every record written above into the log.

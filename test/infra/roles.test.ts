@@ -46,7 +46,7 @@ const EXPECTED_WRITES: Record<string, { consent: string[]; deletes?: string[]; a
     audit: ['TWIN#*', 'TALENT#*', 'LOG#PENDING#*'],
     emits: ['Event Rejected', 'Takedown Requested', 'Usage Recorded'],
   },
-  'takedown-reported': { consent: ['RECEIPT#*', 'PLACEMENT#*'], audit: ['TWIN#*', 'LOG#PENDING#*'], emits: ['Event Rejected'] },
+  'takedown-reported': { consent: ['RECEIPT#*', 'PLACEMENT#*', 'DUE#*'], audit: ['TWIN#*', 'LOG#PENDING#*'], emits: ['Event Rejected'] },
   'wrong-source': { consent: ['RECEIPT#*'], audit: [], emits: ['Event Rejected'] },
   'reevaluate-placements': {
     consent: ['JOB#*', 'PLACEMENT#*', 'TAKEDOWN#*', 'DUE#*', 'GRANT#*'],
@@ -63,7 +63,7 @@ const EXPECTED_WRITES: Record<string, { consent: string[]; deletes?: string[]; a
     consent: ['RECEIPT#*', 'PLACEMENT#*', 'DUE#*'],
     deletes: ['DUE#*'],
     audit: ['TWIN#*', 'LOG#PENDING#*'],
-    emits: ['Takedown Overdue', 'Takedown Delivery Due', 'Reevaluation Requested'],
+    emits: ['Takedown Overdue', 'Takedown Delivery Due', 'Reevaluation Requested', 'Removal Verified', 'Removal Unverified'],
   },
 };
 

@@ -274,7 +274,12 @@ export class DynamoConsentStore implements ConsentStore {
     await this.db.send(new UpdateCommand({ TableName: this.tables.consent, Key: pendingKey(receipt), UpdateExpression: 'REMOVE writes' }));
   }
 
-  async commitPlacementUpdate({ placement, receipt, audit }: Parameters<ConsentStore['commitPlacementUpdate']>[0]): Promise<void> {
+  async commitPlacementUpdate({
+    placement,
+    receipt,
+    audit,
+    due = [],
+  }: Parameters<ConsentStore['commitPlacementUpdate']>[0]): Promise<void> {
     const { channel, placementId } = placement;
     await transactWithReceipt(this.db, this.receiptPut(receipt), [
       {
@@ -285,6 +290,7 @@ export class DynamoConsentStore implements ConsentStore {
           ExpressionAttributeValues: { ':revision': placement.revision },
         },
       },
+      ...this.duePuts(due),
       ...this.logged(audit),
     ]);
   }

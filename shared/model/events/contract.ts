@@ -147,6 +147,20 @@ const OUTBOUND_TEXT: Record<PublicDetailType, { roles: Role[]; summary: string; 
     summary: 'A takedown was not confirmed by its deadline.',
     description: 'The content may still be live without consent: escalate.',
   },
+  'Removal Verified': {
+    roles: ['publisher', 'consent'],
+    summary: "TwinGuard's own look at the placement's URL found it gone (HTTP 404 or 410).",
+    description:
+      'After the channel reported the takedown completed, TwinGuard fetched `url` itself (GET, no redirects followed, https to ' +
+      'public addresses only) up to `checks` times; `finding` is what the last look found. Sent once per takedown.',
+  },
+  'Removal Unverified': {
+    roles: ['publisher', 'consent'],
+    summary: "The channel reported the takedown completed, but the placement's URL never answered 404 or 410.",
+    description:
+      '`checks` looks over the window all found the URL still answering (or not answering at all); `finding` is the last one, ' +
+      'e.g. `HTTP 200`, `HTTP 301`, `error: no answer in time`. The content may still be live: escalate to the channel.',
+  },
   'Usage Recorded': {
     roles: ['consent'],
     summary: 'One paid use of a twin: an approved render, or a new live placement.',

@@ -159,6 +159,22 @@ export const OUTBOUND_EXAMPLES = {
   'Takedown Completed': { ...placement, completedAt: '2026-05-01T12:00:03.108Z' },
   'Takedown Failed': { ...placement, error: 'HTTP 503', final: false, attempts: 1 },
   'Takedown Overdue': { ...placement, deadline: '2026-05-01T13:00:00.412Z' },
+  'Removal Verified': {
+    ...placement,
+    url: 'https://example.invalid/p/17895',
+    completedAt: '2026-05-01T12:00:03.108Z',
+    checkedAt: '2026-05-01T12:01:00.220Z',
+    checks: 1,
+    finding: 'HTTP 410',
+  },
+  'Removal Unverified': {
+    ...placement,
+    url: 'https://example.invalid/p/17895',
+    completedAt: '2026-05-01T12:00:03.108Z',
+    checkedAt: '2026-05-01T12:11:00.305Z',
+    checks: 3,
+    finding: 'HTTP 200',
+  },
   'Usage Recorded': {
     talentId: 'talent-42',
     twinId: 'twin-mathilda',

@@ -84,6 +84,26 @@ export const takedownFailedOut = z.object({
 
 export const takedownOverdue = z.object({ ...placementRef, deadline: time });
 
+/**
+ * The end of a removal verification (docs/proofs.md): TwinGuard's own GETs of the
+ * placement's `url` after the channel reported the takedown completed. `finding` is what
+ * the last look found (`HTTP 410`, `HTTP 200`, `error: no answer in time`, `refused: …`).
+ */
+const removalOutcome = {
+  ...placementRef,
+  url: z.string().check(z.maxLength(2048, 'must be at most 2048 characters')),
+  completedAt: time,
+  checkedAt: time,
+  checks: z.int().check(z.positive('must be a positive integer')),
+  finding: z.string().check(z.maxLength(300, 'must be at most 300 characters')),
+};
+
+/** The URL answered 404 or 410: the content is gone, as the channel said. */
+export const removalVerified = z.object(removalOutcome);
+
+/** The URL never answered 404 or 410 over the window: the channel's "completed" is not confirmed. */
+export const removalUnverified = z.object(removalOutcome);
+
 export const usageRecorded = z.object({
   talentId: id,
   twinId: id,
@@ -114,6 +134,8 @@ export const OUTBOUND_SCHEMAS = {
   'Takedown Completed': takedownCompletedOut,
   'Takedown Failed': takedownFailedOut,
   'Takedown Overdue': takedownOverdue,
+  'Removal Verified': removalVerified,
+  'Removal Unverified': removalUnverified,
   'Usage Recorded': usageRecorded,
   'Event Rejected': eventRejected,
 } as const;
