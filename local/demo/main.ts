@@ -73,7 +73,7 @@ try {
   const channelsFile = resolve(dataDir, '..', `${dataDir.split('/').pop()}-channels.json`);
   writeFileSync(channelsFile, JSON.stringify(partner.channels, null, 2));
 
-  say(`demo: starting the local runtime (state in ${dataDir})`);
+  say(`demo: starting the local runtime (state in ${dataDir}, ${Math.round(process.uptime())} s)`);
   const runtime = await startRuntime(['--port', '0', '--data', dataDir, '--fresh', '--quiet', '--channels', channelsFile]);
   stops.push(runtime.stop);
   const discovery = readDiscovery(dataDir);
@@ -133,7 +133,7 @@ try {
 function progressLine(): (step: string, done: number, total: number) => void {
   let last = '';
   return (step, done, total) => {
-    const line = `demo: ${step} ${done}/${total}`;
+    const line = `demo: ${step} ${done}/${total} (${Math.round(process.uptime())} s)`;
     if (line === last) return;
     const finished = done >= total;
     if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}${finished ? '\n' : ''}`);

@@ -88,8 +88,11 @@ export function season(size: Size): Season {
   const order: ScopeName[] = ['everywhere', 'social', 'shop'];
   for (let n = 1; n <= 30; n++) {
     const scope = order[n % 3]!;
-    const placements = Object.fromEntries(SCOPES[scope].channels.map((c, i) => [c, 1 + ((n + i) % 2)]));
-    twins.push({ twinId: `twin-${id(n)}`, talentId: `talent-${id(n)}`, scope, renders: 1 + (n % 3), placements });
+    const channels: readonly Channel[] = SCOPES[scope].channels;
+    // Small: one placement on one of the scope's channels; full: one or two on each.
+    const placements =
+      size === 'small' ? { [channels[n % channels.length]!]: 1 } : Object.fromEntries(channels.map((c, i) => [c, 1 + ((n + i) % 2)]));
+    twins.push({ twinId: `twin-${id(n)}`, talentId: `talent-${id(n)}`, scope, renders: 1 + (n % (size === 'small' ? 2 : 3)), placements });
   }
   // twin-01: the face of the season, live everywhere, then revoked.
   twins[0] = {
@@ -109,7 +112,7 @@ export function season(size: Size): Season {
     twins,
     narrowed: { twinId: 'twin-02', scope: { ...SCOPES.social, channels: ['instagram'] } },
     revoked: { twinId: 'twin-01' },
-    expiring: { twinId: 'twin-03', validForSeconds: 12 },
+    expiring: { twinId: 'twin-03', validForSeconds: 8 },
     denials: [
       { code: 'NO_CONSENT', after: 'season', kind: 'render', twinId: 'twin-04', licensee: OTHER_BRAND },
       { code: 'MEDIUM_NOT_ALLOWED', after: 'season', kind: 'render', twinId: 'twin-04', medium: 'video' }, // social
