@@ -56,7 +56,8 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 
 const stops: (() => Promise<void>)[] = [];
 async function stopAll(): Promise<void> {
-  for (const stop of stops.reverse()) await stop().catch((e: unknown) => say(`demo: while stopping: ${String(e)}`));
+  // Last started, first stopped; each once, even when a signal comes during the final stop.
+  for (const stop of stops.splice(0).reverse()) await stop().catch((e: unknown) => say(`demo: while stopping: ${String(e)}`));
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
