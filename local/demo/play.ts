@@ -21,6 +21,8 @@ type Entry = { source: string; detailType: string; detail: object };
 const DAY = 86_400_000;
 /** No step of the season should take longer; past it the demo stops and says which step hung. */
 const STEP_TIMEOUT_MS = 300_000;
+/** Placements sent before waiting for them to be recorded. */
+const PLACEMENT_WINDOW = 100;
 
 export interface Stage {
   client: EventBridgeClient;
@@ -152,9 +154,13 @@ async function use(stage: Stage, twins: TwinPlan[]): Promise<void> {
     })),
   );
   const ids = placements.map((p) => p.detail.placementId);
-  const sending = send(stage, placements);
-  await until(stage, 'placements', ids.length, async () => ids.filter((id) => stage.observer.usage.has(id)).length);
-  await sending;
+  const recorded = async () => ids.filter((id) => stage.observer.usage.has(id)).length;
+  // A window at a time: thousands of events at once would outlast the handlers' 30 s timeout.
+  for (let i = 0; i < placements.length; i += PLACEMENT_WINDOW) {
+    const window = placements.slice(i, i + PLACEMENT_WINDOW);
+    await send(stage, window);
+    await until(stage, 'placements', ids.length, recorded, i + window.length);
+  }
 }
 
 function publication(twinId: string, channel: Channel, overrides: { territories?: string[]; labelled?: boolean } = {}): Entry {
@@ -215,13 +221,14 @@ async function fanout(stage: Stage, twinId: string, expected: number, step: stri
   });
 }
 
-async function until(stage: Stage, step: string, total: number, done: () => Promise<number>): Promise<void> {
+/** Polls `done` until it reaches `goal` (default: `total`), showing it as `done`/`total`. */
+async function until(stage: Stage, step: string, total: number, done: () => Promise<number>, goal = total): Promise<void> {
   const deadline = Date.now() + STEP_TIMEOUT_MS;
   for (;;) {
     stage.observer.poll();
     const n = await done();
     stage.progress(step, n, total);
-    if (n >= total) return;
+    if (n >= goal) return;
     if (Date.now() > deadline) throw new Error(`the step "${step}" did not finish within ${STEP_TIMEOUT_MS / 1000} s (${n} of ${total})`);
     await sleep(150);
   }
