@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const USAGE = `Usage: npm run demo -- [--size small|full] [--json] [--data DIR]
 
   Plays a season of a brand with 30 twins against a fresh local runtime and prints a summary.
-  --size   small: the revoked twin has ~50 placements (seconds); full (default): 3,000
+  --size   small (default): the revoked twin has ~50 placements (about a minute); full: 3,000 (many minutes)
   --json   the summary as JSON on stdout (progress stays on stderr)
   --data   the runtime's state folder, emptied first (default .twinguard-demo/); kept afterwards,
            so "npx twinguard start --data DIR" and "npx twinguard console --data DIR" reopen the season`;
@@ -36,7 +36,7 @@ let args;
 try {
   args = parseArgs({
     options: {
-      size: { type: 'string', default: 'full' },
+      size: { type: 'string', default: 'small' },
       json: { type: 'boolean', default: false },
       data: { type: 'string' },
       help: { type: 'boolean' },

@@ -20,7 +20,7 @@ type Entry = { source: string; detailType: string; detail: object };
 
 const DAY = 86_400_000;
 /** No step of the season should take longer; past it the demo stops and says which step hung. */
-const STEP_TIMEOUT_MS = 300_000;
+const STEP_TIMEOUT_MS = 900_000;
 /** Placements sent before waiting for them to be recorded. */
 const PLACEMENT_WINDOW = 100;
 
