@@ -75,6 +75,8 @@ describe('the schema registry', () => {
         'twinguard@TakedownOverdue',
         'twinguard@UsageRecorded',
         'twinguard@EventRejected',
+        'twinguard@RemovalVerified',
+        'twinguard@RemovalUnverified',
       ].sort(),
     );
     for (const s of found) {
