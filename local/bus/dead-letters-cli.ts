@@ -5,6 +5,9 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DirectoryDeadLetterStore, type DeadLetterRecord } from './dead-letter-store.ts';
 import { listDeadLetters, replayAllDeadLetters, replayDeadLetter } from './dead-letters.ts';
 import { LocalBusError } from './errors.ts';
+import type { CliIo } from '../cli/io.ts';
+
+export type { CliIo };
 
 export const USAGE = `Usage:
   dead-letters list [--dir DIR] [--json]
@@ -19,11 +22,6 @@ Options:
   --region REGION  region for the client (default us-east-1)
   --json           one JSON record per line instead of a table
   --all            replay every record`;
-
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
 
 const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
 

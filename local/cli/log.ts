@@ -15,6 +15,7 @@ import { auditLog } from '../../shared/use-cases/audit-log.ts';
 import { exportTwinLog, proveConsistency, proveRecord } from '../../shared/use-cases/log-proofs.ts';
 import { type ExportReport, verifyDocument, verifyTreeHead } from '../../verifier/index.ts';
 import { CliInputError, CliUsageError, LocalCliError, TableUnavailableError, VerificationFailedError } from './errors.ts';
+import type { CliIo } from './io.ts';
 
 export const USAGE = `Usage: npm run log -- <command> [options]
 
@@ -46,11 +47,6 @@ Options:
   --data DIR                      the local runtime's state folder (default .twinguard)
 
 Exit codes: 0 verified or done, 1 verification failed or tables unreadable, 2 bad arguments.`;
-
-export interface CliIo {
-  out(text: string): void;
-  err(line: string): void;
-}
 
 const consoleIo: CliIo = { out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`), err: (l) => console.error(l) };
 

@@ -10,6 +10,7 @@ import { formatEventLine } from '../runtime/event-line.ts';
 import { DEFAULT_DATA_DIR } from '../runtime/flags.ts';
 import { CliUsageError, LocalCliError } from './errors.ts';
 import { contractFields, sampleDetail, setField, settableFields } from './samples.ts';
+import type { CliIo } from './io.ts';
 
 export const USAGE = `Usage: twinguard send <event> [--set field=value ...] [--file FILE] [flags]
 
@@ -35,11 +36,6 @@ Examples:
   twinguard send 'Render Requested' --set twinIds=twin-a
 
 Exit codes: 0 sent (and answered, when the event has an answer), 1 no runtime or no answer, 2 bad arguments.`;
-
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
 
 /** Which outbound detail-types end the wait, per inbound event; the others wait until the bus is quiet. */
 const ANSWERS: Partial<Record<string, readonly string[]>> = {

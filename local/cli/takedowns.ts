@@ -18,7 +18,7 @@ import {
   MAX_CLOSE_REASON,
 } from '../../shared/use-cases/operate-takedowns.ts';
 import { CliUsageError, LocalCliError, TableUnavailableError } from './errors.ts';
-import type { CliIo } from './status.ts';
+import type { CliIo } from './io.ts';
 
 export const USAGE = `Usage:
   takedowns redrive (--takedown <takedownId> | --channel <channel>) [options]

@@ -106,7 +106,10 @@ async function run(argv: string[]): Promise<number | undefined> {
     }
     case 'dead-letters': {
       const deadLetters = await import('../bus/dead-letters-cli.ts');
-      if (has(args, '--help', '-h')) return (io.out(deadLetters.USAGE.replace(/dead-letters /g, 'twinguard dead-letters ')), 0);
+      if (has(args, '--help', '-h')) {
+        io.out(deadLetters.USAGE.replace(/dead-letters /g, 'twinguard dead-letters '));
+        return 0;
+      }
       const stateDir = takeData(args);
       const runtime = readDiscovery(stateDir);
       if (!has(args, '--dir')) args.push('--dir', runtime?.deadLetterDir ?? resolve(stateDir, 'dead-letters'));
@@ -121,7 +124,10 @@ async function run(argv: string[]): Promise<number | undefined> {
     }
     case 'log': {
       const logCli = await import('./log.ts');
-      if (has(args, '--help', '-h')) return (io.out(logCli.USAGE.replace(/npm run log --/g, 'twinguard log')), 0);
+      if (has(args, '--help', '-h')) {
+        io.out(logCli.USAGE.replace(/npm run log --/g, 'twinguard log'));
+        return 0;
+      }
       const stateDir = takeData(args);
       args.push('--data', stateDir);
       const runtime = readDiscovery(stateDir);

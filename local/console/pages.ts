@@ -66,7 +66,7 @@ function timelineRows(entries: readonly AuditRecord[]): Html {
   const rows = entries.filter((e) => e.kind === 'grant' || e.kind === 'revocation');
   if (rows.length === 0) return html`<p class="muted">No grant in the trail.</p>`;
   return html`<ol>${rows.map((e) => {
-    const r = e.request as Record<string, any>;
+    const r = e.request as Record<string, string | undefined> & { scope?: unknown };
     if (e.kind === 'revocation')
       return html`<li><time>${e.at}</time>: grant ${r.grantId} <strong>revoked</strong>${r.reason ? `: ${r.reason}` : ''}</li>`;
     const scope = (r.scope ?? {}) as Record<string, string[]>;

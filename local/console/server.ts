@@ -66,7 +66,10 @@ export async function consoleMain(argv: readonly string[], io: Io, env: NodeJS.P
     io.err(CONSOLE_USAGE);
     return 2;
   }
-  if (values.help) return (io.out(CONSOLE_USAGE), 0);
+  if (values.help) {
+    io.out(CONSOLE_USAGE);
+    return 0;
+  }
   const port = values.port === undefined ? DEFAULT_CONSOLE_PORT : Number(values.port);
   if (!/^\d{1,5}$/.test(values.port ?? '0') || port > 65535) {
     io.err('twinguard console: --port takes a port number from 0 to 65535 (0: any free port)');

@@ -4,7 +4,6 @@ import type { DeliveryStore } from '../ports/delivery-store.ts';
 import type { Deps, Settings } from '../ports/deps.ts';
 import type { Clock, EventPublisher, IdGenerator } from '../ports/ports.ts';
 import type { QueryStore } from '../ports/query-store.ts';
-import type { StatusStore } from '../ports/status-store.ts';
 import { DEFAULT_LOG_SETTINGS, type LogDeps, type LogSettings } from '../ports/log-deps.ts';
 import type { Signer } from '../ports/signer.ts';
 import type { ConsentStore } from '../ports/consent-store.ts';
@@ -15,7 +14,6 @@ import { DynamoConsentStore } from './dynamodb/dynamo-consent-store.ts';
 import { DynamoDeliveryStore } from './dynamodb/dynamo-delivery-store.ts';
 import { DynamoFanoutStore } from './dynamodb/dynamo-fanout-store.ts';
 import { DynamoQueryStore } from './dynamodb/dynamo-query-store.ts';
-import { DynamoStatusStore } from './dynamodb/dynamo-status-store.ts';
 import { realSleep } from './dynamodb/batch-reads.ts';
 import { PendingLogWriter } from './dynamodb/pending-log.ts';
 import type { TableNames } from './dynamodb/table-names.ts';
@@ -46,7 +44,6 @@ export interface WireOptions {
 export interface Adapters {
   deps: Deps;
   deliveries: DeliveryStore;
-  status: StatusStore;
 }
 
 /**
@@ -73,22 +70,7 @@ export function wireAdapters(options: WireOptions): Adapters {
       removal: new HttpRemovalChecker(options.removalCheck),
     },
     deliveries: new DynamoDeliveryStore(db, tables),
-    ...wireReadOnly({ db, tables }),
   };
-}
-
-/**
- * The read-only part, for tools that know the consent table only and publish nothing (the
- * status CLI); `wireAdapters` builds its status store here too.
- */
-export function wireReadOnly({
-  db,
-  tables,
-}: {
-  db: DynamoDBDocumentClient;
-  tables: Pick<TableNames, 'consent'>;
-}): Pick<Adapters, 'status'> {
-  return { status: new DynamoStatusStore(db, tables) };
 }
 
 /** The query layer's store (the `twinguard` command and the console): reads both tables, writes nothing. */

@@ -1,6 +1,8 @@
 import type { Grant } from '../model/consent/grant.ts';
 import type { AuditRecord, GrantState, PlacementRecord, PlacementRef, ReevaluationJob, UsageRecord } from '../model/records.ts';
-import type { PlacementOwner } from './status-store.ts';
+
+/** Whose placements: a twin's (every placement showing the twin) or a grant's (every placement that relied on it). */
+export type PlacementOwner = { twinId: string } | { grantId: string };
 
 /** One page of a bounded read; `cursor` is absent after the last page (opaque, pass it back as is). */
 export interface Page<T> {

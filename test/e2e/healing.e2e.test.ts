@@ -13,8 +13,8 @@ import { DEFAULT_SOURCES } from '../../shared/model/events/roles.ts';
 
 const LOCAL = '000000000000';
 import type { PublicationRecord } from '../../shared/model/records.ts';
-import { statusOfGrant } from '../../shared/use-cases/placement-status.ts';
 import { startPartner, type PartnerServer } from '../channels/partner-server.ts';
+import { countsOfGrant } from '../support/placement-counts.ts';
 import { seedPlacements, seedPublication } from '../support/seed.ts';
 import {
   childPids,
@@ -131,7 +131,7 @@ describe('npm start: a revocation killed mid-fan-out (SIGKILL) and restarted on 
       reliesOn: publication.grants,
       channels: ['instagram', 'web'],
     });
-    expect(await statusOfGrant(store, g.grantId)).toMatchObject({ live: PLACEMENTS, total: PLACEMENTS });
+    expect(await countsOfGrant(store, g.grantId)).toMatchObject({ live: PLACEMENTS, total: PLACEMENTS });
 
     await put(client, 'twinguard.consent', 'Consent Revoked', {
       grantId: g.grantId,
@@ -186,7 +186,7 @@ describe('npm start: a revocation killed mid-fan-out (SIGKILL) and restarted on 
       30_000,
     );
     expect(await store.deps.fanout.getJob(`revoked#${g.grantId}`)).toMatchObject({ scanned: PLACEMENTS, takedowns: PLACEMENTS });
-    expect(await statusOfGrant(store, g.grantId)).toMatchObject({ live: 0, takedownRequested: PLACEMENTS, total: PLACEMENTS });
+    expect(await countsOfGrant(store, g.grantId)).toMatchObject({ live: 0, takedownRequested: PLACEMENTS, total: PLACEMENTS });
     console.info(
       `killed after ${atKill} of ${PLACEMENTS} takedowns; resumed ${watchdogResumes} time(s) after the restart; all ${PLACEMENTS} had one takedown, ${resent} sent twice`,
     );

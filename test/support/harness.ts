@@ -79,7 +79,7 @@ export function world(now = '2026-03-01T12:00:00Z', slaSeconds = 3600, settings:
   const clock = new FixedClock(new Date(now));
   // Each world sweeps only its own due items: test files share one table and run in parallel.
   const isolated = { ...tables, dueNamespace: uid(), logNamespace: uid() };
-  const { deps, deliveries, status } = wireAdapters({
+  const { deps, deliveries } = wireAdapters({
     db: client,
     tables: isolated,
     publisher,
@@ -97,7 +97,7 @@ export function world(now = '2026-03-01T12:00:00Z', slaSeconds = 3600, settings:
   let seq = 0;
   const send = (detailType: string, detail: unknown, overrides: Partial<EventEnvelope> = {}): Promise<Outcome> =>
     handleInbound(deps, envelope(detailType, detail, { id: `evt-${uid()}-${++seq}`, ...overrides }));
-  return { deps, deliveries, status, publisher, clock, send, tables: isolated };
+  return { deps, deliveries, publisher, clock, send, tables: isolated };
 }
 
 export function envelope(detailType: string, detail: unknown, overrides: Partial<EventEnvelope> = {}): EventEnvelope {

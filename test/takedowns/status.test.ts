@@ -1,17 +1,15 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { main } from '../../local/cli/status.ts';
-import { wireReadOnly } from '../../shared/adapters/wire.ts';
 import { placementItems } from '../../shared/adapters/dynamodb/placement-items.ts';
 import type { PlacementRecord, PlacementStatus } from '../../shared/model/records.ts';
 import { markOverdue } from '../../shared/use-cases/mark-overdue.ts';
-import { statusOfGrant, statusOfTwin, type PlacementCounts } from '../../shared/use-cases/placement-status.ts';
+import type { StateCounts } from '../../shared/use-cases/queries/placement-tally.ts';
 import { grantDetail, ids, publicationDetail, publishedDetail } from '../support/fixtures.ts';
 import { db, tables, world } from '../support/harness.ts';
+import { countsOfGrant as statusOfGrant, countsOfTwin as statusOfTwin } from '../support/placement-counts.ts';
 import { runReevaluations } from '../support/reevaluations.ts';
 
-const status = wireReadOnly({ db, tables });
+type PlacementCounts = StateCounts;
 const none: PlacementCounts = { live: 0, takedownRequested: 0, takenDown: 0, failed: 0, overdue: 0, total: 0 };
 
 /**
@@ -64,17 +62,31 @@ async function placementsInEveryState() {
 describe('placement status', () => {
   it('counts a twin’s placements by state, overdue among the open takedowns', async () => {
     const { id } = await placementsInEveryState();
-    expect(await statusOfTwin(status, id.twin)).toEqual({ live: 3, takedownRequested: 2, takenDown: 1, failed: 1, overdue: 1, total: 7 });
+    expect(await statusOfTwin({ db, tables }, id.twin)).toEqual({
+      live: 3,
+      takedownRequested: 2,
+      takenDown: 1,
+      failed: 1,
+      overdue: 1,
+      total: 7,
+    });
   });
 
   it('counts a grant’s placements: those that relied on it, before and after its revocation', async () => {
     const { id, send, deps, publisher } = await placementsInEveryState();
     // The unapproved placements never relied on the grant.
-    expect(await statusOfGrant(status, id.grant)).toEqual({ ...none, live: 3, total: 3 });
+    expect(await statusOfGrant({ db, tables }, id.grant)).toEqual({ ...none, live: 3, total: 3 });
     await send('Consent Revoked', { grantId: id.grant, twinId: id.twin, revokedAt: '2035-06-01T12:11:00Z' });
     await runReevaluations(deps, publisher);
-    expect(await statusOfGrant(status, id.grant)).toEqual({ ...none, takedownRequested: 3, total: 3 });
-    expect(await statusOfTwin(status, id.twin)).toEqual({ live: 0, takedownRequested: 5, takenDown: 1, failed: 1, overdue: 1, total: 7 });
+    expect(await statusOfGrant({ db, tables }, id.grant)).toEqual({ ...none, takedownRequested: 3, total: 3 });
+    expect(await statusOfTwin({ db, tables }, id.twin)).toEqual({
+      live: 0,
+      takedownRequested: 5,
+      takenDown: 1,
+      failed: 1,
+      overdue: 1,
+      total: 7,
+    });
   });
 
   it('a multi-twin placement counts for each of its twins', async () => {
@@ -85,14 +97,14 @@ describe('placement status', () => {
       publishedDetail({ assetId: `asset-${id.u}`, twinIds: [id.twin, id.twin2], placementId: `both-${id.u}` }),
     );
     const expected = { ...none, takedownRequested: 1, total: 1 };
-    expect(await statusOfTwin(status, id.twin)).toEqual(expected);
-    expect(await statusOfTwin(status, id.twin2)).toEqual(expected);
+    expect(await statusOfTwin({ db, tables }, id.twin)).toEqual(expected);
+    expect(await statusOfTwin({ db, tables }, id.twin2)).toEqual(expected);
   });
 
   it('unknown twin or grant: all zero', async () => {
     const id = ids();
-    expect(await statusOfTwin(status, id.twin)).toEqual(none);
-    expect(await statusOfGrant(status, id.grant)).toEqual(none);
+    expect(await statusOfTwin({ db, tables }, id.twin)).toEqual(none);
+    expect(await statusOfGrant({ db, tables }, id.grant)).toEqual(none);
   });
 
   it('pages through hundreds of placements (more than one Query and BatchGetItem page) with exact counts', async () => {
@@ -139,55 +151,8 @@ describe('placement status', () => {
     const expected = tally(placements);
     expect(expected.total).toBe(count);
     expect(expected.overdue).toBeGreaterThan(0);
-    expect(await statusOfTwin(status, id.twin)).toEqual(expected);
-    expect(await statusOfGrant(status, id.grant)).toEqual(expected);
-  });
-});
-
-describe('status CLI', () => {
-  const endpoint = inject('dynamoEndpoint');
-
-  function io() {
-    const out: string[] = [];
-    const err: string[] = [];
-    return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-  }
-
-  it('prints a twin’s counts as a table, or a grant’s as JSON', async () => {
-    const { id } = await placementsInEveryState();
-    const table = io();
-    expect(await main(['--twin', id.twin, '--dynamodb-endpoint', endpoint, '--table', tables.consent], table.io, {})).toBe(0);
-    expect(table.out[0]).toBe(`placements of twin ${id.twin}`);
-    const rows = Object.fromEntries(
-      table.out.slice(1).map((line) => [line.trim().replace(/\s+\d+$/, ''), Number(/(\d+)$/.exec(line)![1])]),
-    );
-    expect(rows).toEqual({
-      live: 3,
-      'takedown requested': 2,
-      'taken down': 1,
-      'takedown failed': 1,
-      'overdue (of requested/failed)': 1,
-      total: 7,
-    });
-
-    const json = io();
-    expect(await main(['--grant', id.grant, '--endpoint', endpoint, '--table', tables.consent, '--json'], json.io, {})).toBe(0);
-    expect(JSON.parse(json.out.join(''))).toEqual({ ...none, live: 3, total: 3 });
-  });
-
-  it('exits 2 with the usage unless exactly one of --twin and --grant is given', async () => {
-    for (const argv of [[], ['--twin', 'a', '--grant', 'b'], ['--twin']]) {
-      const run = io();
-      expect(await main(argv, run.io, {})).toBe(2);
-      expect(run.err.join('\n')).toContain('Usage:');
-      expect(run.out).toEqual([]);
-    }
-  });
-
-  it('exits 1 when the table cannot be read', async () => {
-    const run = io();
-    expect(await main(['--twin', 'x', '--dynamodb-endpoint', endpoint, '--table', 'NoSuchTable'], run.io, {})).toBe(1);
-    expect(run.err.join('\n')).toMatch(/cannot read the placements: ResourceNotFoundException/);
+    expect(await statusOfTwin({ db, tables }, id.twin)).toEqual(expected);
+    expect(await statusOfGrant({ db, tables }, id.grant)).toEqual(expected);
   });
 });
 

@@ -12,10 +12,10 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
     if (widths[widest]! <= 6) break;
     widths[widest]!--;
   }
-  const fit = (text: string, w: number) => (text.length <= w ? text.padEnd(w) : `${text.slice(0, w - 1)}…`);
+  const clip = (text: string, w: number) => (text.length <= w ? text.padEnd(w) : `${text.slice(0, w - 1)}…`);
   const line = (r: readonly string[]) =>
     r
-      .map((c, i) => fit(c ?? '', widths[i]!))
+      .map((c, i) => clip(c ?? '', widths[i]!))
       .join(' '.repeat(GAP))
       .trimEnd();
   return [line(cells[0]!), widths.map((w) => '─'.repeat(w)).join(' '.repeat(GAP)), ...cells.slice(1).map(line)];
@@ -29,7 +29,7 @@ export function terminalWidth(stream: { columns?: number } = process.stdout): nu
 /** Breaks a line of prose at spaces to fit `width` (a word longer than the width stays whole), indenting what follows. */
 export function wrap(line: string, width: number): string[] {
   if (line.length <= width) return [line];
-  const indent = (/^\s*/.exec(line)?.[0] ?? '') + '  ';
+  const indent = `${/^\s*/.exec(line)?.[0] ?? ''}  `;
   const out: string[] = [];
   let current = '';
   for (const word of line.trimStart().split(' ')) {

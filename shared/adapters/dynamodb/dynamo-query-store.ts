@@ -3,9 +3,9 @@ import { BATCH_GET_LIMIT, batchGetAll, placementRefsPage, realSleep } from './ba
 import { auditKeys, dueKeys, keys } from './keys.ts';
 import type { TableNames } from './table-names.ts';
 import type { Grant } from '../../model/consent/grant.ts';
+import type { PlacementOwner } from '../../ports/query-store.ts';
 import type { AuditRecord, GrantState, PlacementRecord, PlacementRef, ReevaluationJob, UsageRecord } from '../../model/records.ts';
 import type { Page, QueryStore, TimeWindow } from '../../ports/query-store.ts';
-import type { PlacementOwner } from '../../ports/status-store.ts';
 
 type Item = Record<string, unknown>;
 

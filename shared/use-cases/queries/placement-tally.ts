@@ -1,5 +1,5 @@
 import type { PlacementRecord, PlacementStatus } from '../../model/records.ts';
-import type { PlacementOwner } from '../../ports/status-store.ts';
+import type { PlacementOwner } from '../../ports/query-store.ts';
 import { MAX_PLACEMENTS_READ, PLACEMENT_PAGE, type QueryDeps } from './query-deps.ts';
 
 export interface StateCounts {
