@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { reevaluationRequestedSchema } from '../../shared/model/events/internal-schemas.ts';
-import type { PublicationRecord } from '../../shared/model/records.ts';
 import { reevaluatePlacements, type Checkpoint } from '../../shared/use-cases/reevaluate-placements.ts';
 import type { ReevaluationRequest } from '../../shared/use-cases/reevaluation-requested.ts';
 import { sweepDue } from '../../shared/use-cases/sweep-due.ts';
-import { grantDetail, ids } from '../support/fixtures.ts';
-import { db, tables, world } from '../support/harness.ts';
-import { seedPlacements, seedPublication } from '../support/seed.ts';
+import { grantDetail } from '../support/fixtures.ts';
+import { grantedTwinWithPlacements } from '../support/granted-twin.ts';
+import { world } from '../support/harness.ts';
 
 class InjectedCrash extends Error {}
 
@@ -16,31 +15,7 @@ const FAR = new Date('2100-01-01T00:00:00Z');
 /** A twin with one grant and `count` live placements on three channels, seeded straight into the table. */
 async function twinWithPlacements(count: number) {
   const w = world('2026-03-01T12:00:00Z');
-  const id = ids();
-  await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent }));
-  const publication: PublicationRecord = {
-    publicationId: `pub-${id.u}`,
-    assetId: `asset-${id.u}`,
-    channel: 'instagram',
-    twinIds: [id.twin],
-    licensee: 'brand-hm',
-    medium: 'image',
-    modifications: ['garment'],
-    territories: ['SE'],
-    aiLabelled: true,
-    approved: true,
-    grants: [{ twinId: id.twin, grantId: id.grant, version: 1 }],
-    decisionId: `dec-${id.u}`,
-    decidedAt: '2026-03-01T08:00:00Z',
-  };
-  await seedPublication(db, tables.consent, publication);
-  const placements = await seedPlacements(db, tables.consent, {
-    count,
-    prefix: `p-${id.u}`,
-    publication,
-    reliesOn: publication.grants,
-    channels: ['instagram', 'tiktok', 'web'],
-  });
+  const { id, placements } = await grantedTwinWithPlacements(w, { count, channels: ['instagram', 'tiktok', 'web'] });
   // Two invocations, of 200 and 50, when nothing goes wrong.
   w.deps.settings.reevaluationBudget = 200;
   const requests = () => w.publisher.ofType('Reevaluation Requested') as unknown as ReevaluationRequest[];

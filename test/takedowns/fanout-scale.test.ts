@@ -1,40 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { PublicationRecord } from '../../shared/model/records.ts';
 import { reevaluatePlacements } from '../../shared/use-cases/reevaluate-placements.ts';
-import { grantDetail, ids } from '../support/fixtures.ts';
-import { db, tables, world } from '../support/harness.ts';
+import { grantedTwinWithPlacements } from '../support/granted-twin.ts';
+import { world } from '../support/harness.ts';
 import { runReevaluations } from '../support/reevaluations.ts';
-import { seedPlacements, seedPublication } from '../support/seed.ts';
 
 class InjectedCrash extends Error {}
 
 async function twinWithPlacements(count: number) {
   const w = world('2026-03-01T12:00:00Z');
-  const id = ids();
-  await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent }));
-  const publication: PublicationRecord = {
-    publicationId: `pub-${id.u}`,
-    assetId: `asset-${id.u}`,
-    channel: 'instagram',
-    twinIds: [id.twin],
-    licensee: 'brand-hm',
-    medium: 'image',
-    modifications: ['garment'],
-    territories: ['SE'],
-    aiLabelled: true,
-    approved: true,
-    grants: [{ twinId: id.twin, grantId: id.grant, version: 1 }],
-    decisionId: `dec-${id.u}`,
-    decidedAt: '2026-03-01T08:00:00Z',
-  };
-  await seedPublication(db, tables.consent, publication);
-  const placements = await seedPlacements(db, tables.consent, {
-    count,
-    prefix: `p-${id.u}`,
-    publication,
-    reliesOn: publication.grants,
-    channels: ['instagram', 'tiktok', 'web'],
-  });
+  const { id, placements } = await grantedTwinWithPlacements(w, { count, channels: ['instagram', 'tiktok', 'web'] });
   return { ...w, id, placements };
 }
 
