@@ -43,7 +43,8 @@ export const FUNCTION_ACCESS = {
   'consent-granted': {
     answers: ['Consent Granted'],
     emits: [...REJECTS.emits, 'Reevaluation Requested'],
-    consentWrites: [PK.receipt, PK.grant, PK.twin, PK.due],
+    // DIRECTORY#: the twin's entry in the list of twins, one per grant.
+    consentWrites: [PK.receipt, PK.grant, PK.twin, PK.due, PK.directory],
     auditWrites: [AUDIT.twin, LOGGED.marker],
     auditChecks: LOGGED.auditChecks,
   },

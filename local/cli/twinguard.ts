@@ -20,6 +20,7 @@ Commands:
                              webhook takedowns whose delivery failed finally
 
 Reads (local runtime, or a deployed stack with --stack NAME [--region R]; --json on each):
+  twins [--prefix TEXT]      the twins with a grant, found by the beginning of their id
   status --twin ID | --grant ID
                              grants, placements by channel and state, open takedowns,
                              a revocation's progress
@@ -75,6 +76,7 @@ async function run(argv: string[]): Promise<number | undefined> {
       return undefined;
     case 'send':
       return await sendMain(args, io);
+    case 'twins':
     case 'status':
     case 'check':
     case 'history':
@@ -144,7 +146,7 @@ async function run(argv: string[]): Promise<number | undefined> {
     }
     default:
       io.err(
-        `twinguard: unknown command "${command}"; the commands are start, send, status, dead-letters, log, check, history, statement, console, takedowns ("twinguard --help")`,
+        `twinguard: unknown command "${command}"; the commands are start, send, twins, status, dead-letters, log, check, history, statement, console, takedowns ("twinguard --help")`,
       );
       return 2;
   }

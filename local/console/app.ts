@@ -6,6 +6,7 @@ import type { QueryDeps } from '../../shared/use-cases/queries/query-deps.ts';
 import { fanoutProgress } from '../../shared/use-cases/queries/revocation-progress.ts';
 import { statement } from '../../shared/use-cases/queries/statement.ts';
 import { twinStatus } from '../../shared/use-cases/queries/status.ts';
+import { findTwins } from '../../shared/use-cases/queries/twins.ts';
 import { aMonth, anId, checkRequest, InputError } from '../cli/read/inputs.ts';
 import { statementCsv } from '../cli/read/render-text.ts';
 import { errorBox, page, type Html } from './layout.ts';
@@ -45,10 +46,13 @@ export function consoleApp(deps: QueryDeps, where: string, log: (line: string) =
   });
 
   app.get('/', async (c) => {
-    const query = param(c, 'twin');
-    if (query === '') return render(c, 'Twins', twinsPage('', undefined));
-    const twinId = anId('the twin id', query.trim());
-    return render(c, 'Twins', twinsPage(twinId, await twinStatus(deps, twinId)));
+    const query = param(c, 'twin').trim();
+    if (query === '') return render(c, 'Twins', twinsPage('', undefined, await findTwins(deps, '')));
+    const twinId = anId('the twin id', query);
+    // The search is a prefix; a twin whose id is exactly the query is shown in full above the list.
+    const [status, listed] = await Promise.all([twinStatus(deps, twinId), findTwins(deps, twinId)]);
+    const exact = listed.twins.some((t) => t.twinId === twinId) || status.placements.totals.total > 0;
+    return render(c, 'Twins', twinsPage(twinId, exact ? status : undefined, listed));
   });
 
   app.get('/twins/:id', async (c) => {

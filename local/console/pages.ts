@@ -6,6 +6,7 @@ import type { PlacementTally } from '../../shared/use-cases/queries/placement-ta
 import type { FanoutProgress } from '../../shared/use-cases/queries/revocation-progress.ts';
 import type { Statement } from '../../shared/use-cases/queries/statement.ts';
 import type { TwinStatus } from '../../shared/use-cases/queries/status.ts';
+import type { TwinList } from '../../shared/use-cases/queries/twins.ts';
 import type { Html } from './layout.ts';
 
 const list = (v: readonly string[]) => v.join(', ');
@@ -49,10 +50,10 @@ ${
 }`;
 }
 
-export function twinsPage(query: string, found: TwinStatus | undefined): Html {
-  return html`<form method="get" action="/" role="search"><p><label for="twin">Twin id</label>
-<input id="twin" name="twin" value="${query}" maxlength="256" required autofocus> <button type="submit">Find</button></p></form>
-<p class="muted">Twins are found by their exact id (TwinGuard keeps no list of every twin).</p>
+export function twinsPage(query: string, found: TwinStatus | undefined, listed: TwinList): Html {
+  return html`<form method="get" action="/" role="search"><p><label for="twin">Twin id, or its beginning</label>
+<input id="twin" name="twin" value="${query}" maxlength="256" autofocus> <button type="submit">Find</button></p></form>
+${twinList(listed)}
 ${
   found === undefined
     ? ''
@@ -60,6 +61,18 @@ ${
 ${found.grants.length === 0 && found.placements.totals.total === 0 ? html`<p>Nothing is known of this twin.</p>` : ''}
 ${grantsTable(found.grants, true)}${placementsSection(found.placements)}</section>`
 }`;
+}
+
+function twinList(l: TwinList): Html {
+  const what = l.prefix === '' ? 'Twins' : html`Twins whose id starts with <q>${l.prefix}</q>`;
+  if (l.twins.length === 0)
+    return html`<p id="twin-list">${l.prefix === '' ? 'No twin has a grant yet.' : html`No twin's id starts with <q>${l.prefix}</q>.`}</p>`;
+  return html`<table id="twin-list"><caption class="muted">${what}${l.more ? ': the first ones; narrow the search to see the rest' : ''}</caption>
+<thead><tr><th scope="col">Twin</th><th scope="col">Talents</th><th scope="col">Licensees</th><th scope="col">Grants</th></tr></thead>
+<tbody>${l.twins.map(
+    (t) =>
+      html`<tr><td><a href="/twins/${enc(t.twinId)}">${t.twinId}</a></td><td>${list(t.talentIds)}</td><td>${list(t.licensees)}</td><td class="n">${t.grants}</td></tr>`,
+  )}</tbody></table>`;
 }
 
 function timelineRows(entries: readonly AuditRecord[]): Html {

@@ -10,6 +10,14 @@ export interface Page<T> {
   cursor?: string;
 }
 
+/** A twin's entry in the directory: one per grant ever given for it. */
+export interface TwinDirectoryEntry {
+  twinId: string;
+  grantId: string;
+  talentId: string;
+  licensee: string;
+}
+
 /** An inclusive time window on ISO instants; either end may be open. */
 export interface TimeWindow {
   from?: string;
@@ -33,6 +41,8 @@ export interface QueryStore {
   auditPage(twinId: string, window: TimeWindow, cursor: string | undefined, limit: number): Promise<Page<AuditRecord>>;
   /** One page of a talent's usage ledger for a month (`YYYY-MM`), in time order. */
   usagePage(talentId: string, month: string, cursor: string | undefined, limit: number): Promise<Page<UsageRecord>>;
+  /** One page of the twin directory, in id order, of the twins whose id starts with `prefix` ('' for all). */
+  twinDirectoryPage(prefix: string, cursor: string | undefined, limit: number): Promise<Page<TwinDirectoryEntry>>;
   /** A re-evaluation job (a revocation's, an expiry's or a narrowing's fan-out). */
   job(jobId: string): Promise<ReevaluationJob | undefined>;
 }

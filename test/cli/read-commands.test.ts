@@ -34,6 +34,26 @@ async function season() {
 }
 
 describe('twinguard status, check, history, statement', () => {
+  it('twins lists the twins by the beginning of their id, as a table and as JSON; a bad prefix exits 2', async () => {
+    const { id } = await season();
+    const listed = await read('twins', ['--prefix', id.twin]);
+    expect(listed.code).toBe(0);
+    expect(listed.text).toContain(`twins whose id starts with "${id.twin}": 1`);
+    expect(listed.out.find((l) => l.startsWith(id.twin))).toMatch(new RegExp(`^${id.twin}\\s+${id.talent}\\s+brand-hm\\s+1$`));
+    const json = await read('twins', ['--prefix', id.twin, '--json']);
+    expect(JSON.parse(json.text)).toEqual({
+      prefix: id.twin,
+      twins: [{ twinId: id.twin, talentIds: [id.talent], licensees: ['brand-hm'], grants: 1 }],
+      more: false,
+    });
+    const none = await read('twins', ['--prefix', `${id.twin}-nobody`]);
+    expect(none.text).toBe(`no twins whose id starts with "${id.twin}-nobody"`);
+    const bad = await read('twins', ['--prefix', 'x'.repeat(300_000)]);
+    expect(bad.code).toBe(2);
+    expect(bad.err[0]).toMatch(/--prefix must be an id of 1 to 256 characters/);
+    expect((await read('twins', ['--limit', '0'])).code).toBe(2);
+  });
+
   it('status of a twin as a table that fits the width, and as JSON', async () => {
     const { id } = await season();
     const wide = await read('status', ['--twin', id.twin]);

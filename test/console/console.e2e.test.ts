@@ -122,8 +122,16 @@ describe('console in the browser', () => {
     expect(await page.locator('[data-field=open]').textContent()).toBe('0');
     await page.screenshot({ path: join(SHOTS, 'revocation-finished.png'), fullPage: true });
 
-    // The twin's page: the revoked grant in the timeline, its placements taken down.
-    await page.goto(`${console_.url}/twins/${encodeURIComponent(g.twinId)}`);
+    // Found from the twins page by the beginning of its id, then its own page: the revoked
+    // grant in the timeline, its placements taken down.
+    await page.goto(`${console_.url}/`);
+    await page.locator('#twin').fill(g.twinId.slice(0, -2));
+    await page.locator('#twin').press('Enter');
+    await page.waitForURL(/\/\?twin=/);
+    expect(await page.locator('#twin-list tbody td:first-child').allTextContents()).toContain(g.twinId);
+    await page.screenshot({ path: join(SHOTS, 'twins.png'), fullPage: true });
+    await page.getByRole('link', { name: g.twinId, exact: true }).click();
+    await page.waitForURL(`${console_.url}/twins/${encodeURIComponent(g.twinId)}`);
     expect(await page.locator('main').textContent()).toMatch(/revoked/);
     expect(await page.locator('main').textContent()).toContain('0 live, 0 takedown requested, 3 taken down');
     await page.screenshot({ path: join(SHOTS, 'twin.png'), fullPage: true });

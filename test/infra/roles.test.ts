@@ -22,7 +22,7 @@ const prefixes = (s: any): string[] => s.Condition?.['ForAllValues:StringLike']?
 /** What each function may write where, as the test expects it: the least each one's work needs. */
 const EXPECTED_WRITES: Record<string, { consent: string[]; deletes?: string[]; audit: string[]; emits: string[]; batch?: true }> = {
   'consent-granted': {
-    consent: ['RECEIPT#*', 'GRANT#*', 'TWIN#*', 'DUE#*'],
+    consent: ['RECEIPT#*', 'GRANT#*', 'TWIN#*', 'DUE#*', 'DIRECTORY#*'],
     audit: ['TWIN#*', 'LOG#PENDING#*'],
     emits: ['Event Rejected', 'Reevaluation Requested'],
   },

@@ -5,10 +5,11 @@ import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, twinHistory } from '../../../
 import { fanoutProgress } from '../../../shared/use-cases/queries/revocation-progress.ts';
 import { statement } from '../../../shared/use-cases/queries/statement.ts';
 import { grantStatus, twinStatus } from '../../../shared/use-cases/queries/status.ts';
+import { DEFAULT_TWINS_LISTED, findTwins, MAX_TWINS_LISTED } from '../../../shared/use-cases/queries/twins.ts';
 import { DEFAULT_DATA_DIR } from '../../runtime/flags.ts';
 import { CliUsageError, LocalCliError, TableUnavailableError } from '../errors.ts';
 import { aLimit, aMonth, anId, aTime, checkRequest, InputError } from './inputs.ts';
-import { checkText, grantStatusText, historyText, statementCsv, statementText, twinStatusText } from './render-text.ts';
+import { checkText, grantStatusText, historyText, statementCsv, statementText, twinStatusText, twinsText } from './render-text.ts';
 import { queryDepsOf, resolveTarget, STACK_NAME, type TargetOptions } from './target.ts';
 import { terminalWidth, wrap } from './table.ts';
 
@@ -19,7 +20,7 @@ export interface Io {
   width?: number;
 }
 
-export const READ_COMMANDS = ['status', 'check', 'history', 'statement'] as const;
+export const READ_COMMANDS = ['twins', 'status', 'check', 'history', 'statement'] as const;
 export type ReadCommand = (typeof READ_COMMANDS)[number];
 
 const WHERE = `Where (default: the local runtime found through runtime.json):
@@ -29,6 +30,13 @@ const WHERE = `Where (default: the local runtime found through runtime.json):
   --json                   the answer as one JSON object`;
 
 export const USAGES: Record<ReadCommand, string> = {
+  twins: `Usage: twinguard twins [--prefix TEXT] [--limit N] [where]
+
+  The twins TwinGuard holds a grant for, in id order: each with its talents, licensees and
+  number of grants. --prefix keeps those whose id starts with TEXT. At most --limit twins
+  (default ${DEFAULT_TWINS_LISTED}, at most ${MAX_TWINS_LISTED}); when more match it says so.
+
+${WHERE}`,
   status: `Usage: twinguard status (--twin ID | --grant ID) [where]
 
   A twin: its grants (scope, validity, standing) and its placements by channel, territory
@@ -77,6 +85,7 @@ const WHERE_OPTIONS = {
 } as const;
 
 const OPTIONS = {
+  twins: { prefix: { type: 'string' }, limit: { type: 'string' } },
   status: { twin: { type: 'string' }, grant: { type: 'string' } },
   check: {
     twin: { type: 'string', multiple: true },
@@ -159,6 +168,11 @@ async function run(command: ReadCommand, argv: readonly string[], io: Io, env: N
   };
   try {
     switch (ask.kind) {
+      case 'twins': {
+        const found = await findTwins(deps, ask.prefix, ask.limit);
+        print(found, () => twinsText(found, width));
+        break;
+      }
       case 'twin': {
         const s = await twinStatus(deps, ask.twinId);
         print(s, () => twinStatusText(s, width));
@@ -196,6 +210,7 @@ async function run(command: ReadCommand, argv: readonly string[], io: Io, env: N
 }
 
 type Ask =
+  | { kind: 'twins'; prefix: string; limit: number }
   | { kind: 'twin'; twinId: string }
   | { kind: 'grant'; grantId: string }
   | { kind: 'check'; request: ReturnType<typeof checkRequest> }
@@ -209,6 +224,12 @@ function parse(
   values: Record<string, unknown>,
 ): Ask {
   switch (command) {
+    case 'twins': {
+      const prefix = str('prefix') ?? '';
+      // An empty prefix lists from the first twin; a longer one than an id cannot match.
+      if (prefix !== '') anId('--prefix', prefix);
+      return { kind: 'twins', prefix, limit: aLimit(str('limit'), MAX_TWINS_LISTED, DEFAULT_TWINS_LISTED) };
+    }
     case 'status':
       if ((str('twin') === undefined) === (str('grant') === undefined))
         throw new InputError('give exactly one of --twin ID and --grant ID');

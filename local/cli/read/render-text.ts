@@ -5,6 +5,7 @@ import type { PlacementTally } from '../../../shared/use-cases/queries/placement
 import type { FanoutProgress } from '../../../shared/use-cases/queries/revocation-progress.ts';
 import type { Statement } from '../../../shared/use-cases/queries/statement.ts';
 import type { GrantStatus, TwinStatus } from '../../../shared/use-cases/queries/status.ts';
+import type { TwinList } from '../../../shared/use-cases/queries/twins.ts';
 import { MAX_PLACEMENTS_READ } from '../../../shared/use-cases/queries/query-deps.ts';
 import { table } from './table.ts';
 
@@ -146,4 +147,17 @@ export function statementCsv(s: Statement): string[] {
 export function csvCell(value: string): string {
   const safe = /^[=+\-@\t\r]/.test(value) && !/^-?\d+(\.\d+)?$/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export function twinsText(l: TwinList, width: number): string[] {
+  const what = l.prefix === '' ? 'twins' : `twins whose id starts with "${l.prefix}"`;
+  if (l.twins.length === 0) return [`no ${what}`];
+  return [
+    `${what}: ${l.twins.length}${l.more ? ' listed, and more (narrow --prefix or raise --limit)' : ''}`,
+    ...table(
+      ['twin', 'talents', 'licensees', 'grants'],
+      l.twins.map((t) => [t.twinId, list(t.talentIds), list(t.licensees), String(t.grants)]),
+      width,
+    ),
+  ];
 }

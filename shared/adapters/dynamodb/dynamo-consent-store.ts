@@ -149,6 +149,19 @@ export class DynamoConsentStore implements ConsentStore {
         },
       },
       { Put: { TableName: this.tables.consent, Item: { ...keys.grant(grant.twinId, grant.grantId), type: 'grant', ...grant } } },
+      {
+        Put: {
+          TableName: this.tables.consent,
+          Item: {
+            ...keys.twinDirectory(grant.twinId, grant.grantId),
+            type: 'twin-directory',
+            twinId: grant.twinId,
+            grantId: grant.grantId,
+            talentId: grant.talentId,
+            licensee: grant.licensee,
+          },
+        },
+      },
       ...this.logged(audit),
       ...this.duePuts(due),
     ]);

@@ -5,7 +5,7 @@ import type { TableNames } from './table-names.ts';
 import type { Grant } from '../../model/consent/grant.ts';
 import type { PlacementOwner } from '../../ports/query-store.ts';
 import type { AuditRecord, GrantState, PlacementRecord, PlacementRef, ReevaluationJob, UsageRecord } from '../../model/records.ts';
-import type { Page, QueryStore, TimeWindow } from '../../ports/query-store.ts';
+import type { Page, QueryStore, TimeWindow, TwinDirectoryEntry } from '../../ports/query-store.ts';
 
 type Item = Record<string, unknown>;
 
@@ -91,6 +91,20 @@ export class DynamoQueryStore implements QueryStore {
       cursor,
       limit,
     );
+  }
+
+  async twinDirectoryPage(prefix: string, cursor: string | undefined, limit: number): Promise<Page<TwinDirectoryEntry>> {
+    const page = await this.page<TwinDirectoryEntry & Item>(
+      {
+        TableName: this.tables.consent,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.twinDirectoryPk(), ':prefix': keys.twinDirectoryPrefix(prefix) },
+      },
+      cursor,
+      limit,
+    );
+    const items = page.items.map(({ twinId, grantId, talentId, licensee }) => ({ twinId, grantId, talentId, licensee }));
+    return { items, ...(page.cursor === undefined ? {} : { cursor: page.cursor }) };
   }
 
   async job(jobId: string): Promise<ReevaluationJob | undefined> {

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
  * | receipt (outbox)    | RECEIPT#<kind>#<businessId> | RECEIPT                        |
  * | writes left (split) | RECEIPT#<kind>#<businessId> | PENDING                        |
  * | its outbox was sent | RECEIPT#<kind>#<businessId> | PUBLISHED                      |
+ * | twin directory      | DIRECTORY#TWINS             | TWIN#<twinId>#GRANT#<grantId>  |
  *
  * All grants of a twin are one strongly consistent Query on the base table, so a decision
  * costs one round trip per twin and never reads a lagging index.
@@ -53,7 +54,19 @@ export const keys = {
   pendingWrites: (kind: string, businessId: string) => ({ pk: keys.receipt(kind, businessId).pk, sk: 'PENDING' }),
   /** A small item beside the receipt: marking the outbox sent costs one write unit, whatever the outbox's size. */
   receiptPublished: (kind: string, businessId: string) => ({ pk: `RECEIPT#${part(kind)}#${part(businessId)}`, sk: 'PUBLISHED' }),
+  /**
+   * One entry per grant, so that the twins can be listed and searched by the beginning of
+   * their id (TwinGuard has no other list of twins). One item per grant rather than per twin:
+   * two grants of one twin committed at once write different items and never conflict.
+   * A single partition is fine here: grants are given by people, a few a minute at most.
+   */
+  twinDirectory: (twinId: string, grantId: string) => ({ pk: TWIN_DIRECTORY_PK, sk: `TWIN#${part(twinId)}#GRANT#${part(grantId)}` }),
+  twinDirectoryPk: () => TWIN_DIRECTORY_PK,
+  /** Sort-key prefix of the twins whose id starts with `prefix`: encoding is per character, so it keeps prefixes. */
+  twinDirectoryPrefix: (prefix: string) => `TWIN#${encodeURIComponent(prefix)}`,
 };
+
+const TWIN_DIRECTORY_PK = 'DIRECTORY#TWINS';
 
 /**
  * Key layout of the audit table: append-only, written with `attribute_not_exists`
@@ -122,6 +135,7 @@ export const PK_PREFIXES = {
   due: 'DUE#',
   job: 'JOB#',
   delivery: 'DELIVERY#',
+  directory: 'DIRECTORY#',
 } as const;
 
 export type PkPrefix = (typeof PK_PREFIXES)[keyof typeof PK_PREFIXES];
