@@ -242,7 +242,10 @@ export class TwinGuard extends Construct {
       this.eventBus,
       this.roles,
       this.sources,
-      Object.values(this.functions).map((f) => f.role),
+      // Only the functions that put events may put `source: twinguard`: not the sealer, not the JWKS reader.
+      Object.entries(this.functions)
+        .filter(([name]) => (FUNCTION_ACCESS[name as FunctionName] as FunctionAccess).emits.length > 0)
+        .map(([, f]) => f.role),
     );
     this.overdueAlarm = this.countAlarm(
       'TakedownsOverdueAlarm',
