@@ -176,6 +176,10 @@ describe('twinguard status, check, history, statement', () => {
     const lines = table(['a', 'b'], [['x'.repeat(50), 'y'.repeat(50)]], 40);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(40);
     expect(lines[2]).toContain('…');
+    // The first column, the row's id, stays whole while another column can give way.
+    const ids = table(['id', 'note'], [['grant-twin-0123456789', 'z'.repeat(80)]], 40);
+    expect(ids[2]).toMatch(/^grant-twin-0123456789 {2}z+…$/);
+    expect(ids[2]!.length).toBe(40);
     expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
     expect(csvCell('a,b')).toBe('"a,b"');
     expect(csvCell('-12.5')).toBe('-12.5');

@@ -1,15 +1,23 @@
 /**
  * A plain-text table that fits `width` columns: the widest columns give way first, their
- * cells cut with `…`, but none below 6 characters (a table that still does not fit wraps).
+ * cells cut with `…`, but none below 6 characters (a table that still does not fit wraps);
+ * the first column last.
  */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[], width: number): string[] {
   const cells = [headers, ...rows].map((r) => r.map((c) => c.replace(/\s+/g, ' ')));
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const GAP = 2;
   const total = () => widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
+  // The first column names the row (a grant, a twin): people copy it into the next command,
+  // so it gives way only when every other column is down to its minimum.
+  const widestOf = (from: number) => {
+    let at = -1;
+    for (let i = from; i < widths.length; i++) if (widths[i]! > 6 && (at < 0 || widths[i]! > widths[at]!)) at = i;
+    return at;
+  };
   while (total() > width) {
-    const widest = widths.indexOf(Math.max(...widths));
-    if (widths[widest]! <= 6) break;
+    const widest = widestOf(1) >= 0 ? widestOf(1) : widestOf(0);
+    if (widest < 0) break;
     widths[widest]!--;
   }
   const clip = (text: string, w: number) => (text.length <= w ? text.padEnd(w) : `${text.slice(0, w - 1)}…`);
