@@ -12,10 +12,9 @@ import { wireAdapters } from '../../shared/adapters/wire.ts';
 import { DEFAULT_SOURCES } from '../../shared/model/events/roles.ts';
 
 const LOCAL = '000000000000';
-import type { PublicationRecord } from '../../shared/model/records.ts';
 import { startPartner, type PartnerServer } from '../channels/partner-server.ts';
 import { countsOfGrant } from '../support/placement-counts.ts';
-import { seedPlacements, seedPublication } from '../support/seed.ts';
+import { approvedPublication, seedPlacements, seedPublication } from '../support/seed.ts';
 import {
   childPids,
   commandOf,
@@ -108,21 +107,7 @@ describe('npm start: a revocation killed mid-fan-out (SIGKILL) and restarted on 
     );
 
     // 2,000 live placements that rely on the grant, written in the layout the runtime writes.
-    const publication: PublicationRecord = {
-      publicationId: `pub-${id}`,
-      assetId: `asset-${id}`,
-      channel: 'instagram',
-      twinIds: [g.twinId],
-      licensee: 'brand-hm',
-      medium: 'image',
-      modifications: ['garment'],
-      territories: ['SE'],
-      aiLabelled: true,
-      approved: true,
-      grants: [{ twinId: g.twinId, grantId: g.grantId, version: 1 }],
-      decisionId: `dec-${id}`,
-      decidedAt: new Date().toISOString(),
-    };
+    const publication = approvedPublication(id, g.twinId, g.grantId, new Date().toISOString());
     await seedPublication(store.db, store.tables.consent, publication);
     const placements = await seedPlacements(store.db, store.tables.consent, {
       count: PLACEMENTS,

@@ -2,7 +2,7 @@ import type { PlacementRecord, PublicationRecord } from '../../shared/model/reco
 import type { Outcome } from '../../shared/use-cases/once.ts';
 import { grantDetail, ids } from './fixtures.ts';
 import { db, tables } from './harness.ts';
-import { seedPlacements, seedPublication } from './seed.ts';
+import { approvedPublication, seedPlacements, seedPublication } from './seed.ts';
 
 /**
  * A twin granted through the world's front door, with `count` live placements of one approved
@@ -14,21 +14,7 @@ export async function grantedTwinWithPlacements(
 ): Promise<{ id: ReturnType<typeof ids>; publication: PublicationRecord; placements: PlacementRecord[] }> {
   const id = ids();
   await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent }));
-  const publication: PublicationRecord = {
-    publicationId: `pub-${id.u}`,
-    assetId: `asset-${id.u}`,
-    channel: 'instagram',
-    twinIds: [id.twin],
-    licensee: 'brand-hm',
-    medium: 'image',
-    modifications: ['garment'],
-    territories: ['SE'],
-    aiLabelled: true,
-    approved: true,
-    grants: [{ twinId: id.twin, grantId: id.grant, version: 1 }],
-    decisionId: `dec-${id.u}`,
-    decidedAt: '2026-03-01T08:00:00Z',
-  };
+  const publication = approvedPublication(id.u, id.twin, id.grant);
   await seedPublication(db, tables.consent, publication);
   const placements = await seedPlacements(db, tables.consent, {
     count: spec.count,

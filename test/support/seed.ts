@@ -66,3 +66,22 @@ export async function pool<T>(work: T[], concurrency: number, run: (item: T) => 
     }),
   );
 }
+
+/** An approved instagram publication of one twin's image under one grant (version 1): what seeded placements rely on. */
+export function approvedPublication(u: string, twinId: string, grantId: string, decidedAt = '2026-03-01T08:00:00Z'): PublicationRecord {
+  return {
+    publicationId: `pub-${u}`,
+    assetId: `asset-${u}`,
+    channel: 'instagram',
+    twinIds: [twinId],
+    licensee: 'brand-hm',
+    medium: 'image',
+    modifications: ['garment'],
+    territories: ['SE'],
+    aiLabelled: true,
+    approved: true,
+    grants: [{ twinId, grantId, version: 1 }],
+    decisionId: `dec-${u}`,
+    decidedAt,
+  };
+}
