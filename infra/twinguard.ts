@@ -230,7 +230,7 @@ export class TwinGuard extends Construct {
     const log = this.transparencyLog(props);
     this.logSigningKey = log.key;
     this.logJwks = log.jwks;
-    // The approvers sign consent credentials with the log's key: one kms:Sign per approval.
+    // The approvers sign consent credentials with the log's key (one kms:Sign per approval), the sweeper certificates of removal.
     for (const [name, fn] of Object.entries(this.functions)) {
       if (!(FUNCTION_ACCESS[name as FunctionName] as FunctionAccess).signsCredentials) continue;
       fn.function.addEnvironment(ENV.log.signingKeyArn, log.key.keyArn);

@@ -27,3 +27,13 @@ export {
   type VerifiedCredential,
   verifyCredential,
 } from './credential.ts';
+export {
+  MAX_CERTIFICATE_LENGTH,
+  MAX_CERTIFICATE_PAGES,
+  REMOVAL_CERTIFICATE_FORMAT,
+  REMOVAL_CERTIFICATE_TYP,
+  type RemovalCertificateEntry,
+  type RemovalOutcome,
+  type VerifiedRemovalCertificate,
+  verifyRemovalCertificate,
+} from './removal-certificate.ts';

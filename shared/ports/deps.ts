@@ -6,6 +6,7 @@ import type { Clock, EventPublisher, IdGenerator } from './ports.ts';
 import type { Signer } from './signer.ts';
 import type { RemovalSchedule } from '../model/removal.ts';
 import type { RemovalChecker } from './removal-checker.ts';
+import type { CertificateStore } from './certificate-store.ts';
 
 /** Deployment settings the domain needs. */
 export interface Settings {
@@ -48,4 +49,6 @@ export interface Deps {
   credentials?: Signer;
   /** Looks at a completed takedown's URL (verified removal); the sweeper has it. */
   removal?: RemovalChecker;
+  /** Keeps the certificates of removal; the sweeper, which issues them, has it (with `credentials` to sign them). */
+  certificates?: CertificateStore;
 }

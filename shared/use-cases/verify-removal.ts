@@ -7,6 +7,7 @@ import type { Deps } from '../ports/deps.ts';
 import { takedownLines } from './audit-lines.ts';
 import { commit, noChange, once } from './once.ts';
 import { placementByTakedown } from './takedown.ts';
+import { certificateChecksOf } from './removal-certificate.ts';
 
 /** The first look's due item, scheduled with the completion that calls for it. */
 export function firstRemovalCheck(takedownId: string, now: Date): DueItem {
@@ -76,6 +77,8 @@ async function settle(deps: Deps, looked: PlacementRecord, probe: RemovalProbe, 
       deps.store.commitPlacementUpdate({
         placement: { ...placement, takedown: { ...takedown, removal } },
         receipt,
+        // The takedown is closed: its job's certificate of removal may be due.
+        due: certificateChecksOf(takedown.jobId, deps.clock.now()),
         audit: takedownLines(takedownId, placement.twinIds, { step: 'removal', verified }, on),
       }),
     );

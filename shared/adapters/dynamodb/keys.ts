@@ -16,6 +16,8 @@ import { createHash } from 'node:crypto';
  * | receipt (outbox)    | RECEIPT#<kind>#<businessId> | RECEIPT                        |
  * | writes left (split) | RECEIPT#<kind>#<businessId> | PENDING                        |
  * | its outbox was sent | RECEIPT#<kind>#<businessId> | PUBLISHED                      |
+ * | removal certificate | CERTIFICATE#<certificateId> | MANIFEST, PAGE#<n>             |
+ * | grant's certificate | CERTIFICATE#GRANT#<grantId> | <jobId>                        |
  *
  * All grants of a twin are one strongly consistent Query on the base table, so a decision
  * costs one round trip per twin and never reads a lagging index.
@@ -53,6 +55,13 @@ export const keys = {
   pendingWrites: (kind: string, businessId: string) => ({ pk: keys.receipt(kind, businessId).pk, sk: 'PENDING' }),
   /** A small item beside the receipt: marking the outbox sent costs one write unit, whatever the outbox's size. */
   receiptPublished: (kind: string, businessId: string) => ({ pk: `RECEIPT#${part(kind)}#${part(businessId)}`, sk: 'PUBLISHED' }),
+  /** A certificate of removal: its signed manifest (`MANIFEST`) and its pages (`PAGE#<n>`), under an id new per attempt. */
+  certificate: (certificateId: string) => `CERTIFICATE#${part(certificateId)}`,
+  /**
+   * The certificates of a grant, one per fan-out job. An encoded certificate id has no `#`,
+   * so this partition can never be a certificate's.
+   */
+  grantCertificate: (grantId: string, jobId: string) => ({ pk: `CERTIFICATE#GRANT#${part(grantId)}`, sk: part(jobId) }),
 };
 
 /**
@@ -122,6 +131,7 @@ export const PK_PREFIXES = {
   due: 'DUE#',
   job: 'JOB#',
   delivery: 'DELIVERY#',
+  certificate: 'CERTIFICATE#',
 } as const;
 
 export type PkPrefix = (typeof PK_PREFIXES)[keyof typeof PK_PREFIXES];
