@@ -285,6 +285,18 @@ describe('the construct in a brand’s own app', () => {
     );
   });
 
+  it('gives the sweeper the per-channel gone rules, and refuses a bad one at synth', () => {
+    const stack = new Stack(app(), 'GoneStack');
+    new TwinGuard(stack, 'Consent', { removalGoneStatuses: { web: [404, 410, 451] } });
+    const sweepers = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).filter(
+      (f) => f.Metadata['TwinGuard:Handler'] === 'functions/sweep-due.ts',
+    );
+    expect(sweepers.map((f) => f.Properties.Environment.Variables[ENV.removalGoneStatuses])).toEqual(['{"web":[404,410,451]}']);
+    expect(() => new TwinGuard(new Stack(app(), 'BadGone'), 'A', { removalGoneStatuses: { web: [200] } })).toThrow(
+      /"web": every status must be a 4xx/,
+    );
+  });
+
   it('names the bus it creates when given eventBusName alone', () => {
     const stack = new Stack(app(), 'NamedBusStack');
     new TwinGuard(stack, 'Consent', { eventBusName: 'brand-consent', archiveRetention: Duration.days(30) });

@@ -149,7 +149,7 @@ const OUTBOUND_TEXT: Record<PublicDetailType, { roles: Role[]; summary: string; 
   },
   'Removal Verified': {
     roles: ['publisher', 'consent'],
-    summary: "TwinGuard's own look at the placement's URL found it gone (HTTP 404 or 410).",
+    summary: "TwinGuard's own look at the placement's URL found it gone (HTTP 404 or 410, or a status the channel's removal rule names).",
     description:
       'After the channel reported the takedown completed, TwinGuard fetched `url` itself (GET, no redirects followed, https to ' +
       'public addresses only) up to `checks` times; `finding` is what the last look found. Sent once per takedown.',
