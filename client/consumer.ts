@@ -75,6 +75,7 @@ export const isTakedownFailed = guard('Takedown Failed');
 export const isTakedownOverdue = guard('Takedown Overdue');
 export const isRemovalVerified = guard('Removal Verified');
 export const isRemovalUnverified = guard('Removal Unverified');
+export const isRemovalCertificateIssued = guard('Removal Certificate Issued');
 export const isUsageRecorded = guard('Usage Recorded');
 export const isEventRejected = guard('Event Rejected');
 

@@ -15,6 +15,7 @@ export {
   isEventRejected,
   isPublicationApproved,
   isPublicationDenied,
+  isRemovalCertificateIssued,
   isRemovalUnverified,
   isRemovalVerified,
   isRenderApproved,

@@ -24,7 +24,10 @@ export interface FunctionAccess {
   readonly auditChecks?: readonly AuditPkPrefix[];
   /** Audit-table prefixes it may read (GetItem, Query, BatchGetItem): the sealer reads the log's items. */
   readonly auditReads?: readonly AuditPkPrefix[];
-  /** Whether it signs consent credentials with the log's KMS key (kms:Sign and kms:GetPublicKey on that key alone): the approvers do. */
+  /**
+   * Whether it signs with the log's KMS key (kms:Sign and kms:GetPublicKey on that key alone):
+   * the approvers (consent credentials) and the sweeper (certificates of removal) do.
+   */
   readonly signsCredentials?: boolean;
   /** Whether it reads the consent table in batches (BatchGetItem): the fan-out does. */
   readonly batchReads?: boolean;
@@ -105,10 +108,20 @@ export const FUNCTION_ACCESS = {
     auditChecks: LOGGED.auditChecks,
   },
   'sweep-due': {
-    emits: ['Takedown Overdue', 'Takedown Delivery Due', 'Reevaluation Requested', 'Removal Verified', 'Removal Unverified'],
+    emits: [
+      'Takedown Overdue',
+      'Takedown Delivery Due',
+      'Reevaluation Requested',
+      'Removal Verified',
+      'Removal Unverified',
+      'Removal Certificate Issued',
+    ],
     // DUE#: failing work set aside with backoff, the watchdogs of the fan-outs expiries start, the next look of a removal check.
     // No network grant is needed: the function has no VPC, so its GETs go to the internet directly.
-    consentWrites: [PK.receipt, PK.placement, PK.due],
+    // CERTIFICATE#: certificates of removal, signed with the log's key; issuing one reads a grant's placements in batches.
+    signsCredentials: true,
+    batchReads: true,
+    consentWrites: [PK.receipt, PK.placement, PK.due, PK.certificate],
     consentDeletes: [PK.due],
     auditWrites: [AUDIT.twin, LOGGED.marker],
     auditChecks: LOGGED.auditChecks,

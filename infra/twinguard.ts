@@ -14,6 +14,7 @@ import { RECORD_ID_INDEX } from '../shared/adapters/dynamodb/log-keys.ts';
 import { TWINGUARD_SOURCE } from '../shared/model/events/envelope.ts';
 import { DEFAULT_SOURCES, INBOUND_ROLES, type InboundDetailType, type RoleSources } from '../shared/model/events/roles.ts';
 import { TwinGuardPropsError } from './errors.ts';
+import { parseGoneStatuses } from '../shared/model/removal.ts';
 import { FUNCTION_ACCESS, type FunctionAccess, type FunctionName } from './function-access.ts';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.ts';
 import { addBusPolicy, detailTypesOf, pascal, resolveRoles, ROLES, type ResolvedRoles, type RolesProps } from './roles.ts';
@@ -51,6 +52,13 @@ export interface TwinGuardProps {
    * @default {} (any channel-role account reports for any channel)
    */
   readonly channelSenders?: Record<string, string[]>;
+  /**
+   * Per channel, the HTTP statuses TwinGuard's look at a completed takedown's URL takes for
+   * "gone" (verified removal), e.g. `{ web: [404, 410, 451] }`: 1 to 8 distinct 4xx statuses
+   * per channel, at most 100 channels (docs/channels.md, Removal rules). Checked at synth.
+   * @default 404 and 410 on every channel
+   */
+  readonly removalGoneStatuses?: Record<string, number[]>;
   /**
    * Time from `Takedown Requested` to its `deadline`.
    * @default Duration.hours(1)
@@ -189,6 +197,7 @@ export class TwinGuard extends Construct {
       ...Object.fromEntries(ROLES.map((role) => [ENV.accounts[role], Fn.join(',', this.roles.accounts[role])])),
       [ENV.channelSenders]: Stack.of(this).toJsonString(this.roles.channelSenders),
       [ENV.jobStall]: String(stallAfter.toSeconds({ integral: false })),
+      ...(props.removalGoneStatuses === undefined ? {} : { [ENV.removalGoneStatuses]: goneStatusesJson(props.removalGoneStatuses) }),
     };
     for (const name of INBOUND_FUNCTIONS) {
       const fn = this.handlerFunction(name, environment);
@@ -230,7 +239,7 @@ export class TwinGuard extends Construct {
     const log = this.transparencyLog(props);
     this.logSigningKey = log.key;
     this.logJwks = log.jwks;
-    // The approvers sign consent credentials with the log's key: one kms:Sign per approval.
+    // The approvers sign consent credentials with the log's key (one kms:Sign per approval), the sweeper certificates of removal.
     for (const [name, fn] of Object.entries(this.functions)) {
       if (!(FUNCTION_ACCESS[name as FunctionName] as FunctionAccess).signsCredentials) continue;
       fn.function.addEnvironment(ENV.log.signingKeyArn, log.key.keyArn);
@@ -456,4 +465,9 @@ function atLeastAMinute(scope: Construct, prop: string, value: Duration): Durati
   if (value.toMilliseconds() < 60_000)
     throw new TwinGuardPropsError(`TwinGuard ${scope.node.path}: ${prop} must be at least 1 minute, got ${value.toHumanString()}`);
   return value;
+}
+
+/** The gone rules as the sweeper reads them; a bad rule fails the synth, saying what is wrong. */
+function goneStatusesJson(rules: Record<string, number[]>): string {
+  return JSON.stringify(Object.fromEntries(parseGoneStatuses(rules)));
 }

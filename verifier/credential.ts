@@ -1,11 +1,17 @@
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
-import type { Checked } from './tree-head.ts';
+import { type Checked, fail, message, type SignedDocumentKind, verifySignedDocument } from './signed-document.ts';
 
 /** The `typ` of a consent credential's JWS; a tree head signed by the same key is refused here. */
 export const CREDENTIAL_TYP = 'twinguard-consent-credential+jws';
 
 /** Longer is refused unread: a credential is a few KiB even for 20 twins. */
 export const MAX_CREDENTIAL_LENGTH = 16_384;
+
+const CREDENTIAL: SignedDocumentKind = {
+  typ: CREDENTIAL_TYP,
+  label: 'the credential',
+  name: 'a consent credential',
+  maxLength: MAX_CREDENTIAL_LENGTH,
+};
 
 /** A grant the decision relied on, at the version in force when it was made. */
 export interface CredentialGrant {
@@ -55,41 +61,10 @@ export async function verifyCredential(
   jwks: unknown,
   options: { now?: Date; expect?: CredentialExpectation } = {},
 ): Promise<Checked<VerifiedCredential>> {
-  if (typeof jws !== 'string') return fail('the credential is not a string');
-  if (jws.length > MAX_CREDENTIAL_LENGTH) return fail(`the credential is longer than ${MAX_CREDENTIAL_LENGTH} characters`);
-  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(jws)) return fail('the credential is not a compact JWS');
-  let keys: ReturnType<typeof createLocalJWKSet>;
-  try {
-    keys = createLocalJWKSet(jwks as JSONWebKeySet);
-  } catch (error) {
-    return fail(`the public keys are not a JWKS document: ${message(error)}`);
-  }
-  let kid: string | undefined;
-  try {
-    const header = decodeProtectedHeader(jws);
-    if (header.typ !== CREDENTIAL_TYP)
-      return fail(`the JWS is a ${String(header.typ ?? 'untyped')} document, not a consent credential (${CREDENTIAL_TYP})`);
-    kid = header.kid;
-  } catch (error) {
-    return fail(`the credential's header cannot be read: ${message(error)}`);
-  }
-  let payload: Uint8Array;
-  try {
-    ({ payload } = await compactVerify(jws, keys, { algorithms: ['ES256'] }));
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_JWKS_NO_MATCHING_KEY')
-      return fail(`the credential was signed by key ${kid ?? '(no kid)'}, which is not among the given public keys`);
-    if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
-      return fail('the credential signature does not verify: it was altered or signed by another key');
-    return fail(`the credential signature cannot be checked: ${message(error)}`);
-  }
-  let claims: Record<string, unknown>;
-  try {
-    claims = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)) as Record<string, unknown>;
-  } catch {
-    return fail('the signed credential is not JSON');
-  }
+  const signed = await verifySignedDocument(jws, jwks, CREDENTIAL);
+  if (!signed.ok) return signed;
+  const { kid } = signed.value;
+  const claims = signed.value.payload as Record<string, unknown>;
   const shaped = shape(claims);
   if (typeof shaped === 'string') return fail(`the signed credential ${shaped}`);
   // Only the fields a credential states are passed on, whatever else was signed.
@@ -113,7 +88,7 @@ export async function verifyCredential(
   if (iat > now + CLOCK_SKEW_SECONDS) return fail(`the credential is issued in the future (${iso(iat)})`);
   const wrong = mismatch(rest, options.expect ?? {});
   if (wrong !== undefined) return fail(wrong);
-  return { ok: true, value: { ...rest, issuedAt: iso(iat), expiresAt: iso(exp), kid: kid ?? '' } };
+  return { ok: true, value: { ...rest, issuedAt: iso(iat), expiresAt: iso(exp), kid } };
 }
 
 /** What the grant-state reader answers for one grant: unknown, or its version and revocation. */
@@ -183,11 +158,3 @@ const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 
 const isTextList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 const isSeconds = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
-
-function fail(reason: string): { ok: false; reason: string } {
-  return { ok: false, reason };
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -15,7 +15,8 @@ export {
   verifyInclusionProof,
 } from './documents.ts';
 export { checkConsistency, checkInclusion, leafHash, nodeHash } from './merkle.ts';
-export { type Checked, TREE_HEAD_TYP, type VerifiedTreeHead, verifyTreeHead } from './tree-head.ts';
+export { type Checked, MAX_TREE_HEAD_LENGTH, TREE_HEAD_TYP, type VerifiedTreeHead, verifyTreeHead } from './tree-head.ts';
+export { type SignedDocument, type SignedDocumentKind, verifySignedDocument } from './signed-document.ts';
 export {
   CREDENTIAL_TYP,
   type CredentialExpectation,
@@ -26,3 +27,13 @@ export {
   type VerifiedCredential,
   verifyCredential,
 } from './credential.ts';
+export {
+  MAX_CERTIFICATE_LENGTH,
+  MAX_CERTIFICATE_PAGES,
+  REMOVAL_CERTIFICATE_FORMAT,
+  REMOVAL_CERTIFICATE_TYP,
+  type RemovalCertificateEntry,
+  type RemovalOutcome,
+  type VerifiedRemovalCertificate,
+  verifyRemovalCertificate,
+} from './removal-certificate.ts';

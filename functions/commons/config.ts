@@ -9,7 +9,7 @@ import {
 import { ENV } from '../../shared/adapters/env-names.ts';
 import type { Settings } from '../../shared/ports/deps.ts';
 import { DEFAULT_JOB_STALL_SECONDS } from '../../shared/use-cases/job-watchdog.ts';
-import { DEFAULT_REMOVAL_SCHEDULE } from '../../shared/model/removal.ts';
+import { DEFAULT_REMOVAL_SCHEDULE, type GoneStatuses, parseGoneStatuses } from '../../shared/model/removal.ts';
 import { ConfigurationError } from './errors.ts';
 
 /** Reads a required variable at cold start, failing loudly rather than on the first event. */
@@ -58,6 +58,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, accounts: 
     reevaluationBudget: budget,
     jobStallSeconds: stall,
     removalSchedule: { checks, intervalSeconds: interval },
+    ...goneStatusesFromEnv(env),
   };
 }
 
@@ -89,4 +90,22 @@ function channelSendersFromEnv(env: NodeJS.ProcessEnv): ChannelSenders {
     senders[channel] = accounts;
   }
   return senders;
+}
+
+/** The per-channel gone rules, when set; a bad value fails the cold start, naming what is wrong. */
+function goneStatusesFromEnv(env: NodeJS.ProcessEnv): { goneStatuses?: GoneStatuses } {
+  const text = env[ENV.removalGoneStatuses];
+  if (text === undefined || text === '') return {};
+  if (text.length > 65_536) throw new ConfigurationError(`${ENV.removalGoneStatuses} is longer than 65536 characters`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigurationError(`${ENV.removalGoneStatuses} is not JSON (expected e.g. {"web": [404, 410, 451]})`);
+  }
+  try {
+    return { goneStatuses: parseGoneStatuses(value) };
+  } catch (error) {
+    throw new ConfigurationError(`${ENV.removalGoneStatuses}: ${(error as Error).message}`);
+  }
 }

@@ -18,6 +18,8 @@ Commands:
                              the transparency log: proofs, per-twin export, offline verification
   takedowns failed|redrive|close
                              webhook takedowns whose delivery failed finally
+  certificate --grant ID [--json]
+                             the certificates of removal of a grant, signed and verifiable
 
 Reads (local runtime, or a deployed stack with --stack NAME [--region R]; --json on each):
   twins [--prefix TEXT]      the twins with a grant, found by the beginning of their id
@@ -106,6 +108,22 @@ async function run(argv: string[]): Promise<number | undefined> {
       }
       return await takedowns.main(args, io);
     }
+    case 'certificate': {
+      const certificate = await import('./certificate.ts');
+      if (has(args, '--help', '-h')) {
+        io.out(certificate.USAGE);
+        return 0;
+      }
+      const stateDir = takeData(args);
+      const runtime = readDiscovery(stateDir);
+      if (runtime !== undefined && !has(args, '--dynamodb-endpoint')) {
+        args.push('--dynamodb-endpoint', runtime.dynamoDbEndpoint, '--region', runtime.region);
+        const consent = Object.entries(runtime.tables).find(([id]) => id.includes('ConsentTable'))?.[1];
+        if (consent !== undefined && !has(args, '--table')) args.push('--table', consent);
+        if (runtime.logJwksFile !== undefined && !has(args, '--jwks')) args.push('--jwks', runtime.logJwksFile);
+      }
+      return await certificate.main(args, io);
+    }
     case 'dead-letters': {
       const deadLetters = await import('../bus/dead-letters-cli.ts');
       if (has(args, '--help', '-h')) {
@@ -146,7 +164,7 @@ async function run(argv: string[]): Promise<number | undefined> {
     }
     default:
       io.err(
-        `twinguard: unknown command "${command}"; the commands are start, send, twins, status, dead-letters, log, check, history, statement, console, takedowns ("twinguard --help")`,
+        `twinguard: unknown command "${command}"; the commands are start, send, twins, status, dead-letters, log, check, history, statement, console, takedowns, certificate ("twinguard --help")`,
       );
       return 2;
   }

@@ -109,6 +109,9 @@ export function handlerEnvironment(functions: Iterable<FunctionSpec>, options: L
     [ENV.log.sealGraceSeconds]: String(LOCAL_LOG_GRACE_SECONDS),
   });
   if (options.logSigningKeyFile !== undefined) set[ENV.log.signingKeyFile] = options.logSigningKeyFile;
+  // Per-channel gone rules for a try-out without changing the app's construct props (which set them too).
+  const gone = outer[ENV.removalGoneStatuses];
+  if (gone !== undefined && gone !== '') set[ENV.removalGoneStatuses] = gone;
   // Dev mode logs through the global console, which `npm start` sends to stderr.
   if (options.verbose) set['POWERTOOLS_DEV'] = 'true';
   if (options.channelsFile !== undefined) set[CHANNELS_FILE] = options.channelsFile;

@@ -15,6 +15,8 @@ export const ENV = {
   removalCheckInterval: 'REMOVAL_CHECK_INTERVAL_SECONDS',
   /** Verified removal: looks before `Removal Unverified` (3). */
   removalChecks: 'REMOVAL_CHECKS',
+  /** Verified removal: per channel, the statuses that mean gone, as JSON `{"<channel>": [404, 410, 451]}` (default 404 and 410). */
+  removalGoneStatuses: 'REMOVAL_GONE_STATUSES',
   /** Local runtime only, never set by the construct: `1` lets removal checks use http and loopback or private addresses. */
   removalCheckAllowLocal: 'REMOVAL_CHECK_ALLOW_LOCAL',
   sources: { consent: 'SOURCE_CONSENT', studio: 'SOURCE_STUDIO', publisher: 'SOURCE_PUBLISHER', channel: 'SOURCE_CHANNEL' },

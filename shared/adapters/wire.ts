@@ -16,7 +16,9 @@ import { DynamoFanoutStore } from './dynamodb/dynamo-fanout-store.ts';
 import { DynamoQueryStore } from './dynamodb/dynamo-query-store.ts';
 import { realSleep } from './dynamodb/batch-reads.ts';
 import { PendingLogWriter } from './dynamodb/pending-log.ts';
+import { DynamoCertificateStore } from './dynamodb/dynamo-certificate-store.ts';
 import type { TableNames } from './dynamodb/table-names.ts';
+import type { CertificateStore } from '../ports/certificate-store.ts';
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher.ts';
 import { randomIds, systemClock } from './system.ts';
 import { HttpRemovalChecker, type RemovalCheckOptions } from './http/http-removal-checker.ts';
@@ -68,9 +70,21 @@ export function wireAdapters(options: WireOptions): Adapters {
       settings: options.settings,
       ...(options.credentials !== undefined && { credentials: options.credentials }),
       removal: new HttpRemovalChecker(options.removalCheck),
+      certificates: new DynamoCertificateStore(db, tables, pendingLog),
     },
     deliveries: new DynamoDeliveryStore(db, tables),
   };
+}
+
+/** The certificates of removal, to read them (`twinguard certificate`): reads touch the consent table only, and this store writes nothing. */
+export function wireCertificateReader({
+  db,
+  tables,
+}: {
+  db: DynamoDBDocumentClient;
+  tables: Pick<TableNames, 'consent'>;
+}): Pick<CertificateStore, 'certificatesOfGrant' | 'certificateOfJob' | 'pages'> {
+  return new DynamoCertificateStore(db, { consent: tables.consent, audit: '' });
 }
 
 /** The query layer's store (the `twinguard` command and the console): reads both tables, writes nothing. */

@@ -9,7 +9,14 @@ export interface DueItem {
   failures?: number;
 }
 
-export type DueKind = 'grant-expiry' | 'takedown-deadline' | 'webhook-retry' | 'webhook-redelivery' | 'job-watchdog' | 'removal-check';
+export type DueKind =
+  | 'grant-expiry'
+  | 'takedown-deadline'
+  | 'webhook-retry'
+  | 'webhook-redelivery'
+  | 'job-watchdog'
+  | 'removal-check'
+  | 'removal-certificate';
 
 /** The wait before a failed item is tried again: 30 s after the first failure, doubling, at most an hour. */
 export const SET_ASIDE = Object.freeze({ firstDelayMs: 30_000, maxDelayMs: 3_600_000 });

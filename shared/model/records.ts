@@ -31,7 +31,14 @@ export interface GrantState {
   revokedAt?: string;
 }
 
-export type AuditKind = 'grant' | 'revocation' | 'render-decision' | 'publication-decision' | 'placement' | 'takedown';
+export type AuditKind =
+  | 'grant'
+  | 'revocation'
+  | 'render-decision'
+  | 'publication-decision'
+  | 'placement'
+  | 'takedown'
+  | 'removal-certificate';
 
 /** One line of the append-only audit trail of a twin. */
 export interface AuditRecord {

@@ -4,8 +4,9 @@ import type { DueQueue } from './due-queue.ts';
 import type { FanoutStore } from './fanout-store.ts';
 import type { Clock, EventPublisher, IdGenerator } from './ports.ts';
 import type { Signer } from './signer.ts';
-import type { RemovalSchedule } from '../model/removal.ts';
+import type { GoneStatuses, RemovalSchedule } from '../model/removal.ts';
 import type { RemovalChecker } from './removal-checker.ts';
+import type { CertificateStore } from './certificate-store.ts';
 
 /** Deployment settings the domain needs. */
 export interface Settings {
@@ -30,6 +31,11 @@ export interface Settings {
    * @default DEFAULT_REMOVAL_SCHEDULE (3 looks, 300 s apart)
    */
   removalSchedule?: RemovalSchedule;
+  /**
+   * Per channel, the HTTP statuses a look takes for "gone" (docs/channels.md, Removal rules).
+   * @default 404 and 410 on every channel
+   */
+  goneStatuses?: GoneStatuses;
 }
 
 /** Everything a use case touches, passed in (ports and adapters). */
@@ -48,4 +54,6 @@ export interface Deps {
   credentials?: Signer;
   /** Looks at a completed takedown's URL (verified removal); the sweeper has it. */
   removal?: RemovalChecker;
+  /** Keeps the certificates of removal; the sweeper, which issues them, has it (with `credentials` to sign them). */
+  certificates?: CertificateStore;
 }

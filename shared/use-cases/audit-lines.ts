@@ -17,6 +17,7 @@ import type { TakedownReport } from '../model/takedown-report.ts';
  * | `publication-decision` | `<decisionId>`                                                       |
  * | `placement`            | `<channel>#<placementId>`                                            |
  * | `takedown`             | `<takedownId>#requested`, `#overdue`, `#completed`, `#failed#<eventId>`, `#closed` |
+ * | `removal-certificate`  | `<jobId>` (one certificate per fan-out job, e.g. `revoked#<grantId>`) |
  *
  * Each fact is committed once (its receipt or its conditional write sees to that) and
  * gives each of its twins one line, so the audit key `AUDIT#<at>#<recordId>` is unique per
@@ -84,6 +85,11 @@ export function takedownLines(takedownId: string, twinIds: readonly string[], s:
   return lines('takedown', `${takedownId}#failed#${on.eventId}`, twinIds, on, { outcome: report.final ? 'failed-final' : 'failed' });
 }
 
+/** A certificate of removal issued: the line names it and the SHA-256 of its signed manifest, so the log fixes which one it is. */
+export function certificateLines(jobId: string, twinIds: readonly string[], on: Occasion): AuditRecord[] {
+  return lines('removal-certificate', jobId, twinIds, on, { outcome: 'issued' });
+}
+
 type Finding = Pick<AuditRecord, 'outcome' | 'reasons' | 'grants'>;
 
 /**
@@ -132,6 +138,7 @@ const REVIEWED: Record<AuditKind, readonly string[]> = {
     'checks',
     'finding',
   ],
+  'removal-certificate': ['certificateId', 'jobId', 'grantId', 'placements', 'outcomes', 'pagesDigest', 'certificateSha256'],
 };
 
 /**

@@ -1,6 +1,7 @@
 import type { DueItem } from '../model/due-item.ts';
 import { InvalidInternalEventError } from '../model/errors.ts';
 import type { Deps } from '../ports/deps.ts';
+import { certificateCheck } from './removal-certificate.ts';
 import { reevaluationRequested, type ReevaluationCause, type ReevaluationRequest } from './reevaluation-requested.ts';
 
 const CAUSES: readonly ReevaluationCause[] = ['CONSENT_REVOKED', 'SCOPE_NARROWED', 'CONSENT_EXPIRED'];
@@ -34,7 +35,11 @@ export interface Watched {
 export async function watchJob(deps: Deps, item: DueItem): Promise<Watched> {
   const request = requestOf(item);
   const job = await deps.fanout.getJob(request.jobId);
-  if (job?.status === 'done') return { resumed: false };
+  if (job?.status === 'done') {
+    // The last closure of its takedowns may have come before the job was done: check its certificate once now.
+    if (job.takedowns > 0) await deps.due.schedule(certificateCheck(job.jobId, deps.clock.now()));
+    return { resumed: false };
+  }
   const bound = stallMs(deps);
   const now = deps.clock.now().getTime();
   // Without a job record, its first request never ran: watched since the item was written.

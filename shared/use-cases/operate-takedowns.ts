@@ -4,6 +4,7 @@ import type { DeliveryStatus, DeliveryStore } from '../ports/delivery-store.ts';
 import { takedownLines } from './audit-lines.ts';
 import { commit, noChange, once } from './once.ts';
 import { placementByTakedown } from './takedown.ts';
+import { certificateChecksOf } from './removal-certificate.ts';
 
 /** What an operator's commands need: the usual ports (nothing is published) and the deliveries. */
 export type OperatorDeps = Deps & { deliveries: DeliveryStore };
@@ -87,6 +88,7 @@ export async function closeTakedown(deps: OperatorDeps, takedownId: string, reas
           placement: { ...placement, takedown: { ...takedown, closedAt: at, closedReason: reason } },
           receipt,
           audit,
+          due: certificateChecksOf(takedown.jobId, deps.clock.now()),
         }),
       ),
       result: { takedownId, kind: 'closed' } as CloseResult,

@@ -9,6 +9,7 @@ import { RejectedEventError } from '../model/errors.ts';
 import { maySpeakForChannel } from '../model/events/roles.ts';
 import { placementByTakedown } from './takedown.ts';
 import { firstRemovalCheck } from './verify-removal.ts';
+import { certificateChecksOf } from './removal-certificate.ts';
 
 /** Who sent a report over the bus: the account EventBridge stamped on it. */
 export interface ReportSender {
@@ -46,6 +47,9 @@ export async function recordTakedownReport(deps: Deps, report: TakedownReport, e
           };
     // A completion of a placement with a URL is not taken on trust: TwinGuard looks itself (verify-removal.ts).
     const due = report.kind === 'completed' && placement.url ? [firstRemovalCheck(report.takedownId, deps.clock.now())] : [];
+    // Closed without a look to wait for (no URL, or failed for good): its job's certificate of removal may be due.
+    if ((report.kind === 'completed' && !placement.url) || (report.kind === 'failed' && report.final))
+      due.push(...certificateChecksOf(takedown.jobId, deps.clock.now()));
     return commit([], (receipt) =>
       deps.store.commitPlacementUpdate({
         placement: next,

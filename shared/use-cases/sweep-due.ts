@@ -6,6 +6,7 @@ import { watchJob } from './job-watchdog.ts';
 import { markOverdue } from './mark-overdue.ts';
 import { MAX_TAKEDOWNS_PER_DEADLINE } from './takedown.ts';
 import { verifyRemoval } from './verify-removal.ts';
+import { issueRemovalCertificate } from './removal-certificate.ts';
 
 /**
  * What firing one item did. `again`: keep the item, due at that time, instead of removing it.
@@ -64,6 +65,11 @@ const WORK: Record<DueKind, (deps: Deps, item: DueItem) => Promise<Fired>> = {
       ...(look.outcome === undefined ? {} : { removal: look.outcome }),
     };
   },
+  // A closure of one of a job's takedowns: issue its certificate of removal if it was the last.
+  'removal-certificate': async (deps, item) => {
+    await issueRemovalCertificate(deps, text(item, 'jobId'));
+    return {};
+  },
 };
 
 /**
@@ -100,7 +106,7 @@ export interface SweepResult {
 
 /**
  * Does all work that is due by now: expiries, takedown deadlines, webhook retries and
- * redeliveries, fan-out watchdogs, looks at completed takedowns' URLs. Runs every minute deployed (EventBridge Scheduler) and
+ * redeliveries, fan-out watchdogs, looks at completed takedowns' URLs, certificates of removal. Runs every minute deployed (EventBridge Scheduler) and
  * every second locally; anything due while nothing ran (a stopped local runtime) is simply
  * due at the next sweep. An item is removed only after its work succeeded.
  *

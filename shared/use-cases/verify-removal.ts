@@ -1,12 +1,13 @@
 import type { DueItem } from '../model/due-item.ts';
 import type { OutboundEvent } from '../model/events/envelope.ts';
 import type { PlacementRecord } from '../model/records.ts';
-import { DEFAULT_REMOVAL_SCHEDULE, describeProbe, isGone, type RemovalProbe } from '../model/removal.ts';
+import { DEFAULT_REMOVAL_SCHEDULE, describeProbe, goneStatusesOf, isGone, type RemovalProbe } from '../model/removal.ts';
 import { InvalidInternalEventError } from '../model/errors.ts';
 import type { Deps } from '../ports/deps.ts';
 import { takedownLines } from './audit-lines.ts';
 import { commit, noChange, once } from './once.ts';
 import { placementByTakedown } from './takedown.ts';
+import { certificateChecksOf } from './removal-certificate.ts';
 
 /** The first look's due item, scheduled with the completion that calls for it. */
 export function firstRemovalCheck(takedownId: string, now: Date): DueItem {
@@ -21,7 +22,7 @@ export interface RemovalLook {
 }
 
 /**
- * One look at a completed takedown's URL (a `removal-check` due item). Gone (404 or 410)
+ * One look at a completed takedown's URL (a `removal-check` due item). Gone (404 or 410, or the channel's rule)
  * ends it at once with `Removal Verified`; anything else is looked at again after the
  * interval, and after the last look it is `Removal Unverified`. The outcome is recorded on
  * the takedown with an audit line, and emitted once (a receipt per takedown).
@@ -38,7 +39,7 @@ export async function verifyRemoval(deps: Deps, item: DueItem): Promise<RemovalL
   if (deps.removal === undefined) throw new InvalidInternalEventError('this function has no removal checker wired');
   const schedule = deps.settings.removalSchedule ?? DEFAULT_REMOVAL_SCHEDULE;
   const probe = await deps.removal.check(placement.url);
-  const gone = isGone(probe);
+  const gone = isGone(probe, goneStatusesOf(deps.settings.goneStatuses, placement.channel));
   if (!gone && check < schedule.checks) {
     const again = new Date(deps.clock.now().getTime() + schedule.intervalSeconds * 1000).toISOString();
     return { again, payload: { takedownId, check: check + 1 } };
@@ -76,6 +77,8 @@ async function settle(deps: Deps, looked: PlacementRecord, probe: RemovalProbe, 
       deps.store.commitPlacementUpdate({
         placement: { ...placement, takedown: { ...takedown, removal } },
         receipt,
+        // The takedown is closed: its job's certificate of removal may be due.
+        due: certificateChecksOf(takedown.jobId, deps.clock.now()),
         audit: takedownLines(takedownId, placement.twinIds, { step: 'removal', verified }, on),
       }),
     );

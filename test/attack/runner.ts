@@ -581,6 +581,17 @@ export class Sequence {
       const job = await deps.fanout.getJob(jobId);
       if (job?.status !== 'done') problems.push(`re-evaluation ${jobId} is ${job?.status ?? 'missing'} at quiescence`);
     }
+    // A job's certificate of removal is issued at most once, and only for a job that is done, with all its takedowns listed.
+    const certificates = events.filter((e) => e.detailType === 'Removal Certificate Issued');
+    for (const jobId of new Set(certificates.map((c) => c.detail['jobId'] as string))) {
+      const issued = certificates.filter((c) => c.detail['jobId'] === jobId);
+      if (issued.length > 1) problems.push(`${issued.length} certificates of removal for job ${jobId}`);
+      const opened = this.takedownsSeen().filter((t) => (t['grantIds'] as string[]).includes(jobId.split('#')[1]!)).length;
+      if ((issued[0]!.detail['placements'] as number) > opened)
+        problems.push(
+          `the certificate of job ${jobId} lists ${issued[0]!.detail['placements']} placements, more than the ${opened} takedowns of its grant`,
+        );
+    }
     const due = await deps.due.due(this.world.clock.now(), 10);
     if (due.length > 0) problems.push(`due work left undone at quiescence: ${due.map((d) => `${d.kind} ${d.id}`).join(', ')}`);
     return problems;

@@ -4,6 +4,8 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import type { OutboundEvent } from '../../shared/model/events/envelope.ts';
 import { DEFAULT_SOURCES } from '../../shared/model/events/roles.ts';
 import { wireAdapters } from '../../shared/adapters/wire.ts';
+import { LocalKeySigner, newPrivateJwk } from '../../shared/adapters/signing/local-key-signer.ts';
+import type { Signer } from '../../shared/ports/signer.ts';
 import { db, FixedClock, OWN_ACCOUNTS, RecordingPublisher, tables, uid } from '../support/harness.ts';
 
 /**
@@ -63,6 +65,25 @@ export class SchedulerGate {
   }
 }
 
+/**
+ * The log's key, as the deployed approvers and sweeper hold it: approvals carry consent
+ * credentials, and the sweeper signs certificates of removal (without a key their due items
+ * could never be done). Made at the first signature, since worlds are built synchronously.
+ */
+class LazySigner implements Signer {
+  #signer: Promise<Signer> | undefined;
+  private get signer(): Promise<Signer> {
+    this.#signer ??= newPrivateJwk().then((jwk) => LocalKeySigner.fromJwk(jwk));
+    return this.#signer;
+  }
+  async publicJwk() {
+    return (await this.signer).publicJwk();
+  }
+  async sign(payload: Uint8Array, typ: string): Promise<string> {
+    return (await this.signer).sign(payload, typ);
+  }
+}
+
 /** Like the harness's `world()`, with the domain's storage and bus calls optionally passing a gate. */
 export function attackWorld(now: string, gate?: SchedulerGate, calls: Map<string, number> = new Map()) {
   const publisher = new RecordingPublisher();
@@ -78,6 +99,7 @@ export function attackWorld(now: string, gate?: SchedulerGate, calls: Map<string
     tables: isolated,
     publisher: bus,
     clock,
+    credentials: new LazySigner(),
     settings: {
       sources: DEFAULT_SOURCES,
       accounts: OWN_ACCOUNTS,

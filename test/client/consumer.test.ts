@@ -5,6 +5,7 @@ import {
   isEventRejected,
   isPublicationApproved,
   isPublicationDenied,
+  isRemovalCertificateIssued,
   isRemovalUnverified,
   isRemovalVerified,
   isRenderApproved,
@@ -35,6 +36,7 @@ const GUARDS: Record<PublicDetailType, (input: unknown) => boolean> = {
   'Takedown Overdue': isTakedownOverdue,
   'Removal Verified': isRemovalVerified,
   'Removal Unverified': isRemovalUnverified,
+  'Removal Certificate Issued': isRemovalCertificateIssued,
   'Usage Recorded': isUsageRecorded,
   'Event Rejected': isEventRejected,
 };

@@ -50,6 +50,8 @@ describe('the outbound schemas', () => {
       // Issue 10 (verified removal) adds these two to the contract.
       'Removal Verified',
       'Removal Unverified',
+      // Issue 10 (certificate of removal).
+      'Removal Certificate Issued',
       'Usage Recorded',
       'Event Rejected',
     ]);

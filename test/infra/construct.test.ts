@@ -168,15 +168,20 @@ describe('the TwinGuard stack', () => {
     const kms = Object.values(template.findResources('AWS::IAM::Policy'))
       .flatMap((p) => p.Properties.PolicyDocument.Statement)
       .filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('kms:')));
-    // The sealer and the two approvers (consent credentials) sign; the JWKS function only reads the public key.
+    // The sealer, the two approvers (consent credentials) and the sweeper (certificates of removal) sign; the JWKS function only reads the public key.
     expect(kms.map((s: any) => JSON.stringify(s.Action)).sort()).toEqual(
-      [...Array(3).fill(JSON.stringify(['kms:Sign', 'kms:GetPublicKey'])), JSON.stringify('kms:GetPublicKey')].sort(),
+      [...Array(4).fill(JSON.stringify(['kms:Sign', 'kms:GetPublicKey'])), JSON.stringify('kms:GetPublicKey')].sort(),
     );
     const signers = Object.values(template.findResources('AWS::Lambda::Function'))
       .filter((f) => f.Properties.Environment.Variables[ENV.log.signingKeyArn] !== undefined)
       .map((f) => f.Metadata['TwinGuard:Handler'])
       .sort();
-    expect(signers).toEqual(['functions/publication-requested.ts', 'functions/render-requested.ts', 'functions/seal-log.ts']);
+    expect(signers).toEqual([
+      'functions/publication-requested.ts',
+      'functions/render-requested.ts',
+      'functions/seal-log.ts',
+      'functions/sweep-due.ts',
+    ]);
     template.hasResourceProperties('Custom::TwinGuardLogJwks', { KeyArn: Match.anyValue() });
     template.hasOutput('LogJwks', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('LogJwks'), 'Jwks'] } });
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
@@ -277,6 +282,18 @@ describe('the construct in a brand’s own app', () => {
     );
     expect(() => new TwinGuard(stack, 'B', { webhookRedeliveryInterval: Duration.millis(500) })).toThrow(
       /webhookRedeliveryInterval must be at least 1 minute/,
+    );
+  });
+
+  it('gives the sweeper the per-channel gone rules, and refuses a bad one at synth', () => {
+    const stack = new Stack(app(), 'GoneStack');
+    new TwinGuard(stack, 'Consent', { removalGoneStatuses: { web: [404, 410, 451] } });
+    const sweepers = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).filter(
+      (f) => f.Metadata['TwinGuard:Handler'] === 'functions/sweep-due.ts',
+    );
+    expect(sweepers.map((f) => f.Properties.Environment.Variables[ENV.removalGoneStatuses])).toEqual(['{"web":[404,410,451]}']);
+    expect(() => new TwinGuard(new Stack(app(), 'BadGone'), 'A', { removalGoneStatuses: { web: [200] } })).toThrow(
+      /"web": every status must be a 4xx/,
     );
   });
 

@@ -261,6 +261,17 @@ describe('each function’s code stays inside its synthesized policy', () => {
       ).toEqual([facts.takedownId, web!.takedownId].sort());
     });
 
+    // A minute on, the check the web takedown's closure scheduled issues the certificate of removal of g4's revocation.
+    const certificateSigner = await LocalKeySigner.fromJwk(await newPrivateJwk());
+    w.clock.set('2037-02-01T14:01:00.000Z');
+    await as('sweep-due', async () => {
+      const swept = await sweepDue({ ...w.deps, credentials: certificateSigner });
+      expect(swept.byKind['removal-certificate']).toBeGreaterThan(0);
+      expect(w.publisher.ofType('Removal Certificate Issued').map((d) => [d.jobId, d.placements, d.outcomes.unverified])).toEqual([
+        [`revoked#${g4.grantId}`, 1, 1],
+      ]);
+    });
+
     // The sealer takes every record written above into the log.
     const signer = await LocalKeySigner.fromJwk(await newPrivateJwk());
     const log = wireLog({ db: recorder.db, tables: w.tables, signer, clock: w.clock, settings: { graceMs: 1_000 } });

@@ -60,10 +60,19 @@ const EXPECTED_WRITES: Record<string, { consent: string[]; deletes?: string[]; a
     emits: ['Takedown Completed', 'Takedown Failed'],
   },
   'sweep-due': {
-    consent: ['RECEIPT#*', 'PLACEMENT#*', 'DUE#*'],
+    consent: ['RECEIPT#*', 'PLACEMENT#*', 'DUE#*', 'CERTIFICATE#*'],
     deletes: ['DUE#*'],
+    // Issuing a certificate of removal reads the grant's placements in batches.
+    batch: true,
     audit: ['TWIN#*', 'LOG#PENDING#*'],
-    emits: ['Takedown Overdue', 'Takedown Delivery Due', 'Reevaluation Requested', 'Removal Verified', 'Removal Unverified'],
+    emits: [
+      'Takedown Overdue',
+      'Takedown Delivery Due',
+      'Reevaluation Requested',
+      'Removal Verified',
+      'Removal Unverified',
+      'Removal Certificate Issued',
+    ],
   },
 };
 

@@ -77,6 +77,7 @@ describe('the schema registry', () => {
         'twinguard@EventRejected',
         'twinguard@RemovalVerified',
         'twinguard@RemovalUnverified',
+        'twinguard@RemovalCertificateIssued',
       ].sort(),
     );
     for (const s of found) {

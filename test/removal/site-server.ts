@@ -1,7 +1,7 @@
 /**
  * A real HTTP server playing the site a placement lives on:
  *   /live      200 with a small page
- *   /gone      410;  /missing 404
+ *   /gone      410;  /missing 404;  /legal 451 (Unavailable For Legal Reasons)
  *   /moved     301 to /gone (a redirect is not followed, so it is not gone)
  *   /flip      200 at the first request, 410 after
  *   /hang      reads the request, never answers
@@ -34,6 +34,7 @@ export async function startSite(): Promise<SiteServer> {
     if (path === '/live') return res.end('<html>still here</html>');
     if (path === '/gone') return res.writeHead(410).end();
     if (path === '/missing') return res.writeHead(404).end();
+    if (path === '/legal') return res.writeHead(451).end();
     if (path === '/moved') return res.writeHead(301, { location: '/gone' }).end();
     if (path === '/flip') return res.writeHead(hits.get(path) === 1 ? 200 : 410).end();
     if (path === '/hang') return;

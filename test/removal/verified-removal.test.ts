@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpRemovalChecker } from '../../shared/adapters/http/http-removal-checker.ts';
+import { parseGoneStatuses } from '../../shared/model/removal.ts';
 import { MAX_REMOVAL_LOOKS_PER_SWEEP, sweepDue } from '../../shared/use-cases/sweep-due.ts';
+import type { Settings } from '../../shared/ports/deps.ts';
 import { grantDetail, ids, publishedDetail } from '../support/fixtures.ts';
 import { auditOf, world } from '../support/harness.ts';
 import { startSite, type SiteServer } from './site-server.ts';
@@ -18,8 +20,8 @@ const SCHEDULE = { checks: 3, intervalSeconds: 60 };
  * taken down, its channel reports the takedown completed, and the sweeper is wired with
  * the local runtime's checker (http and loopback allowed).
  */
-async function completedTakedown(path: string) {
-  const w = world('2036-04-01T12:00:00Z', 600, { removalSchedule: SCHEDULE });
+async function completedTakedown(path: string, settings: Partial<Settings> = {}) {
+  const w = world('2036-04-01T12:00:00Z', 600, { removalSchedule: SCHEDULE, ...settings });
   const deps = { ...w.deps, removal: new HttpRemovalChecker({ allowLocal: true, timeoutMs: 1_000 }) };
   const id = ids();
   await w.send(
@@ -198,5 +200,50 @@ describe('verified removal', () => {
     expect(rejected!.errors).toContainEqual({ path: 'detail.url', message: 'must be at most 2048 characters' });
     expect(await w.deps.store.getPlacement(detail.channel, detail.placementId)).toBeUndefined();
     expect((await sweepDue(w.deps)).fired).toBe(0);
+  });
+
+  it("a channel's rule decides what is gone: 451 is verified on a channel that names it, and not on another", async () => {
+    const rules = parseGoneStatuses({ web: [404, 410, 451] });
+    const ruled = await completedTakedown('/legal', { goneStatuses: rules });
+    expect((await sweepDue(ruled.deps)).removals).toEqual({ verified: 1, unverified: 0 });
+    expect(ruled.w.publisher.ofType('Removal Verified').map((d) => [d.channel, d.finding])).toEqual([['web', 'HTTP 451']]);
+    // The same answer on a channel without the rule (the placement is on web; the rule names another channel).
+    const other = await completedTakedown('/legal', { goneStatuses: parseGoneStatuses({ instagram: [451] }) });
+    for (const at of ['2036-04-01T12:00:00Z', '2036-04-01T12:01:00Z', '2036-04-01T12:02:00Z']) {
+      other.w.clock.set(at);
+      await sweepDue(other.deps);
+    }
+    expect(other.w.publisher.ofType('Removal Unverified').map((d) => d.finding)).toEqual(['HTTP 451']);
+    expect(other.w.publisher.ofType('Removal Verified')).toEqual([]);
+  });
+
+  it('a gone rule is bounded and validated, naming every problem', () => {
+    expect([...parseGoneStatuses({ web: [404, 410, 451], tiktok: [404] })]).toEqual([
+      ['web', [404, 410, 451]],
+      ['tiktok', [404]],
+    ]);
+    const problem = (value: unknown) => {
+      try {
+        parseGoneStatuses(value);
+        return 'ok';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(problem([404])).toMatch(/must be an object mapping channel names/);
+    expect(problem(null)).toMatch(/must be an object mapping channel names/);
+    expect(problem({ web: [] })).toBe('invalid gone statuses: "web": must be a list of 1 to 8 HTTP statuses');
+    expect(problem({ web: Array.from({ length: 9 }, (_, i) => 400 + i) })).toMatch(/must be a list of 1 to 8/);
+    expect(problem({ web: [200] })).toMatch(/"web": every status must be a 4xx/);
+    expect(problem({ web: [301] })).toMatch(/"web": every status must be a 4xx/);
+    expect(problem({ web: [503] })).toMatch(/"web": every status must be a 4xx/);
+    expect(problem({ web: [404.5] })).toMatch(/"web": every status must be a 4xx/);
+    expect(problem({ web: ['404'] })).toMatch(/"web": every status must be a 4xx/);
+    expect(problem({ web: [404, 404] })).toBe('invalid gone statuses: "web": must not repeat a status');
+    expect(problem({ '': [404] })).toMatch(/a channel name must be 1 to 256 characters/);
+    expect(problem({ ['c'.repeat(300_000)]: [404] })).toMatch(/^invalid gone statuses: "c{59}…": a channel name must be 1 to 256/);
+    const many = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`ch${i}`, [404]]));
+    expect(problem(many)).toBe('invalid gone statuses: at most 100 channels may have a rule, got 101');
+    expect(problem({ web: [404], tiktok: 'x' })).toBe('invalid gone statuses: "tiktok": must be a list of 1 to 8 HTTP statuses');
   });
 });

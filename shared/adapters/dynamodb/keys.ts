@@ -17,6 +17,8 @@ import { createHash } from 'node:crypto';
  * | writes left (split) | RECEIPT#<kind>#<businessId> | PENDING                        |
  * | its outbox was sent | RECEIPT#<kind>#<businessId> | PUBLISHED                      |
  * | twin directory      | DIRECTORY#TWINS             | TWIN#<twinId>#GRANT#<grantId>  |
+ * | removal certificate | CERTIFICATE#<certificateId> | MANIFEST, PAGE#<n>             |
+ * | grant's certificate | CERTIFICATE#GRANT#<grantId> | <jobId>                        |
  *
  * All grants of a twin are one strongly consistent Query on the base table, so a decision
  * costs one round trip per twin and never reads a lagging index.
@@ -64,6 +66,13 @@ export const keys = {
   twinDirectoryPk: () => TWIN_DIRECTORY_PK,
   /** Sort-key prefix of the twins whose id starts with `prefix`: encoding is per character, so it keeps prefixes. */
   twinDirectoryPrefix: (prefix: string) => `TWIN#${encodeURIComponent(prefix)}`,
+  /** A certificate of removal: its signed manifest (`MANIFEST`) and its pages (`PAGE#<n>`), under an id new per attempt. */
+  certificate: (certificateId: string) => `CERTIFICATE#${part(certificateId)}`,
+  /**
+   * The certificates of a grant, one per fan-out job. An encoded certificate id has no `#`,
+   * so this partition can never be a certificate's.
+   */
+  grantCertificate: (grantId: string, jobId: string) => ({ pk: `CERTIFICATE#GRANT#${part(grantId)}`, sk: part(jobId) }),
 };
 
 const TWIN_DIRECTORY_PK = 'DIRECTORY#TWINS';
@@ -136,6 +145,7 @@ export const PK_PREFIXES = {
   job: 'JOB#',
   delivery: 'DELIVERY#',
   directory: 'DIRECTORY#',
+  certificate: 'CERTIFICATE#',
 } as const;
 
 export type PkPrefix = (typeof PK_PREFIXES)[keyof typeof PK_PREFIXES];

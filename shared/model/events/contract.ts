@@ -149,7 +149,7 @@ const OUTBOUND_TEXT: Record<PublicDetailType, { roles: Role[]; summary: string; 
   },
   'Removal Verified': {
     roles: ['publisher', 'consent'],
-    summary: "TwinGuard's own look at the placement's URL found it gone (HTTP 404 or 410).",
+    summary: "TwinGuard's own look at the placement's URL found it gone (HTTP 404 or 410, or a status the channel's removal rule names).",
     description:
       'After the channel reported the takedown completed, TwinGuard fetched `url` itself (GET, no redirects followed, https to ' +
       'public addresses only) up to `checks` times; `finding` is what the last look found. Sent once per takedown.',
@@ -160,6 +160,15 @@ const OUTBOUND_TEXT: Record<PublicDetailType, { roles: Role[]; summary: string; 
     description:
       '`checks` looks over the window all found the URL still answering (or not answering at all); `finding` is the last one, ' +
       'e.g. `HTTP 200`, `HTTP 301`, `error: no answer in time`. The content may still be live: escalate to the channel.',
+  },
+  'Removal Certificate Issued': {
+    roles: ['publisher', 'consent'],
+    summary: 'Every takedown a revocation (or a narrowing or an expiry) opened is closed: the signed certificate of removal.',
+    description:
+      "`certificate` is a compact JWS (ES256, the log key) over the certificate's manifest: the grant, the job, `placements` and " +
+      '`outcomes` (verified, unverified, unverifiable: completed without a URL, failed, closed by an operator) and a digest of its ' +
+      '`pages`, which list each placement; get them with `twinguard certificate --grant <grantId> --json` and check the whole with ' +
+      '`verifyRemovalCertificate` (docs/proofs.md). Sent once per job.',
   },
   'Usage Recorded': {
     roles: ['consent'],

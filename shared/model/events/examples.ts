@@ -175,6 +175,22 @@ export const OUTBOUND_EXAMPLES = {
     checks: 3,
     finding: 'HTTP 200',
   },
+  'Removal Certificate Issued': {
+    certificateId: 'cert-01JB7Z5Q6V',
+    jobId: 'revoked#grant-7781',
+    cause: 'CONSENT_REVOKED',
+    grantId: 'grant-7781',
+    version: 2,
+    twinIds: ['twin-mathilda'],
+    revokedAt: '2026-05-01T12:00:00.000Z',
+    jobStartedAt: '2026-05-01T12:00:00.210Z',
+    issuedAt: '2026-05-01T12:11:10.000Z',
+    placements: 3,
+    outcomes: { verified: 1, unverified: 1, unverifiable: 1, failed: 0, closed: 0 },
+    pages: 1,
+    certificate:
+      'eyJhbGciOiJFUzI1NiIsImtpZCI6IjhmM0trIiwidHlwIjoidHdpbmd1YXJkLXJlbW92YWwtY2VydGlmaWNhdGUrandzIn0.eyJpc3MiOiJ0d2luZ3VhcmQifQ.c2lnbmF0dXJl',
+  },
   'Usage Recorded': {
     talentId: 'talent-42',
     twinId: 'twin-mathilda',

@@ -104,6 +104,31 @@ export const removalVerified = z.object(removalOutcome);
 /** The URL never answered 404 or 410 over the window: the channel's "completed" is not confirmed. */
 export const removalUnverified = z.object(removalOutcome);
 
+const count = z.int().check(z.nonnegative('must be a whole number >= 0'));
+
+/**
+ * A certificate of removal issued (docs/proofs.md): every takedown a fan-out job opened is
+ * closed. `certificate` is its signed manifest (a compact JWS, ES256, the log's key, typ
+ * `twinguard-removal-certificate+jws`): the placements are in its pages, which
+ * `twinguard certificate --grant <grantId> --json` gives with it, and which the manifest's
+ * digest fixes. The event stays small whatever the number of placements.
+ */
+export const removalCertificateIssued = z.object({
+  certificateId: id,
+  jobId: z.string().check(z.minLength(1), z.maxLength(600, 'must be at most 600 characters')),
+  cause: z.enum(['CONSENT_REVOKED', 'SCOPE_NARROWED', 'CONSENT_EXPIRED']),
+  grantId: id,
+  version: z.optional(version),
+  twinIds: someIds,
+  revokedAt: z.optional(time),
+  jobStartedAt: time,
+  issuedAt: time,
+  placements: count,
+  outcomes: z.object({ verified: count, unverified: count, unverifiable: count, failed: count, closed: count }),
+  pages: count,
+  certificate: z.string().check(z.minLength(1), z.maxLength(16_384, 'must be at most 16384 characters')),
+});
+
 export const usageRecorded = z.object({
   talentId: id,
   twinId: id,
@@ -136,6 +161,7 @@ export const OUTBOUND_SCHEMAS = {
   'Takedown Overdue': takedownOverdue,
   'Removal Verified': removalVerified,
   'Removal Unverified': removalUnverified,
+  'Removal Certificate Issued': removalCertificateIssued,
   'Usage Recorded': usageRecorded,
   'Event Rejected': eventRejected,
 } as const;
