@@ -26,3 +26,11 @@ export {
   type VerifiedCredential,
   verifyCredential,
 } from './credential.ts';
+export {
+  MAX_STATEMENT_FILE_LINES,
+  STATEMENT_FORMAT,
+  type StatementLineFailure,
+  type StatementReport,
+  type StatementTotal,
+  verifyStatement,
+} from './statement.ts';

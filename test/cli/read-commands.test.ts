@@ -96,7 +96,7 @@ describe('twinguard status, check, history, statement', () => {
     const s = await read('statement', ['--talent', id.talent, '--month', '2035-06']);
     expect(s.text).toContain('EUR 450 (1 renders, 2 placements)');
     const csv = await read('statement', ['--talent', id.talent, '--month', '2035-06', '--csv']);
-    expect(csv.out[0]).toBe('at,kind,talentId,twinId,grantId,licensee,amount,currency,refId');
+    expect(csv.out[0]).toBe('at,kind,talentId,twinId,grantId,licensee,amount,currency,refId,recordId');
     expect(csv.out.slice(1).map((l) => l.split(',').slice(1, 8).join(','))).toEqual(
       expect.arrayContaining([
         `render,${id.talent},${id.twin},${id.grant},brand-hm,50,EUR`,
