@@ -53,6 +53,7 @@ const sealer: Record<string, SealerOverhead> = {};
     const created = await createTablesFromTemplate(client, synthesizeTemplate());
     const named = (part: string) => created.find((t) => t.logicalId.includes(part))!.tableName;
     const eventBridge = new EventBridgeClient({ endpoint: server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const sealerClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const clients = {
       db: documentClient(client),
       tables: { consent: named('ConsentTable'), audit: named('AuditTable') },
@@ -79,11 +80,14 @@ const sealer: Record<string, SealerOverhead> = {};
         perRound: quick ? 40 : 100,
         warmup: quick ? 20 : 50,
         concurrency,
+        // The sealer is a function of its own: its own client, as deployed.
+        sealerDb: documentClient(sealerClient),
       });
       sealer[`c${concurrency}`] = s;
       progress(`sealer overhead: ${sealerOverheadLine(s)}`);
     }
     client.destroy();
+    sealerClient.destroy();
     eventBridge.destroy();
   } finally {
     await server.close();

@@ -20,6 +20,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -51,6 +52,8 @@ export interface SealerOverheadOptions {
   concurrency?: number;
   /** Between the starts of two seals, as the local runtime's tick. @default 1000 */
   sealEveryMs?: number;
+  /** The sealer's own client (a function of its own deployed); default: the decisions' client. */
+  sealerDb?: DynamoDBDocumentClient;
 }
 
 export interface SealerOverhead {
@@ -61,6 +64,9 @@ export interface SealerOverhead {
   /** Seals run during the "with" rounds, and the records they sealed. */
   seals: number;
   recordsSealed: number;
+  /** DynamoDB requests per seal, and the median time a seal took. */
+  requestsPerSeal: number;
+  sealMs: number;
   concurrency: number;
   /** Decisions measured per side. */
   decisions: number;
@@ -71,7 +77,9 @@ export async function measureSealerOverhead(clients: DecisionClients, options: S
   const publisher = new EventBridgePublisher(clients.eventBridge, clients.busName);
   const { deps } = wireAdapters({ db: clients.db, tables: clients.tables, publisher, settings: SETTINGS });
   const signer = await LocalKeySigner.fromJwk(await newPrivateJwk());
-  const log = wireLog({ db: clients.db, tables: clients.tables, signer, settings: { graceMs: LOCAL_LOG_GRACE_SECONDS * 1000 } });
+  const sealerDb = options.sealerDb ?? clients.db;
+  const log = wireLog({ db: sealerDb, tables: clients.tables, signer, settings: { graceMs: LOCAL_LOG_GRACE_SECONDS * 1000 } });
+  const requests = countRequests(sealerDb);
 
   const run = randomUUID().slice(0, 8);
   const twinId = `twin-sealer-${run}`;
@@ -103,16 +111,19 @@ export async function measureSealerOverhead(clients: DecisionClients, options: S
     if (outcome !== 'processed') throw new Error(`bench decision ${detail.requestId} ended ${outcome}`);
   };
 
-  const sealed = { seals: 0, records: 0 };
+  const sealed = { seals: 0, records: 0, requests: 0, ms: [] as number[] };
   /** The local runtime's tick: a seal, then the next one a second after the last one started. */
   const startSealer = () => {
     let running = true;
     const loop = (async () => {
       while (running) {
         const begun = performance.now();
+        const before = requests.count;
         const result = await sealLog(log);
         sealed.seals++;
         sealed.records += result.sealed;
+        sealed.requests += requests.count - before;
+        sealed.ms.push(performance.now() - begun);
         const wait = sealEveryMs - (performance.now() - begun);
         if (running && wait > 0) await sleep(wait);
       }
@@ -143,6 +154,7 @@ export async function measureSealerOverhead(clients: DecisionClients, options: S
       if (sealed.seals === seals) throw new Error('no seal ran during a "with" round: make the rounds longer');
     }
   }
+  requests.remove();
   const { roundTrips: _w, ...w } = figure(withP, 0);
   const { roundTrips: _o, ...o } = figure(withoutP, 0);
   return {
@@ -151,16 +163,33 @@ export async function measureSealerOverhead(clients: DecisionClients, options: S
     sealer_overhead: round(w.p50 / o.p50, 2),
     seals: sealed.seals,
     recordsSealed: sealed.records,
+    requestsPerSeal: round(sealed.requests / sealed.seals, 1),
+    sealMs: round(figure([sealed.ms], 0).p50, 1),
     concurrency,
     decisions: rounds * perRound,
   };
+}
+
+/** Counts the requests sent through a client, while the decisions' client may be the same one (then it counts theirs too). */
+function countRequests(db: DynamoDBDocumentClient) {
+  const name = `bench-sealer-count-${randomUUID()}`;
+  const counter = { count: 0, remove: () => db.middlewareStack.remove(name) };
+  (db.middlewareStack as { add: (mw: unknown, options: object) => void }).add(
+    (next: (args: unknown) => Promise<unknown>) => (args: unknown) => {
+      counter.count++;
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return counter;
 }
 
 export function sealerOverheadLine(s: SealerOverhead): string {
   return (
     `${String(s.concurrency).padStart(2)} in flight: without the sealer p50 ${s.without.p50} (${s.without.minP50}-${s.without.maxP50}), ` +
     `with it ${s.with.p50} (${s.with.minP50}-${s.with.maxP50}); sealer_overhead ${s.sealer_overhead} ` +
-    `(${s.decisions} decisions each; ${s.seals} seals of ${s.recordsSealed} records during the "with" rounds)`
+    `(${s.decisions} decisions each; ${s.seals} seals of ${s.recordsSealed} records during the "with" rounds, ` +
+    `${s.requestsPerSeal} DynamoDB requests and ${s.sealMs} ms a seal)`
   );
 }
 
@@ -189,17 +218,20 @@ async function main(): Promise<void> {
       eventBridge,
       busName: 'twinguard',
     };
+    const sealerClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     for (const c of values.concurrency) {
       const s = await measureSealerOverhead(clients, {
         rounds: Number(values.rounds),
         perRound: Number(values['per-round']),
         concurrency: Number(c),
+        sealerDb: documentClient(sealerClient),
       });
       figures[`c${c}`] = s;
       console.log(JSON.stringify(s));
       console.log(sealerOverheadLine(s));
     }
     client.destroy();
+    sealerClient.destroy();
     eventBridge.destroy();
   } finally {
     await server.close();
