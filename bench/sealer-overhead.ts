@@ -64,6 +64,11 @@ export interface SealerOverhead {
   /** Seals run during the "with" rounds, and the records they sealed. */
   seals: number;
   recordsSealed: number;
+  /**
+   * DynamoDB requests per decision, without and with the sealer: more with it would be writes
+   * it refused (a stamp it had closed, a conflict on a fence) and decided again.
+   */
+  requestsPerDecision: { without: number; with: number };
   /** DynamoDB requests per seal, and the median time a seal took. */
   requestsPerSeal: number;
   sealMs: number;
@@ -80,6 +85,9 @@ export async function measureSealerOverhead(clients: DecisionClients, options: S
   const sealerDb = options.sealerDb ?? clients.db;
   const log = wireLog({ db: sealerDb, tables: clients.tables, signer, settings: { graceMs: LOCAL_LOG_GRACE_SECONDS * 1000 } });
   const requests = countRequests(sealerDb);
+  // Counts only the decisions' requests when the sealer has a client of its own.
+  const decisionRequests = sealerDb === clients.db ? undefined : countRequests(clients.db);
+  const perSide = { without: 0, with: 0 };
 
   const run = randomUUID().slice(0, 8);
   const twinId = `twin-sealer-${run}`;
@@ -143,18 +151,22 @@ export async function measureSealerOverhead(clients: DecisionClients, options: S
   const withoutP: number[][] = [];
   for (let r = 0; r < rounds; r++) {
     for (const side of r % 2 === 0 ? (['without', 'with'] as const) : (['with', 'without'] as const)) {
+      const before = decisionRequests?.count ?? 0;
       if (side === 'without') {
         withoutP.push(await times(perRound, concurrency, decide));
+        perSide.without += (decisionRequests?.count ?? 0) - before;
         continue;
       }
       const seals = sealed.seals;
       const stop = startSealer();
       withP.push(await times(perRound, concurrency, decide));
+      perSide.with += (decisionRequests?.count ?? 0) - before;
       await stop();
       if (sealed.seals === seals) throw new Error('no seal ran during a "with" round: make the rounds longer');
     }
   }
   requests.remove();
+  decisionRequests?.remove();
   const { roundTrips: _w, ...w } = figure(withP, 0);
   const { roundTrips: _o, ...o } = figure(withoutP, 0);
   return {
@@ -163,6 +175,7 @@ export async function measureSealerOverhead(clients: DecisionClients, options: S
     sealer_overhead: round(w.p50 / o.p50, 2),
     seals: sealed.seals,
     recordsSealed: sealed.records,
+    requestsPerDecision: { without: round(perSide.without / (rounds * perRound), 2), with: round(perSide.with / (rounds * perRound), 2) },
     requestsPerSeal: round(sealed.requests / sealed.seals, 1),
     sealMs: round(figure([sealed.ms], 0).p50, 1),
     concurrency,
@@ -188,7 +201,7 @@ export function sealerOverheadLine(s: SealerOverhead): string {
   return (
     `${String(s.concurrency).padStart(2)} in flight: without the sealer p50 ${s.without.p50} (${s.without.minP50}-${s.without.maxP50}), ` +
     `with it ${s.with.p50} (${s.with.minP50}-${s.with.maxP50}); sealer_overhead ${s.sealer_overhead} ` +
-    `(${s.decisions} decisions each; ${s.seals} seals of ${s.recordsSealed} records during the "with" rounds, ` +
+    `(${s.decisions} decisions each, ${s.requestsPerDecision.without} and ${s.requestsPerDecision.with} DynamoDB requests a decision; ${s.seals} seals of ${s.recordsSealed} records during the "with" rounds, ` +
     `${s.requestsPerSeal} DynamoDB requests and ${s.sealMs} ms a seal)`
   );
 }

@@ -54,12 +54,18 @@ export async function sealLog(deps: LogDeps, options: { keepGoing?: () => boolea
     const until = closable(deps, state);
     // Stop early enough that the lease outlives every write of the last seal.
     const timeLeft = () => clock.now().getTime() < leaseEnds - settings.leaseMs / 2 && (options.keepGoing?.() ?? true);
+    // The glance found records pending up to a time no later than `until` (unless it had an index to finish first):
+    // the first seal need not look again.
+    let known = glance.indexedThrough >= glance.size;
     do {
-      const sealed = await sealOnce(deps, state, until);
+      const sealed = await sealOnce(deps, state, until, known);
       if (sealed === undefined) break;
       state = sealed.state;
       result.sealed += sealed.records;
       result.heads++;
+      known = false;
+      // A head short of the limit took every marker up to `until`: nothing is left for this run.
+      if (sealed.records < settings.maxRecordsPerSeal) break;
     } while (timeLeft());
     result.treeSize = state.size;
     return result;
@@ -68,10 +74,15 @@ export async function sealLog(deps: LogDeps, options: { keepGoing?: () => boolea
   }
 }
 
-async function sealOnce(deps: LogDeps, state: LogState, until: string): Promise<{ state: LogState; records: number } | undefined> {
+async function sealOnce(
+  deps: LogDeps,
+  state: LogState,
+  until: string,
+  knownPending: boolean,
+): Promise<{ state: LogState; records: number } | undefined> {
   const { log, settings } = deps;
   let through = until > state.closedThrough ? until : state.closedThrough;
-  if (!(await log.hasPending(state.cursor, through))) return undefined;
+  if (!knownPending && !(await log.hasPending(state.cursor, through))) return undefined;
   if (through > state.closedThrough) through = await log.closeThrough(through);
   const batch = await log.pending(state.cursor, through, settings.maxRecordsPerSeal);
   if (batch === undefined) return undefined;
