@@ -15,7 +15,7 @@ const asJson = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
 /**
  * The hand-computed case. Twin 1 (grant 1: EUR 50 a render, 200 a placement): 2 renders and
- * 1 placement, sealed, then 1 render after the seal. Twin 2 (grant 2 of brand-zara: USD 12.5
+ * 1 placement, each delivered twice with the same event id, sealed, then 1 render after the seal. Twin 2 (grant 2 of brand-zara: USD 12.5
  * a render, 0.1 a placement): 1 render and 3 placements, sealed.
  * EUR: 3 renders x 50 + 1 placement x 200 = 350. USD: 12.5 + 3 x 0.1 = 12.8.
  */
@@ -37,7 +37,10 @@ async function month() {
   );
   for (let i = 0; i < 2; i++) {
     later(w, 1);
-    await w.send('Render Requested', renderDetail({ twinIds: [id.twin] }));
+    // Each render delivered twice with the same event id (EventBridge's at-least-once): paid once.
+    const render = renderDetail({ twinIds: [id.twin] });
+    expect(await w.send('Render Requested', render, { id: `evt-render-${id.u}-${i}` })).toBe('processed');
+    expect(await w.send('Render Requested', render, { id: `evt-render-${id.u}-${i}` })).toBe('duplicate');
   }
   await w.send('Render Requested', renderDetail({ twinIds: [id.twin2], licensee: 'brand-zara' }));
   const pubs = [
@@ -45,7 +48,7 @@ async function month() {
     publicationDetail({ twinIds: [id.twin2], licensee: 'brand-zara', assetId: `a2-${id.u}` }),
   ];
   for (const pub of pubs) await w.send('Publication Requested', pub);
-  const place = (pub: (typeof pubs)[number], placementId: string) =>
+  const place = (pub: (typeof pubs)[number], placementId: string, eventId = `evt-${placementId}`) =>
     w.send(
       'Asset Published',
       publishedDetail({
@@ -56,8 +59,10 @@ async function month() {
         publicationId: pub.publicationId,
         placementId,
       }),
+      { id: eventId },
     );
-  await place(pubs[0]!, `p-${id.u}`);
+  expect(await place(pubs[0]!, `p-${id.u}`)).toBe('processed');
+  expect(await place(pubs[0]!, `p-${id.u}`)).toBe('duplicate');
   for (let i = 0; i < 3; i++) await place(pubs[1]!, `z-${id.u}-${i}`);
   later(w, 60);
   await sealLog(log.deps);
