@@ -285,17 +285,29 @@ async function writeProofs(file: string, proven: ProvenStatement): Promise<void>
   }
 }
 
+/** The statement without its proofs: what `twinguard statement` prints either way. */
 function plainOf(p: ProvenStatement): Statement {
-  const lines = p.lines.map(({ sealed: _s, record: _r, ...line }) => {
-    const { leafIndex: _l, proof: _p, ...plain } = line as typeof line & { leafIndex?: number; proof?: string[] };
-    return plain;
-  });
+  const lines = p.lines.map(({ talentId, twinId, grantId, kind, amount, currency, refId, at, licensee, recordId }) => ({
+    talentId,
+    twinId,
+    grantId,
+    kind,
+    amount,
+    currency,
+    refId,
+    at,
+    ...(licensee === undefined ? {} : { licensee }),
+    recordId,
+  }));
   return { talentId: p.talentId, month: p.month, lines, totals: p.totals, cut: p.cut };
 }
 
 function proofsSummary(file: string, p: ProvenStatement): string {
   const sealed = p.lines.filter((l) => l.sealed).length;
-  const head = p.treeHead === null ? 'nothing is sealed yet' : `the head of ${p.treeHead.treeSize} records signed ${p.treeHead.timestamp}`;
+  const head =
+    p.treeHead === null
+      ? 'no signed head (nothing sealed yet)'
+      : `the head of ${p.treeHead.treeSize} records signed ${p.treeHead.timestamp}`;
   return `twinguard statement: wrote ${file}: ${sealed} of ${p.lines.length} line(s) proven against ${head}; ${p.lines.length - sealed} not sealed yet`;
 }
 
