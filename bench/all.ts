@@ -4,6 +4,8 @@
  *
  * - cold start (bench/cold-start.ts): bundle size as CDK builds it, require time in a fresh process;
  * - decision (bench/decision.ts `measureDecision`): the handler path against its floor, 1 and 16 in flight;
+ * - sealer overhead (bench/sealer-overhead.ts): the same decisions with the log's sealer running every second and
+ *   without, rounds alternating, 1 and 16 in flight (`sealer_overhead` = with / without, target ≤ 1.1);
  * - end to end (bench/end-to-end.ts): `npm start`'s runtime as a child process, PutEvents to the decision on the tap;
  * - fan-out (bench/run.ts, as a child process with its own DynamoDB Local): against its floor
  *   (bench/fanout-floor.ts), median of 3 runs at 10,000 (one at 100,000) after a warm-up.
@@ -26,6 +28,7 @@ import { type DecisionFigures, measureDecision } from './decision.ts';
 import type { FanoutResult } from './run.ts';
 import { type ChartRow, chartSvg } from './chart.ts';
 import { measureEndToEnd } from './end-to-end.ts';
+import { type SealerOverhead, measureSealerOverhead, sealerOverheadLine } from './sealer-overhead.ts';
 import { loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 
@@ -41,6 +44,7 @@ const coldStart = await measureColdStart({ runs: quick ? 3 : 7, onProgress: prog
 
 // 2. Decision, against its floor.
 const decisions: Record<string, DecisionFigures> = {};
+const sealer: Record<string, SealerOverhead> = {};
 {
   const dynamo = await startDynamoDbLocal();
   const server = await startPutEventsServer({ eventBuses: ['twinguard'], onEvent: () => {} });
@@ -49,6 +53,7 @@ const decisions: Record<string, DecisionFigures> = {};
     const created = await createTablesFromTemplate(client, synthesizeTemplate());
     const named = (part: string) => created.find((t) => t.logicalId.includes(part))!.tableName;
     const eventBridge = new EventBridgeClient({ endpoint: server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const sealerClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const clients = {
       db: documentClient(client),
       tables: { consent: named('ConsentTable'), audit: named('AuditTable') },
@@ -67,7 +72,22 @@ const decisions: Record<string, DecisionFigures> = {};
         `decision: ${concurrency} in flight: p50 ${decisions[`c${concurrency}`]!.handler.p50} ms, ratio ${decisions[`c${concurrency}`]!.ratio}`,
       );
     }
+    // The same decisions with the sealer running every second beside them, and without, on this DynamoDB Local.
+    for (const concurrency of [1, 16]) {
+      progress(`sealer overhead: ${concurrency} in flight, rounds with and without the sealer alternating`);
+      const s = await measureSealerOverhead(clients, {
+        rounds: quick ? 4 : 6,
+        perRound: quick ? 40 : 100,
+        warmup: quick ? 20 : 50,
+        concurrency,
+        // The sealer is a function of its own: its own client, as deployed.
+        sealerDb: documentClient(sealerClient),
+      });
+      sealer[`c${concurrency}`] = s;
+      progress(`sealer overhead: ${sealerOverheadLine(s)}`);
+    }
     client.destroy();
+    sealerClient.destroy();
     eventBridge.destroy();
   } finally {
     await server.close();
@@ -131,6 +151,7 @@ mergeResults({
   quick,
   coldStart: { runs: quick ? 3 : 7, functions: coldStart },
   decision: Object.fromEntries(Object.entries(decisions).map(([k, d]) => [k, { ...d, decision_ratio: d.ratio }])),
+  sealerOverhead: { measuredAt, load: machine.load, ...sealer },
   endToEnd,
   fanout: fanout.map((f) => ({ ...f, fanout_ratio: f.fanoutRatio })),
 });
@@ -143,6 +164,13 @@ const rows: ChartRow[] = [
     twinguard: d.handler.p50,
     floor: d.floor.p50,
     target: 'target ≥ 0.85',
+  })),
+  ...Object.values(sealer).map((x) => ({
+    label: `decision p50 with the sealer, ${x.concurrency} in flight`,
+    unit: 'ms',
+    twinguard: x.with.p50,
+    floor: x.without.p50,
+    target: 'without / with ≥ 0.91 (within 10%)',
   })),
   ...endToEnd.map((e) => ({
     label: `end to end p99, ${e.concurrency} in flight`,
@@ -177,6 +205,10 @@ for (const [key, d] of Object.entries(decisions)) {
       `floor ${d.floor.p50} (${d.floor.minP50}-${d.floor.maxP50}), ${d.floor.roundTrips} round trips; decision_ratio ${d.ratio}`,
   );
 }
+console.log(
+  '\nThe log must not slow decisions: decision p50 (round p50 min-max), ms, without and with the sealer every second; sealer_overhead = with / without (target ≤ 1.1)',
+);
+for (const x of Object.values(sealer)) console.log(`  ${sealerOverheadLine(x)}`);
 console.log('\nFan-out (revocation of one twin, DynamoDB Local): median (min-max) of the runs; ratio = floor / TwinGuard');
 for (const f of fanout) {
   console.log(

@@ -78,7 +78,7 @@ export interface DecisionFigures {
 
 // The bench's events all come from the local account, as in the local runtime.
 const LOCAL = ['000000000000'];
-const SETTINGS = {
+export const SETTINGS = {
   sources: DEFAULT_SOURCES,
   takedownSlaSeconds: 3600,
   reevaluationBudget: 2000,
@@ -219,7 +219,7 @@ async function floorDecision(clients: DecisionClients, twinId: string, requestId
 }
 
 /** Runs `count` calls of `fn`, `concurrency` at a time; returns each call's duration in ms. */
-async function times(count: number, concurrency: number, fn: () => Promise<void>): Promise<number[]> {
+export async function times(count: number, concurrency: number, fn: () => Promise<void>): Promise<number[]> {
   const durations: number[] = [];
   let started = 0;
   const worker = async () => {
@@ -234,7 +234,7 @@ async function times(count: number, concurrency: number, fn: () => Promise<void>
   return durations;
 }
 
-function figure(roundsMs: number[][], roundTrips: number): Figure {
+export function figure(roundsMs: number[][], roundTrips: number): Figure {
   const p50s = roundsMs.map((r) => percentile(r, 0.5));
   const p90s = roundsMs.map((r) => percentile(r, 0.9));
   return {
@@ -251,7 +251,7 @@ function percentile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-function round(value: number, digits: number): number {
+export function round(value: number, digits: number): number {
   return Number(value.toFixed(digits));
 }
 
@@ -275,7 +275,7 @@ function countCommands(clients: DecisionClients) {
   return counter;
 }
 
-function envelope(detailType: string, source: string, detail: unknown): EventEnvelope {
+export function envelope(detailType: string, source: string, detail: unknown): EventEnvelope {
   return {
     version: '0',
     id: randomUUID(),

@@ -37,3 +37,11 @@ export {
   type VerifiedRemovalCertificate,
   verifyRemovalCertificate,
 } from './removal-certificate.ts';
+export {
+  MAX_STATEMENT_FILE_LINES,
+  STATEMENT_FORMAT,
+  type StatementLineFailure,
+  type StatementReport,
+  type StatementTotal,
+  verifyStatement,
+} from './statement.ts';

@@ -13,7 +13,14 @@ import { wireLogReader } from '../../shared/adapters/wire.ts';
 import { systemClock } from '../../shared/adapters/system.ts';
 import { auditLog } from '../../shared/use-cases/audit-log.ts';
 import { exportTwinLog, proveConsistency, proveRecord } from '../../shared/use-cases/log-proofs.ts';
-import { type ExportReport, verifyDocument, verifyTreeHead } from '../../verifier/index.ts';
+import {
+  type ExportReport,
+  STATEMENT_FORMAT,
+  type StatementReport,
+  verifyDocument,
+  verifyStatement,
+  verifyTreeHead,
+} from '../../verifier/index.ts';
 import { CliInputError, CliUsageError, LocalCliError, TableUnavailableError, VerificationFailedError } from './errors.ts';
 import type { CliIo } from './io.ts';
 
@@ -22,13 +29,15 @@ export const USAGE = `Usage: npm run log -- <command> [options]
 The transparency log of TwinGuard's decisions (docs/proofs.md).
 
 Offline, with the log's public key alone:
-  verify FILE --jwks JWKS         check an export, an inclusion proof or a consistency proof
+  verify FILE --jwks JWKS         check an export, an inclusion proof, a consistency proof, or a
+                                  statement with proofs (twinguard statement --proofs FILE)
 
 Against the tables (DynamoDB Local or the AWS account of the usual credentials):
   verify --store [--jwks JWKS]    hash every sealed record again and compare with the signed head;
                                   names each record deleted or changed after it was sealed
   prove --record RECORD_ID        inclusion proofs for a fact, e.g. render-decision:<decisionId>,
-                                  grant:<grantId>#<version>, takedown:<takedownId>#requested
+                                  grant:<grantId>#<version>, takedown:<takedownId>#requested,
+                                  or a statement line's usage:… id
   prove --consistency FROM [--to TO]
                                   proof that the head of TO records (default: the latest) extends
                                   the head of FROM records
@@ -121,6 +130,8 @@ async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): 
 async function verifyFile(file: string, values: Values, io: CliIo): Promise<void> {
   const doc = await readJson(file);
   const keys = await readJson(jwksPath(values));
+  if (typeof doc === 'object' && doc !== null && (doc as { format?: unknown }).format === STATEMENT_FORMAT)
+    return verifyStatementFile(file, await verifyStatement(doc, keys), io);
   const { format, ok, report } = await verifyDocument(doc, keys);
   if (format === 'twinguard.log-export/v1') {
     const r = report as ExportReport;
@@ -134,6 +145,17 @@ async function verifyFile(file: string, values: Values, io: CliIo): Promise<void
   }
   if (!ok) throw new VerificationFailedError(`${file}: does NOT verify: ${(report as { reason: string }).reason}`);
   io.out(`${file}: ${format} verifies`);
+}
+
+function verifyStatementFile(file: string, r: StatementReport, io: CliIo): void {
+  const head = r.treeHead ? ` against the head of ${r.treeHead.treeSize} records signed ${r.treeHead.timestamp} by ${r.treeHead.kid}` : '';
+  io.out(
+    `${file}: statement of talent ${r.talentId ?? '?'} for ${r.month ?? '?'}: ${r.verified} of ${r.lines} line(s) proven${head}; ${r.unsealed} not sealed yet`,
+  );
+  for (const t of r.totals)
+    io.out(`  ${t.currency} ${t.amount} (${t.renders} renders, ${t.placements} placements), recomputed from the lines`);
+  for (const f of r.failures) io.out(`  FAILED line ${f.position} (${f.recordId}): ${f.reason}`);
+  if (!r.ok) throw new VerificationFailedError(`${file}: does NOT verify${r.reason ? `: ${r.reason}` : ''}`);
 }
 
 async function verifyStore(values: Values, io: CliIo, env: NodeJS.ProcessEnv): Promise<void> {

@@ -30,8 +30,9 @@ Reads (local runtime, or a deployed stack with --stack NAME [--region R]; --json
                              would this use be approved now; every reason if not
   history --twin ID [--from WHEN --to WHEN]
                              every decision with its reasons and grant versions
-  statement --talent ID --month YYYY-MM [--csv]
-                             what a talent is owed for a month
+  statement --talent ID --month YYYY-MM [--csv] [--proofs FILE]
+                             what a talent is owed for a month; with --proofs, a file
+                             of each line's proof in the transparency log
   console [--port N]         the same answers in the browser, on 127.0.0.1
 
 "twinguard <command> --help" tells more. The commands find the running local runtime

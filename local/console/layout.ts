@@ -20,6 +20,7 @@ a:focus,button:focus,input:focus,select:focus{outline:3px solid #f0a500;outline-
 .denied{background:#fff4e5;border:1px solid #b45309;padding:.5rem .8rem}
 form label{display:inline-block;min-width:9rem}form p{margin:.35rem 0}
 .muted{color:#555}.cut{color:#8a4b00}
+td.rid{font:12px/1.3 ui-monospace,monospace;word-break:break-all;max-width:18rem}
 `;
 
 export function page(title: string, where: string, body: Html): Html {

@@ -174,10 +174,10 @@ ${s.cut ? html`<p class="cut">The month holds more lines than one statement read
     (t) =>
       html`<tr><td>${t.currency}</td><td class="n">${t.renders}</td><td class="n">${t.placements}</td><td class="n">${t.amount}</td></tr>`,
   )}</tbody></table>
-<table><caption>Paid uses</caption><thead><tr><th scope="col">At</th><th scope="col">Kind</th><th scope="col">Twin</th><th scope="col">Grant</th><th scope="col">Licensee</th><th scope="col">Amount</th><th scope="col">Currency</th><th scope="col">Use</th></tr></thead>
+<table><caption>Paid uses</caption><thead><tr><th scope="col">At</th><th scope="col">Kind</th><th scope="col">Twin</th><th scope="col">Grant</th><th scope="col">Licensee</th><th scope="col">Amount</th><th scope="col">Currency</th><th scope="col">Use</th><th scope="col">Log record</th></tr></thead>
 <tbody>${s.lines.map(
     (l) =>
-      html`<tr><td>${l.at}</td><td>${l.kind}</td><td><a href="/twins/${enc(l.twinId)}">${l.twinId}</a></td><td>${l.grantId}</td><td>${l.licensee ?? ''}</td><td class="n">${l.amount}</td><td>${l.currency}</td><td>${l.refId}</td></tr>`,
+      html`<tr><td>${l.at}</td><td>${l.kind}</td><td><a href="/twins/${enc(l.twinId)}">${l.twinId}</a></td><td>${l.grantId}</td><td>${l.licensee ?? ''}</td><td class="n">${l.amount}</td><td>${l.currency}</td><td>${l.refId}</td><td class="rid">${l.recordId}</td></tr>`,
   )}</tbody></table>`;
 }
 

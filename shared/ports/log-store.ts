@@ -86,7 +86,10 @@ export interface LogStore {
   latestHead(): Promise<SignedTreeHead | undefined>;
   head(treeSize: number): Promise<SignedTreeHead | undefined>;
 
-  /** The keys of the audit records with this recordId (`<kind>:<business id>`, one per twin). */
+  /**
+   * The keys of the audit records with this recordId (`<kind>:<business id>`, one per twin),
+   * or of the usage record a `usage:…` id names (model/log/usage-record-id.ts), stored or not.
+   */
   keysOfRecordId(recordId: string): Promise<RecordKey[]>;
   /** The leaf of a record, if it was sealed; `at` (the time the record states) narrows the search. */
   leafOf(key: RecordKey, at: string | undefined): Promise<number | undefined>;

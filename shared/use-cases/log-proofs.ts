@@ -124,7 +124,7 @@ export function latestTreeHead(deps: { log: LogStore }): Promise<SignedTreeHead 
  * The hashes of many proofs in a tree of `treeSize` leaves, reading every tile they need in
  * one go (a tile is read once however many proofs share it).
  */
-async function proofHashes(log: LogStore, treeSize: number, proofs: readonly LeafRange[][]): Promise<string[][]> {
+export async function proofHashes(log: LogStore, treeSize: number, proofs: readonly LeafRange[][]): Promise<string[][]> {
   const refs = proofs.flat().flatMap(nodesOfRange);
   const tiles = await log.tiles(refs.map((ref) => tileOf(ref, treeSize).tile));
   return proofs.map((ranges) => ranges.map((r) => toBase64(rangeHash(r, (ref) => nodeFromTiles(ref, treeSize, tiles)))));

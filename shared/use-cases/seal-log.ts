@@ -29,7 +29,9 @@ export interface SealResult {
  * 5. Append the leaves in that order to the tiles and compute the new root.
  * 6. Store the tiles; sign the head; commit head and state together, only if the log is
  *    still where this seal started. The markers stay: they tell which record each leaf is.
- * 7. Index the new leaves by record; go on while records are pending and `keepGoing` allows.
+ * 7. Index the new leaves by record; go on while records closed at the start of this run
+ *    are pending (a backlog larger than one head) and `keepGoing` allows; what was written
+ *    since waits for the next run.
  */
 export async function sealLog(deps: LogDeps, options: { keepGoing?: () => boolean } = {}): Promise<SealResult> {
   const { log, clock, settings } = deps;
@@ -46,14 +48,24 @@ export async function sealLog(deps: LogDeps, options: { keepGoing?: () => boolea
   try {
     let state = await log.state();
     state = await finishIndex(log, state);
+    // One tick seals what was closable when it began, however many heads that takes, and
+    // no more: chasing a `now` that moves while decisions keep coming would close the
+    // queue (a write to every fence the writers check) and sign a head many times a second.
+    const until = closable(deps, state);
     // Stop early enough that the lease outlives every write of the last seal.
     const timeLeft = () => clock.now().getTime() < leaseEnds - settings.leaseMs / 2 && (options.keepGoing?.() ?? true);
+    // The glance found records pending up to a time no later than `until` (unless it had an index to finish first):
+    // the first seal need not look again.
+    let known = glance.indexedThrough >= glance.size;
     do {
-      const sealed = await sealOnce(deps, state);
+      const sealed = await sealOnce(deps, state, until, known);
       if (sealed === undefined) break;
       state = sealed.state;
       result.sealed += sealed.records;
       result.heads++;
+      known = false;
+      // A head short of the limit took every marker up to `until`: nothing is left for this run.
+      if (sealed.records < settings.maxRecordsPerSeal) break;
     } while (timeLeft());
     result.treeSize = state.size;
     return result;
@@ -62,10 +74,15 @@ export async function sealLog(deps: LogDeps, options: { keepGoing?: () => boolea
   }
 }
 
-async function sealOnce(deps: LogDeps, state: LogState): Promise<{ state: LogState; records: number } | undefined> {
+async function sealOnce(
+  deps: LogDeps,
+  state: LogState,
+  until: string,
+  knownPending: boolean,
+): Promise<{ state: LogState; records: number } | undefined> {
   const { log, settings } = deps;
-  let through = closable(deps, state);
-  if (!(await log.hasPending(state.cursor, through))) return undefined;
+  let through = until > state.closedThrough ? until : state.closedThrough;
+  if (!knownPending && !(await log.hasPending(state.cursor, through))) return undefined;
   if (through > state.closedThrough) through = await log.closeThrough(through);
   const batch = await log.pending(state.cursor, through, settings.maxRecordsPerSeal);
   if (batch === undefined) return undefined;

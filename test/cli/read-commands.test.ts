@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { readMain, READ_COMMANDS, USAGES } from '../../local/cli/read/commands.ts';
@@ -116,7 +119,7 @@ describe('twinguard status, check, history, statement', () => {
     const s = await read('statement', ['--talent', id.talent, '--month', '2035-06']);
     expect(s.text).toContain('EUR 450 (1 renders, 2 placements)');
     const csv = await read('statement', ['--talent', id.talent, '--month', '2035-06', '--csv']);
-    expect(csv.out[0]).toBe('at,kind,talentId,twinId,grantId,licensee,amount,currency,refId');
+    expect(csv.out[0]).toBe('at,kind,talentId,twinId,grantId,licensee,amount,currency,refId,recordId');
     expect(csv.out.slice(1).map((l) => l.split(',').slice(1, 8).join(','))).toEqual(
       expect.arrayContaining([
         `render,${id.talent},${id.twin},${id.grant},brand-hm,50,EUR`,
@@ -124,6 +127,27 @@ describe('twinguard status, check, history, statement', () => {
       ]),
     );
     expect(csv.out).toHaveLength(4);
+    expect(csv.out.slice(1).map((l) => l.split(',').at(-1))).toEqual(
+      JSON.parse((await read('statement', ['--talent', id.talent, '--month', '2035-06', '--json'])).text).lines.map(
+        (l: { recordId: string }) => l.recordId,
+      ),
+    );
+    // With --proofs: the same answer printed, and the file written beside it. This world's log is its own
+    // (a namespace the command does not read), so here every line is listed as not sealed yet, none dropped.
+    const file = join(mkdtempSync(join(tmpdir(), 'statement-')), 'proofs.json');
+    const proven = await read('statement', ['--talent', id.talent, '--month', '2035-06', '--proofs', file]);
+    expect(proven.code).toBe(0);
+    expect(proven.text).toBe(s.text);
+    expect(proven.err).toEqual([
+      expect.stringMatching(/^twinguard statement: wrote .*proofs\.json: 0 of 3 line\(s\) proven against .*; 3 not sealed yet$/),
+    ]);
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    expect(doc).toMatchObject({ format: 'twinguard.statement/v1', talentId: id.talent, month: '2035-06', cut: false });
+    expect(doc.lines.map((l: Record<string, unknown>) => [l['sealed'], (l['record'] as Record<string, unknown>)['type']])).toEqual([
+      [false, 'usage'],
+      [false, 'usage'],
+      [false, 'usage'],
+    ]);
   });
 
   it('exits 2 saying what would be right, before reading anything', async () => {
@@ -136,6 +160,7 @@ describe('twinguard status, check, history, statement', () => {
       ['history', ['--twin', 'x', '--from', '2035-02-01', '--to', '2035-01-01'], /--from .* is after --to/],
       ['history', ['--twin', 'x', '--limit', '5000'], /--limit must be a whole number from 1 to 1000/],
       ['statement', ['--talent', 't', '--month', '2035-13'], /the month must be YYYY-MM/],
+      ['statement', ['--talent', 't', '--month', '2035-01', '--proofs', ''], /--proofs takes a file name/],
       ['statement', ['--talent', 't', '--month', '2035-01', '--colour'], /Unknown option '--colour'/],
     ];
     for (const [command, args, message] of cases) {

@@ -164,7 +164,7 @@ describe('console in the browser', () => {
     const href = await page.locator('a[download]').getAttribute('href');
     const csv = await (await fetch(`${console_.url}${href}`)).text();
     const lines = csv.trim().split('\r\n');
-    expect(lines[0]).toBe('at,kind,talentId,twinId,grantId,licensee,amount,currency,refId');
+    expect(lines[0]).toBe('at,kind,talentId,twinId,grantId,licensee,amount,currency,refId,recordId');
     expect(
       lines
         .slice(1)

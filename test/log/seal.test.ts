@@ -146,6 +146,28 @@ describe('the sealer', () => {
     }
   });
 
+  it('seals in one run what was closable when it began, not what its moving clock reaches meanwhile', async () => {
+    const w = world('2026-03-01T12:00:00Z');
+    const id = ids();
+    await w.send('Consent Granted', grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent }));
+    for (let i = 0; i < 3; i++) {
+      later(w, 10);
+      await w.send('Render Requested', renderDetail({ twinIds: [id.twin] }));
+    }
+    // The sealer's clock starts 6 s after the first render (grace 5 s) and moves on 20 s after every head,
+    // as a busy log's would while decisions keep coming: the later renders become closable during the run.
+    const sealer = { tables: w.tables, clock: new FixedClock(new Date('2026-03-01T12:00:16Z')) };
+    const { deps } = await logOf(sealer, { maxRecordsPerSeal: 1 });
+    const keepGoing = () => {
+      later(sealer, 20);
+      return true;
+    };
+    // The grant and the first render (its audit and usage lines), in as many heads as the small heads need.
+    expect(await sealLog(deps, { keepGoing })).toMatchObject({ sealed: 3, heads: 2 });
+    // The next run: the two renders written before it began.
+    expect(await sealLog(deps)).toMatchObject({ sealed: 4, heads: 2, treeSize: 7 });
+  });
+
   it('lets one sealer at a time hold the log, and a sealer that died before indexing is completed by the next', async () => {
     const w = world('2026-03-01T12:00:00Z');
     const id = ids();

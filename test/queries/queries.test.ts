@@ -3,6 +3,7 @@ import { wireQueries } from '../../shared/adapters/wire.ts';
 import { checkUse } from '../../shared/use-cases/queries/check.ts';
 import { twinHistory } from '../../shared/use-cases/queries/history.ts';
 import { fanoutProgress } from '../../shared/use-cases/queries/revocation-progress.ts';
+import { parseUsageRecordId, usageRecordId } from '../../shared/model/log/usage-record-id.ts';
 import { statement, totalsOf } from '../../shared/use-cases/queries/statement.ts';
 import { tallyPlacements } from '../../shared/use-cases/queries/placement-tally.ts';
 import { grantStatus, twinStatus } from '../../shared/use-cases/queries/status.ts';
@@ -180,9 +181,36 @@ describe('query layer', () => {
     expect(new Set(s.lines.map((l) => `${l.twinId}/${l.grantId}/${l.licensee}`))).toEqual(
       new Set([`${id.twin}/${id.grant}/brand-hm`, `${id.twin2}/${id.grant2}/brand-zara`]),
     );
+    // Each line names its usage record in the log (what `npm run log -- prove --record` takes), one record a line.
+    for (const l of s.lines) expect(l.recordId).toBe(usageRecordId(l));
+    expect(new Set(s.lines.map((l) => l.recordId)).size).toBe(6);
+    expect(parseUsageRecordId(s.lines[0]!.recordId)).toEqual({
+      talentId: id.talent,
+      at: s.lines[0]!.at,
+      kind: s.lines[0]!.kind,
+      refId: s.lines[0]!.refId,
+      twinId: s.lines[0]!.twinId,
+    });
     expect(s.cut).toBe(false);
     expect((await statement(w.q, id.talent, '2035-07')).totals).toEqual([{ currency: 'EUR', renders: 1, placements: 0, amount: 50 }]);
     await expect(statement(w.q, id.talent, '2035-13')).rejects.toThrow(/YYYY-MM/);
+  });
+
+  it('a usage record id names one record, ids with # included, and nothing else parses as one', () => {
+    const u = { talentId: 'talent#1', at: '2035-06-10T12:00:00.000Z', kind: 'render' as const, refId: 'req/#2', twinId: 'twin %3' };
+    expect(usageRecordId(u)).toBe('usage:talent%231#2035-06-10T12:00:00.000Z#render#req%2F%232#twin%20%253');
+    expect(parseUsageRecordId(usageRecordId(u))).toEqual(u);
+    for (const bad of [
+      'render-decision:dec-1',
+      'usage:t#2035-06-10T12:00:00Z#render#r',
+      'usage:t#2035-06-10T12:00:00Z#gift#r#w',
+      'usage:t#yesterday#render#r#w',
+      'usage:%41#2035-06-10T12:00:00Z#render#r#w',
+      'usage:%E0#2035-06-10T12:00:00Z#render#r#w',
+      'usage:#2035-06-10T12:00:00Z#render#r#w',
+      `usage:${'t'.repeat(300_000)}#2035-06-10T12:00:00Z#render#r#w`,
+    ])
+      expect(parseUsageRecordId(bad)).toBeUndefined();
   });
 
   it('totals add money exactly (0.1 three times is 0.3)', () => {

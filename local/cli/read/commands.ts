@@ -1,13 +1,15 @@
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkUse } from '../../../shared/use-cases/queries/check.ts';
 import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, twinHistory } from '../../../shared/use-cases/queries/history.ts';
 import { fanoutProgress } from '../../../shared/use-cases/queries/revocation-progress.ts';
-import { statement } from '../../../shared/use-cases/queries/statement.ts';
+import { type Statement, statement } from '../../../shared/use-cases/queries/statement.ts';
+import { type ProvenStatement, provenStatement } from '../../../shared/use-cases/statement-proofs.ts';
 import { grantStatus, twinStatus } from '../../../shared/use-cases/queries/status.ts';
 import { DEFAULT_TWINS_LISTED, findTwins, MAX_TWINS_LISTED } from '../../../shared/use-cases/queries/twins.ts';
 import { DEFAULT_DATA_DIR } from '../../runtime/flags.ts';
-import { CliUsageError, LocalCliError, TableUnavailableError } from '../errors.ts';
+import { CliInputError, CliUsageError, LocalCliError, TableUnavailableError } from '../errors.ts';
 import { aLimit, aMonth, anId, aTime, checkRequest, InputError } from './inputs.ts';
 import { checkText, grantStatusText, historyText, statementCsv, statementText, twinStatusText, twinsText } from './render-text.ts';
 import { queryDepsOf, resolveTarget, STACK_NAME, type TargetOptions } from './target.ts';
@@ -63,11 +65,15 @@ ${WHERE}`,
   so and prints the --after cursor to read on.
 
 ${WHERE}`,
-  statement: `Usage: twinguard statement --talent ID --month YYYY-MM [--csv] [where]
+  statement: `Usage: twinguard statement --talent ID --month YYYY-MM [--csv] [--proofs FILE] [where]
 
   What a talent is owed for a month: every paid use (render or placement) as the usage
-  ledger holds it, with twin, grant, licensee, amount and currency, and totals per
-  currency. --csv prints the lines as CSV (RFC 4180) instead of a table.
+  ledger holds it, with twin, grant, licensee, amount and currency, the id of its record
+  in the transparency log, and totals per currency. --csv prints the lines as CSV
+  (RFC 4180) instead of a table. --proofs FILE also writes the statement with each line's
+  inclusion proof and the latest signed tree head, for anyone to check offline with the
+  log's public key ("twinguard log verify FILE --jwks JWKS"); lines not sealed yet are
+  marked so.
 
 ${WHERE}`,
 };
@@ -103,7 +109,12 @@ const OPTIONS = {
     limit: { type: 'string' },
     after: { type: 'string' },
   },
-  statement: { talent: { type: 'string' }, month: { type: 'string' }, csv: { type: 'boolean', default: false } },
+  statement: {
+    talent: { type: 'string' },
+    month: { type: 'string' },
+    csv: { type: 'boolean', default: false },
+    proofs: { type: 'string' },
+  },
 } as const;
 
 /** Exit codes: 0 answered, 1 could not read (the message says what to do), 2 bad arguments (with the usage). */
@@ -194,7 +205,13 @@ async function run(command: ReadCommand, argv: readonly string[], io: Io, env: N
         break;
       }
       case 'statement': {
-        const s = await statement(deps, ask.talentId, ask.month);
+        const proven = ask.proofs === undefined ? undefined : await provenStatement(deps, ask.talentId, ask.month);
+        // The proofs go to the file; what is printed is the statement as without --proofs.
+        const s = proven === undefined ? await statement(deps, ask.talentId, ask.month) : plainOf(proven);
+        if (proven !== undefined && ask.proofs !== undefined) {
+          await writeProofs(ask.proofs, proven);
+          io.err(proofsSummary(ask.proofs, proven));
+        }
         if (ask.csv && !json) for (const line of statementCsv(s)) io.out(line);
         else print(s, () => statementText(s, width));
         if (s.cut) io.err(`twinguard statement: cut at ${s.lines.length} lines: the month holds more, and the totals are of these only`);
@@ -215,7 +232,7 @@ type Ask =
   | { kind: 'grant'; grantId: string }
   | { kind: 'check'; request: ReturnType<typeof checkRequest> }
   | { kind: 'history'; twinId: string; window: { from?: string; to?: string }; limit: number; after?: string }
-  | { kind: 'statement'; talentId: string; month: string; csv: boolean };
+  | { kind: 'statement'; talentId: string; month: string; csv: boolean; proofs?: string };
 
 function parse(
   command: ReadCommand,
@@ -265,8 +282,54 @@ function parse(
       };
     }
     case 'statement':
-      return { kind: 'statement', talentId: anId('--talent', str('talent')), month: aMonth(str('month')), csv: values.csv === true };
+      return {
+        kind: 'statement',
+        talentId: anId('--talent', str('talent')),
+        month: aMonth(str('month')),
+        csv: values.csv === true,
+        ...pick({ proofs: aPath('--proofs', str('proofs')) }),
+      };
   }
+}
+
+function aPath(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value === '' || value.length > 4096 || value.includes('\0')) throw new InputError(`${flag} takes a file name`);
+  return value;
+}
+
+async function writeProofs(file: string, proven: ProvenStatement): Promise<void> {
+  try {
+    await writeFile(resolve(file), `${JSON.stringify(proven, null, 2)}\n`);
+  } catch (error) {
+    throw new CliInputError(`cannot write ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The statement without its proofs: what `twinguard statement` prints either way. */
+function plainOf(p: ProvenStatement): Statement {
+  const lines = p.lines.map(({ talentId, twinId, grantId, kind, amount, currency, refId, at, licensee, recordId }) => ({
+    talentId,
+    twinId,
+    grantId,
+    kind,
+    amount,
+    currency,
+    refId,
+    at,
+    ...(licensee === undefined ? {} : { licensee }),
+    recordId,
+  }));
+  return { talentId: p.talentId, month: p.month, lines, totals: p.totals, cut: p.cut };
+}
+
+function proofsSummary(file: string, p: ProvenStatement): string {
+  const sealed = p.lines.filter((l) => l.sealed).length;
+  const head =
+    p.treeHead === null
+      ? 'no signed head (nothing sealed yet)'
+      : `the head of ${p.treeHead.treeSize} records signed ${p.treeHead.timestamp}`;
+  return `twinguard statement: wrote ${file}: ${sealed} of ${p.lines.length} line(s) proven against ${head}; ${p.lines.length - sealed} not sealed yet`;
 }
 
 function isCursor(text: string): boolean {

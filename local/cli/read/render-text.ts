@@ -134,11 +134,13 @@ export function statementText(s: Statement, width: number): string[] {
 
 /** The statement as CSV, RFC 4180: a header, one row per paid use (totals are the sums a spreadsheet makes). */
 export function statementCsv(s: Statement): string[] {
-  const header = ['at', 'kind', 'talentId', 'twinId', 'grantId', 'licensee', 'amount', 'currency', 'refId'];
+  const header = ['at', 'kind', 'talentId', 'twinId', 'grantId', 'licensee', 'amount', 'currency', 'refId', 'recordId'];
   return [
     header.join(','),
     ...s.lines.map((l) =>
-      [l.at, l.kind, l.talentId, l.twinId, l.grantId, l.licensee ?? '', String(l.amount), l.currency, l.refId].map(csvCell).join(','),
+      [l.at, l.kind, l.talentId, l.twinId, l.grantId, l.licensee ?? '', String(l.amount), l.currency, l.refId, l.recordId]
+        .map(csvCell)
+        .join(','),
     ),
   ];
 }

@@ -1,8 +1,9 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../../../shared/adapters/dynamodb/dynamo-client.ts';
-import { wireQueries } from '../../../shared/adapters/wire.ts';
+import { wireLogReader, wireQueries } from '../../../shared/adapters/wire.ts';
 import { systemClock } from '../../../shared/adapters/system.ts';
+import type { LogStore } from '../../../shared/ports/log-store.ts';
 import type { QueryDeps } from '../../../shared/use-cases/queries/query-deps.ts';
 import { LOCAL_CREDENTIALS } from '../../dynamodb/dynamodb-local.ts';
 import { readDiscovery } from '../../runtime/discovery.ts';
@@ -118,12 +119,15 @@ function stackProblem(stack: string, region: string, error: unknown): string {
 }
 
 /** The query layer over the target's tables; `close` frees the connections. */
-export function queryDepsOf(target: Target): { deps: QueryDeps; close(): void } {
+export function queryDepsOf(target: Target): { deps: QueryDeps & { log: LogStore }; close(): void } {
   const client = new DynamoDBClient({
     region: target.region,
     ...(target.dynamoDbEndpoint === undefined ? {} : { endpoint: target.dynamoDbEndpoint }),
     ...(target.localCredentials ? { credentials: LOCAL_CREDENTIALS } : {}),
   });
-  const queries = wireQueries({ db: documentClient(client), tables: target.tables });
-  return { deps: { queries, clock: systemClock }, close: () => client.destroy() };
+  const db = documentClient(client);
+  const queries = wireQueries({ db, tables: target.tables });
+  // The log's store reads the audit table only (statements with proofs).
+  const { log } = wireLogReader({ db, tables: target.tables });
+  return { deps: { queries, clock: systemClock, log }, close: () => client.destroy() };
 }

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { EMPTY_ROOT, HASH_BYTES } from '../../model/log/merkle.ts';
 import type { LoggedRecord, RecordKey } from '../../model/log/records.ts';
+import { parseUsageRecordId } from '../../model/log/usage-record-id.ts';
 import { type Tile, type TileRef, tileKey } from '../../model/log/tiles.ts';
 import { type SignedTreeHead, toBase64 } from '../../model/log/tree-head.ts';
 import { StaleReadError } from '../../ports/errors.ts';
@@ -292,6 +293,9 @@ export class DynamoLogStore implements LogStore {
   }
 
   async keysOfRecordId(recordId: string): Promise<RecordKey[]> {
+    // A usage record's id spells out its key; usage records are not in the index.
+    const usage = parseUsageRecordId(recordId);
+    if (usage !== undefined) return [auditKeys.usage(usage.talentId, usage.at, usage.kind, usage.refId, usage.twinId)];
     const items = await this.queryAll({
       TableName: this.table,
       IndexName: RECORD_ID_INDEX,

@@ -1,9 +1,12 @@
+import { usageRecordId } from '../../model/log/usage-record-id.ts';
 import type { UsageRecord } from '../../model/records.ts';
 import type { QueryDeps } from './query-deps.ts';
 
 export interface StatementLine extends UsageRecord {
   /** The brand that used the twin (the grant's licensee); absent when the grant is no longer stored. */
   licensee?: string;
+  /** The usage record this line is, in the transparency log: `npm run log -- prove --record <recordId>` proves it. */
+  recordId: string;
 }
 
 export interface CurrencyTotal {
@@ -50,7 +53,7 @@ export async function statement(deps: QueryDeps, talentId: string, month: string
   const licensees = await licenseesOf(deps, usage);
   const lines = usage.map((u) => {
     const licensee = licensees.get(`${u.twinId}\n${u.grantId}`);
-    return { ...u, ...(licensee === undefined ? {} : { licensee }) };
+    return { ...u, ...(licensee === undefined ? {} : { licensee }), recordId: usageRecordId(u) };
   });
   return { talentId, month, lines, totals: totalsOf(usage), cut };
 }
