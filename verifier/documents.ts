@@ -1,5 +1,5 @@
-import { canonicalJson } from './canonical-json.ts';
-import { checkConsistency, checkInclusion, leafHash } from './merkle.ts';
+import { checkConsistency } from './merkle.ts';
+import { checkRecordProof, proofHashes } from './record-proof.ts';
 import { type Checked, decodeHash, type VerifiedTreeHead, verifyTreeHead } from './tree-head.ts';
 
 /**
@@ -46,7 +46,7 @@ export async function verifyInclusionProof(
   if (!isObject(doc) || doc['format'] !== FORMATS.inclusion) return fail(`not an inclusion proof (format ${FORMATS.inclusion})`);
   const head = await signedHead(doc['treeHead'], jwks);
   if (!head.ok) return head;
-  const checked = checkRecord(doc['record'], doc['leafIndex'], doc['proof'], head.value);
+  const checked = checkRecordProof(doc['record'], doc['leafIndex'], doc['proof'], head.value);
   if (checked !== undefined) return fail(`${describe(doc['record'])}: ${checked}`);
   return {
     ok: true,
@@ -64,7 +64,7 @@ export async function verifyConsistencyProof(
   if (!from.ok) return fail(`the earlier head: ${from.reason}`);
   const to = await signedHead(doc['to'], jwks);
   if (!to.ok) return fail(`the later head: ${to.reason}`);
-  const path = hashes(doc['proof']);
+  const path = proofHashes(doc['proof']);
   if (path === undefined) return fail('the proof is not a list of base64 SHA-256 hashes');
   const problem = checkConsistency(from.value.treeSize, to.value.treeSize, from.value.rootHash, to.value.rootHash, path);
   if (problem !== undefined) return fail(`heads of ${from.value.treeSize} and ${to.value.treeSize} records: ${problem}`);
@@ -93,7 +93,7 @@ export async function verifyExport(doc: unknown, jwks: unknown): Promise<ExportR
       report.twinId !== undefined && twin !== report.twinId ? `it belongs to twin ${String(twin)}, not ${report.twinId}` : undefined;
     if (problem === undefined && typeof leafIndex === 'number' && seen.has(leafIndex))
       problem = `leaf ${leafIndex} is claimed twice (also at ${seen.get(leafIndex)})`;
-    problem ??= checkRecord(record, leafIndex, isObject(entry) ? entry['proof'] : undefined, head.value);
+    problem ??= checkRecordProof(record, leafIndex, isObject(entry) ? entry['proof'] : undefined, head.value);
     if (typeof leafIndex === 'number') seen.set(leafIndex, position);
     if (problem === undefined) report.verified++;
     else report.failures.push({ position, leafIndex, record: describe(record), reason: problem });
@@ -137,32 +137,6 @@ async function signedHead(head: unknown, jwks: unknown): Promise<Checked<Verifie
 }
 
 /** Why `record` is not leaf `leafIndex` of the signed tree, or undefined when it is. */
-function checkRecord(record: unknown, leafIndex: unknown, proof: unknown, head: VerifiedTreeHead): string | undefined {
-  if (!isObject(record) || typeof record['pk'] !== 'string' || typeof record['sk'] !== 'string')
-    return 'the record is not a stored record (pk, sk)';
-  if (typeof leafIndex !== 'number' || !Number.isSafeInteger(leafIndex) || leafIndex < 0) return 'the leaf index is not a whole number';
-  if (leafIndex >= head.treeSize) return `leaf ${leafIndex} is beyond the signed tree of ${head.treeSize} records`;
-  const path = hashes(proof);
-  if (path === undefined) return 'the proof is not a list of base64 SHA-256 hashes';
-  let leaf: Uint8Array;
-  try {
-    leaf = leafHash(new TextEncoder().encode(canonicalJson(record)));
-  } catch (error) {
-    return `the record cannot be canonicalized: ${error instanceof Error ? error.message : String(error)}`;
-  }
-  const problem = checkInclusion(leaf, leafIndex, head.treeSize, path, head.rootHash);
-  if (problem === undefined) return undefined;
-  return problem.startsWith('the record is not the leaf')
-    ? `leaf ${leafIndex}: the record differs from the one sealed there (altered, or another record), or the proof was altered`
-    : `leaf ${leafIndex}: ${problem}`;
-}
-
-function hashes(proof: unknown): Uint8Array[] | undefined {
-  if (!Array.isArray(proof) || proof.length > 64) return undefined;
-  const out = proof.map(decodeHash);
-  return out.every((h): h is Uint8Array => h !== undefined) ? out : undefined;
-}
-
 function describe(record: unknown): string {
   if (!isObject(record)) return '(not a record)';
   const id = record['recordId'] ?? record['refId'];

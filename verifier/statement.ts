@@ -1,6 +1,5 @@
-import { canonicalJson } from './canonical-json.ts';
-import { checkInclusion, leafHash } from './merkle.ts';
-import { type VerifiedTreeHead, verifyTreeHead } from './tree-head.ts';
+import { checkRecordProof } from './record-proof.ts';
+import { decodeHash, type VerifiedTreeHead, verifyTreeHead } from './tree-head.ts';
 
 /**
  * Checks a talent's monthly statement with proofs (`twinguard statement --proofs FILE`)
@@ -141,20 +140,7 @@ function checkLine(
   const other = seen.leaves.get(leafIndex);
   if (other !== undefined) return `leaf ${leafIndex} is claimed twice (also line ${other})`;
   seen.leaves.set(leafIndex, seen.position);
-  if (leafIndex >= head.treeSize) return `leaf ${leafIndex} is beyond the signed tree of ${head.treeSize} records`;
-  const path = hashes(line['proof']);
-  if (path === undefined) return 'the proof is not a list of base64 SHA-256 hashes';
-  let leaf: Uint8Array;
-  try {
-    leaf = leafHash(new TextEncoder().encode(canonicalJson(record)));
-  } catch (error) {
-    return `the record cannot be canonicalized: ${error instanceof Error ? error.message : String(error)}`;
-  }
-  const problem = checkInclusion(leaf, leafIndex, head.treeSize, path, head.rootHash);
-  if (problem === undefined) return undefined;
-  return problem.startsWith('the record is not the leaf')
-    ? `leaf ${leafIndex}: the record differs from the one sealed there (altered, or another record), or the proof was altered`
-    : `leaf ${leafIndex}: ${problem}`;
+  return checkRecordProof(record, leafIndex, line['proof'], head);
 }
 
 /** Why the line's figures are not the usage record's, or undefined when they are. */
@@ -223,19 +209,6 @@ async function signedHead(head: unknown, jwks: unknown) {
     return { ok: false as const, reason: 'the readable tree size or root beside the signature differs from what was signed' };
   }
   return verified;
-}
-
-function hashes(proof: unknown): Uint8Array[] | undefined {
-  if (!Array.isArray(proof) || proof.length > 64) return undefined;
-  const out = proof.map(decodeHash);
-  return out.every((h): h is Uint8Array => h !== undefined) ? out : undefined;
-}
-
-/** Base64 of exactly 32 bytes, strictly, else undefined. */
-function decodeHash(text: unknown): Uint8Array | undefined {
-  if (typeof text !== 'string' || !/^[A-Za-z0-9+/]{43}=$/.test(text)) return undefined;
-  const bytes = new Uint8Array(Buffer.from(text, 'base64'));
-  return bytes.length === 32 && Buffer.from(bytes).toString('base64') === text ? bytes : undefined;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
