@@ -36,6 +36,7 @@ import { synthesizeTemplate } from '../local/app/synthesize.ts';
 import { startPutEventsServer } from '../local/bus/put-events-server.ts';
 import { createTablesFromTemplate } from '../local/dynamodb/create-tables.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../local/dynamodb/dynamodb-local.ts';
+import { benchGrant } from './bench-grant.ts';
 
 export interface DecisionClients {
   db: DynamoDBDocumentClient;
@@ -100,19 +101,8 @@ export async function measureDecision(clients: DecisionClients, options: Decisio
   };
   const { deps } = wireAdapters({ db: clients.db, tables: clients.tables, publisher, settings: SETTINGS });
   const run = randomUUID().slice(0, 8);
-  const twinId = `twin-bench-${run}`;
-  const grant = {
-    grantId: `grant-bench-${run}`,
-    version: 1,
-    twinId,
-    talentId: `talent-bench-${run}`,
-    licensee: 'brand-bench',
-    validFrom: '2020-01-01T00:00:00Z',
-    scope: { media: ['image'], channels: ['*'], territories: ['*'], modifications: ['garment'] },
-    aiDisclosureRequired: false,
-    compensation: { currency: 'EUR', perRender: 50, perPlacement: 200 },
-    evidence: { documentId: 'contract-bench', signedAt: '2019-12-01T00:00:00Z' },
-  };
+  const grant = benchGrant('bench', run);
+  const twinId = grant.twinId;
   await handleInbound(deps, envelope('Consent Granted', DEFAULT_SOURCES.consent, grant));
 
   let seq = 0;

@@ -40,6 +40,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../local/dy
 import { LOCAL_LOG_GRACE_SECONDS } from '../local/runtime/handler-env.ts';
 import { mergeResults } from './cold-start.ts';
 import { type DecisionClients, envelope, type Figure, figure, round, SETTINGS, times } from './decision.ts';
+import { benchGrant } from './bench-grant.ts';
 
 export interface SealerOverheadOptions {
   /** Rounds per side. @default 6 */
@@ -90,22 +91,9 @@ export async function measureSealerOverhead(clients: DecisionClients, options: S
   const perSide = { without: 0, with: 0 };
 
   const run = randomUUID().slice(0, 8);
-  const twinId = `twin-sealer-${run}`;
-  await handleInbound(
-    deps,
-    envelope('Consent Granted', DEFAULT_SOURCES.consent, {
-      grantId: `grant-sealer-${run}`,
-      version: 1,
-      twinId,
-      talentId: `talent-sealer-${run}`,
-      licensee: 'brand-bench',
-      validFrom: '2020-01-01T00:00:00Z',
-      scope: { media: ['image'], channels: ['*'], territories: ['*'], modifications: ['garment'] },
-      aiDisclosureRequired: false,
-      compensation: { currency: 'EUR', perRender: 50, perPlacement: 200 },
-      evidence: { documentId: 'contract-bench', signedAt: '2019-12-01T00:00:00Z' },
-    }),
-  );
+  const grant = benchGrant('sealer', run);
+  const twinId = grant.twinId;
+  await handleInbound(deps, envelope('Consent Granted', DEFAULT_SOURCES.consent, grant));
   let seq = 0;
   const decide = async () => {
     const detail = {
