@@ -28,11 +28,6 @@ export interface FunctionAccess {
   readonly signsCredentials?: boolean;
   /** Whether it reads the consent table in batches (BatchGetItem): the fan-out does. */
   readonly batchReads?: boolean;
-  /**
-   * Consent-table prefixes it may put in batches (BatchWriteItem, which IAM cannot limit to
-   * puts: so only prefixes of items whose every write is the same, never deleted by design).
-   */
-  readonly batchWrites?: readonly PkPrefix[];
 }
 
 /**
@@ -101,8 +96,6 @@ export const FUNCTION_ACCESS = {
     auditWrites: [AUDIT.twin, LOGGED.marker],
     auditChecks: LOGGED.auditChecks,
     batchReads: true,
-    // The takedown records and deadline items of a batch, beside its transaction.
-    batchWrites: [PK.takedown, PK.due],
   },
   'takedown-webhook': {
     emits: ['Takedown Completed', 'Takedown Failed'],

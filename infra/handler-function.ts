@@ -136,12 +136,11 @@ export class HandlerFunction extends Construct {
    * scans it; creates or changes only items under `writes` and deletes only under `deletes`
    * (partition-key prefixes, `dynamodb:LeadingKeys`), so a bug or a hijacked function cannot
    * touch another kind of item. Transactions are authorized item by item, as these actions.
-   * `batchWrites`: BatchWriteItem, only under those prefixes.
    */
   bindConsentTable(
     table: ITableV2,
     envName: string,
-    access: { writes: readonly string[]; deletes?: readonly string[]; batchReads?: boolean; batchWrites?: readonly string[] },
+    access: { writes: readonly string[]; deletes?: readonly string[]; batchReads?: boolean },
   ): this {
     this.function.addEnvironment(envName, table.tableName);
     const reads = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
@@ -155,15 +154,6 @@ export class HandlerFunction extends Construct {
         conditions: leadingKeys(access.writes),
       }),
     );
-    if (access.batchWrites !== undefined && access.batchWrites.length > 0) {
-      this.function.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['dynamodb:BatchWriteItem'],
-          resources: [table.tableArn],
-          conditions: leadingKeys(access.batchWrites),
-        }),
-      );
-    }
     if (access.deletes !== undefined && access.deletes.length > 0) {
       this.function.addToRolePolicy(
         new PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [table.tableArn], conditions: leadingKeys(access.deletes) }),

@@ -318,7 +318,6 @@ export class TwinGuard extends Construct {
         writes: access.consentWrites,
         ...(access.consentDeletes !== undefined && { deletes: access.consentDeletes }),
         ...(access.batchReads !== undefined && { batchReads: access.batchReads }),
-        ...(access.batchWrites !== undefined && { batchWrites: access.batchWrites }),
       });
     }
     if (access.consentWrites.length > 0 || access.auditWrites.length > 0 || access.auditReads !== undefined) {

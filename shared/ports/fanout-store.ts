@@ -12,21 +12,10 @@ export interface FanoutStore {
   /** The placements, read strongly consistently, in no particular order. */
   getPlacements(refs: readonly PlacementRef[]): Promise<PlacementRecord[]>;
   /**
-   * Opens takedowns: each placement is written at `revision + 1` (with its takedown state) if
-   * still at `revision`, together with the takedowns' audit lines, in one transaction (at most
-   * 100 operations: 1 per placement, 1 per audit line, and 2 for the log's pending marker).
-   * Nothing else goes with it: see `putTakedownRecords`.
+   * Opens takedowns: each placement is written at `revision + 1` if still at `revision`,
+   * with its takedown record and deadline, and its audit lines, all in one transaction (at most 100 operations: 3 per placement, one per audit line, and 2 for the log's pending marker).
    */
-  commitTakedowns(placements: readonly PlacementRecord[], audit: readonly AuditRecord[]): Promise<void>;
-  /**
-   * Puts the takedown records of these placements' takedowns (where a takedown id points) and
-   * their deadline items, unconditionally and not atomically (BatchWriteItem): every write of
-   * them is the same, so it may be repeated. Written side by side with `commitTakedowns`, and
-   * before the takedowns go on the bus, so a report or a deadline always finds its record; a
-   * record may outlive a commit that failed (its takedown id then points at a placement whose
-   * takedown is another, or none), which every reader checks already.
-   */
-  putTakedownRecords(placements: readonly PlacementRecord[], due: readonly DueItem[]): Promise<void>;
+  commitTakedowns(placements: readonly PlacementRecord[], due: readonly DueItem[], audit: readonly AuditRecord[]): Promise<void>;
   /** Moves a placement onto other covering grants, if those are still at the versions read. */
   commitReliance(placement: PlacementRecord, reliesOn: GrantRef[]): Promise<void>;
   /**

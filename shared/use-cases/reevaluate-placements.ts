@@ -29,16 +29,14 @@ export type Checkpoint = (step: 'page-committed' | 'page-saved') => Promise<void
  * steps. Primary course, per page of 100 placements:
  * 1. read them and the current grants of their twins (strongly consistent);
  * 2. a placement still covered by the twins' other grants moves onto those grants;
- *    one that is not gets a takedown (reason: what ended the consent): 10 at a time, the
- *    placements with their audit lines in one transaction and, beside it, their takedown
- *    records and one deadline item in one batch write, then put on the bus in one PutEvents
- *    call of 10; the batches of a page side by side, then noted as sent on the job (one
- *    write per page);
+ *    one that is not gets a takedown (reason: what ended the consent), written together
+ *    with its audit lines and one deadline item for the batch in one transaction of 10,
+ *    then put on the bus in one PutEvents call of 10; the batches of a page side by side,
+ *    then noted as sent on the job (one write per page);
  * 3. save the page cursor in the job record.
  * After `budget` placements it hands over to a fresh invocation through the bus.
  * After a crash the job resumes from its last cursor: placements already taken down by
- * this job are not taken down again, and those not noted as sent get their records (again)
- * and are sent. A job whose
+ * this job are not taken down again, and those not noted as sent are sent. A job whose
  * driver is gone (a crash, its event dead-lettered) is resumed by its watchdog
  * (`job-watchdog.ts`), whose request names the `seq` the job was stalled at.
  */
@@ -167,19 +165,10 @@ async function commitAndSend(deps: Deps, job: ReevaluationJob, chunk: PlacementR
       ),
     );
   }
-  // The claim (placements and audit lines, one transaction) and the takedown records with
-  // the deadline (one batch write, idempotent) side by side: one round trip, and a
-  // transaction of 1 + twins items per takedown instead of 2 + twins plus the deadline.
-  // Both settle before anything propagates; the takedowns go on the bus only after both.
-  const [committed, recorded] = await Promise.allSettled([
-    deps.fanout.commitTakedowns(chunk, audit),
-    deps.fanout.putTakedownRecords(chunk, due),
-  ]);
-  if (committed.status === 'rejected') {
-    const error: unknown = committed.reason;
+  try {
+    await deps.fanout.commitTakedowns(chunk, due, audit);
+  } catch (error) {
     if (!(error instanceof StaleReadError)) throw error;
-    // Records just put for takedowns that lost point at placements that do not carry them:
-    // every reader of a record checks that its takedown is the placement's current one.
     if (chunk.length === 1) return { opened: await retryOne(deps, job, chunk[0]!), sent: [] };
     // One placement changed under us (a report, a concurrent job): settle them one by one.
     const settled = { opened: 0, sent: [] as string[] };
@@ -190,8 +179,6 @@ async function commitAndSend(deps: Deps, job: ReevaluationJob, chunk: PlacementR
     }
     return settled;
   }
-  // Claimed but without their records: not sent; a resume of the page records and sends them.
-  if (recorded.status === 'rejected') throw recorded.reason;
   await deps.publisher.publish(chunk.map((p) => takedownRequested(p, p.takedown!)));
   return { opened: chunk.length, sent: chunk.map((p) => p.takedown!.takedownId) };
 }
@@ -225,9 +212,6 @@ async function resendUnsent(deps: Deps, job: ReevaluationJob, placements: Placem
   const unsent = placements.filter((p) => !sent.has(p.takedown!.takedownId));
   for (let i = 0; i < unsent.length; i += TAKEDOWNS_PER_COMMIT) {
     const batch = unsent.slice(i, i + TAKEDOWNS_PER_COMMIT);
-    // Their records and deadline may be missing (a crash or a failed batch write after the
-    // claim): put again, as the same items, before the takedowns go on the bus.
-    await deps.fanout.putTakedownRecords(batch, [deadlinesOf(batch.map((p) => p.takedown!))]);
     await deps.publisher.publish(batch.map((p) => takedownRequested(p, p.takedown!)));
     await deps.fanout.markSent(
       job.jobId,
@@ -244,19 +228,19 @@ async function publicationsOf(deps: Deps, placements: PlacementRecord[]): Promis
 
 /**
  * Groups takedowns so that each group fits one transaction and one PutEvents call: per
- * takedown its placement and an audit line per twin. (Its takedown record and the group's
- * deadline item go in a batch write beside the transaction, 11 items at most.)
+ * takedown its placement, its takedown record and an audit line per twin; per group one
+ * deadline item.
  */
 function chunks(placements: PlacementRecord[]): PlacementRecord[][] {
   const groups: PlacementRecord[][] = [];
   let current: PlacementRecord[] = [];
-  let items = 0;
+  let items = 1;
   for (const p of placements) {
-    const cost = 1 + p.twinIds.length;
+    const cost = 2 + p.twinIds.length;
     if (current.length === TAKEDOWNS_PER_COMMIT || (current.length > 0 && items + cost > MAX_TRANSACTION_ITEMS)) {
       groups.push(current);
       current = [];
-      items = 0;
+      items = 1;
     }
     current.push(p);
     items += cost;

@@ -83,15 +83,6 @@ class Recorder {
           );
         }
         return;
-      case 'BatchWriteItemCommand':
-        for (const [name, requests] of Object.entries<any>(input.RequestItems)) {
-          add(
-            'BatchWriteItem',
-            name,
-            requests.map((r: any) => (r.PutRequest ? r.PutRequest.Item.pk : r.DeleteRequest.Key.pk)),
-          );
-        }
-        return;
       case 'TransactWriteItemsCommand':
         for (const item of input.TransactItems) {
           if (item.Put) add('PutItem', item.Put.TableName, [item.Put.Item.pk]);
@@ -318,11 +309,6 @@ describe('each function’s code stays inside its synthesized policy', () => {
     expect(probe('consent-granted', 'DeleteItem', 'DUE#0')).toBe(false);
     expect(probe('sweep-due', 'DeleteItem', 'DUE#0')).toBe(true);
     expect(probe('asset-published', 'Scan', 'PLACEMENT#x')).toBe(false);
-    // The fan-out batch-writes takedown records and deadlines only; a batch could also delete.
-    expect(probe('reevaluate-placements', 'BatchWriteItem', 'TAKEDOWN#td')).toBe(true);
-    expect(probe('reevaluate-placements', 'BatchWriteItem', 'PLACEMENT#x')).toBe(false);
-    expect(probe('reevaluate-placements', 'BatchWriteItem', 'TWIN#t', 'AuditTable')).toBe(false);
-    expect(probe('sweep-due', 'BatchWriteItem', 'DUE#0')).toBe(false);
     // Writers put log markers, never the log's heads or state; the sealer never touches a record.
     expect(probe('render-requested', 'PutItem', 'LOG#PENDING#3', 'AuditTable')).toBe(true);
     expect(probe('render-requested', 'PutItem', 'LOG#HEAD', 'AuditTable')).toBe(false);

@@ -1,6 +1,5 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, placementRefsPage, realSleep } from './batch-reads.ts';
-import { batchPutAll } from './batch-writes.ts';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { transact, type TransactItem } from './transactions.ts';
 import type { GrantRef } from '../../model/consent/grant.ts';
@@ -70,7 +69,7 @@ export class DynamoFanoutStore implements FanoutStore {
     return items.map((item) => strip(item) as unknown as PlacementRecord);
   }
 
-  async commitTakedowns(placements: readonly PlacementRecord[], audit: readonly AuditRecord[]): Promise<void> {
+  async commitTakedowns(placements: readonly PlacementRecord[], due: readonly DueItem[], audit: readonly AuditRecord[]): Promise<void> {
     if (placements.length === 0) return;
     await this.transact([
       ...placements.map((p) => ({
@@ -81,13 +80,15 @@ export class DynamoFanoutStore implements FanoutStore {
           ExpressionAttributeValues: { ':revision': p.revision },
         },
       })),
+      ...placements.map((p) => ({
+        Put: {
+          TableName: this.table,
+          Item: takedownItem(p),
+        },
+      })),
+      ...due.map((d) => duePut(this.table, d, this.tables.dueNamespace)),
       ...this.pendingLog.withMarker(audit.map((r) => auditPut(this.tables.audit, r))),
     ]);
-  }
-
-  async putTakedownRecords(placements: readonly PlacementRecord[], due: readonly DueItem[]): Promise<void> {
-    const items = [...placements.map(takedownItem), ...due.map((d) => duePut(this.table, d, this.tables.dueNamespace).Put.Item)];
-    await batchPutAll(this.db, this.table, items, this.sleep);
   }
 
   async commitReliance(placement: PlacementRecord, reliesOn: GrantRef[]): Promise<void> {
