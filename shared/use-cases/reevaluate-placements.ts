@@ -32,7 +32,7 @@ export type Checkpoint = (step: 'page-committed' | 'page-saved') => Promise<void
  * 2. a placement still covered by the twins' other grants moves onto those grants;
  *    one that is not gets a takedown (reason: what ended the consent), written together
  *    with its audit lines, one takedown record and one deadline item for the batch in one
- *    transaction of 10 (a batch's takedown ids are `<batch id>.<index>`),
+ *    transaction of 10 (a batch's takedown ids are `<batch id>_<index>`),
  *    then put on the bus in one PutEvents call of 10; the batches of a page side by side,
  *    then noted as sent on the job (one write per page);
  * 3. save the page cursor in the job record.
@@ -187,7 +187,7 @@ async function commitAndSend(deps: Deps, job: ReevaluationJob, unnamed: Placemen
 }
 
 /**
- * Names the takedowns of a batch `<batch id>.<index>`, so that one takedown record serves
+ * Names the takedowns of a batch `<batch id>_<index>`, so that one takedown record serves
  * them all (`takedown-batch.ts`). A takedown committed alone gets an id of its own: also one
  * of a batch whose transaction was cancelled (nothing of it was stored or sent), which is
  * settled one by one, each with a fresh id, so that none overwrites another's batch record.

@@ -280,7 +280,7 @@ describe('deadlines', () => {
     expect(takedowns).toHaveLength(12);
     const batches = new Map<string, number[]>();
     for (const t of takedowns) {
-      const [, batch, index] = /^(.+)\.(\d+)$/.exec(t.takedownId as string)!;
+      const [, batch, index] = /^(.+)_(\d+)$/.exec(t.takedownId as string)!;
       batches.set(batch!, [...(batches.get(batch!) ?? []), Number(index)]);
       expect(await deps.store.getTakedownRef(t.takedownId as string)).toEqual({ channel: t.channel, placementId: t.placementId });
     }
@@ -289,7 +289,7 @@ describe('deadlines', () => {
       [0, 1],
     ]);
     const small = [...batches].find(([, i]) => i.length === 2)![0];
-    expect(await deps.store.getTakedownRef(`${small}.7`)).toBeUndefined();
+    expect(await deps.store.getTakedownRef(`${small}_7`)).toBeUndefined();
     expect(await deps.store.getTakedownRef(small)).toBeUndefined();
     // A report naming one takedown of a batch and another's placement is refused, and changes nothing.
     const [a, b] = takedowns;
@@ -302,7 +302,7 @@ describe('deadlines', () => {
     });
     expect(publisher.ofType('Event Rejected').at(-1)!.errors[0]!.path).toBe('detail.placementId');
     await send('Takedown Completed', {
-      takedownId: `${small}.7`,
+      takedownId: `${small}_7`,
       assetId: b!.assetId,
       channel: b!.channel,
       placementId: b!.placementId,

@@ -297,7 +297,7 @@ export class DynamoConsentStore implements ConsentStore {
   }
 
   async getTakedownRef(takedownId: string): Promise<{ channel: string; placementId: string } | undefined> {
-    // A fan-out's takedown (`<batch id>.<index>`) is recorded in its batch's item.
+    // A fan-out's takedown (`<batch id>_<index>`) is recorded in its batch's item.
     const batch = parseBatchTakedownId(takedownId);
     return takedownRefOf(takedownId, await this.get(keys.takedown(batch?.batchId ?? takedownId)));
   }

@@ -25,7 +25,7 @@ export function takedownItem(placement: PlacementRecord): Record<string, unknown
 
 /**
  * The takedown records of takedowns opened together: one item per batch for those named
- * `<batch id>.<index>` (its `takedowns` list, by index, says where each points), one item
+ * `<batch id>_<index>` (its `takedowns` list, by index, says where each points), one item
  * each for the others. A batch of 10 is one write instead of 10.
  */
 export function takedownItems(placements: readonly PlacementRecord[]): Record<string, unknown>[] {
