@@ -13,7 +13,10 @@ export interface FanoutStore {
   getPlacements(refs: readonly PlacementRef[]): Promise<PlacementRecord[]>;
   /**
    * Opens takedowns: each placement is written at `revision + 1` if still at `revision`,
-   * with its takedown record and deadline, and its audit lines, all in one transaction (at most 100 operations: 3 per placement, one per audit line, and 2 for the log's pending marker).
+   * with its takedown record and deadline, and its audit lines, all in one transaction (at
+   * most 100 operations: 1 per placement, one per audit line, one takedown record per batch
+   * of ids `<batch id>_<index>` and one per other takedown, the due items, and 2 for the
+   * log's pending marker). `getTakedownRef` finds a takedown's record either way.
    */
   commitTakedowns(placements: readonly PlacementRecord[], due: readonly DueItem[], audit: readonly AuditRecord[]): Promise<void>;
   /** Moves a placement onto other covering grants, if those are still at the versions read. */

@@ -8,6 +8,7 @@ import { StaleReadError } from '../ports/errors.ts';
 import { takedownLines } from './audit-lines.ts';
 import { reevaluationRequested, type ReevaluationRequest } from './reevaluation-requested.ts';
 import { deadlinesOf, MAX_TAKEDOWNS_PER_DEADLINE, openTakedown, takedownRequested } from './takedown.ts';
+import { batchTakedownId, parseBatchTakedownId } from '../model/takedown-batch.ts';
 
 /** Placements read per page: one Query and one BatchGetItem. */
 export const PAGE_SIZE = 100;
@@ -30,7 +31,8 @@ export type Checkpoint = (step: 'page-committed' | 'page-saved') => Promise<void
  * 1. read them and the current grants of their twins (strongly consistent);
  * 2. a placement still covered by the twins' other grants moves onto those grants;
  *    one that is not gets a takedown (reason: what ended the consent), written together
- *    with its audit lines and one deadline item for the batch in one transaction of 10,
+ *    with its audit lines, one takedown record and one deadline item for the batch in one
+ *    transaction of 10 (a batch's takedown ids are `<batch id>_<index>`),
  *    then put on the bus in one PutEvents call of 10; the batches of a page side by side,
  *    then noted as sent on the job (one write per page);
  * 3. save the page cursor in the job record.
@@ -150,7 +152,8 @@ async function settlePage(deps: Deps, job: ReevaluationJob, placements: Placemen
  * Commits and sends one batch; `sent`: the takedowns it put on the bus that the caller must
  * note on the job (a batch settled one by one after a race notes its own).
  */
-async function commitAndSend(deps: Deps, job: ReevaluationJob, chunk: PlacementRecord[]): Promise<{ opened: number; sent: string[] }> {
+async function commitAndSend(deps: Deps, job: ReevaluationJob, unnamed: PlacementRecord[]): Promise<{ opened: number; sent: string[] }> {
+  const chunk = named(deps, unnamed);
   const due: DueItem[] = [deadlinesOf(chunk.map((p) => p.takedown!))];
   const audit: AuditRecord[] = [];
   for (const p of chunk) {
@@ -181,6 +184,22 @@ async function commitAndSend(deps: Deps, job: ReevaluationJob, chunk: PlacementR
   }
   await deps.publisher.publish(chunk.map((p) => takedownRequested(p, p.takedown!)));
   return { opened: chunk.length, sent: chunk.map((p) => p.takedown!.takedownId) };
+}
+
+/**
+ * Names the takedowns of a batch `<batch id>_<index>`, so that one takedown record serves
+ * them all (`takedown-batch.ts`). A takedown committed alone gets an id of its own: also one
+ * of a batch whose transaction was cancelled (nothing of it was stored or sent), which is
+ * settled one by one, each with a fresh id, so that none overwrites another's batch record.
+ */
+function named(deps: Deps, chunk: PlacementRecord[]): PlacementRecord[] {
+  const rename = (p: PlacementRecord, takedownId: string) => ({ ...p, takedown: { ...p.takedown!, takedownId } });
+  if (chunk.length === 1) {
+    const [p] = chunk as [PlacementRecord];
+    return parseBatchTakedownId(p.takedown!.takedownId) === undefined ? chunk : [rename(p, deps.ids.next('td'))];
+  }
+  const batchId = deps.ids.next('td');
+  return chunk.map((p, i) => rename(p, batchTakedownId(batchId, i)));
 }
 
 /** The placement changed since it was read: read it again and settle it afresh. */
@@ -228,19 +247,19 @@ async function publicationsOf(deps: Deps, placements: PlacementRecord[]): Promis
 
 /**
  * Groups takedowns so that each group fits one transaction and one PutEvents call: per
- * takedown its placement, its takedown record and an audit line per twin; per group one
+ * takedown its placement and an audit line per twin; per group one takedown record and one
  * deadline item.
  */
 function chunks(placements: PlacementRecord[]): PlacementRecord[][] {
   const groups: PlacementRecord[][] = [];
   let current: PlacementRecord[] = [];
-  let items = 1;
+  let items = 2;
   for (const p of placements) {
-    const cost = 2 + p.twinIds.length;
+    const cost = 1 + p.twinIds.length;
     if (current.length === TAKEDOWNS_PER_COMMIT || (current.length > 0 && items + cost > MAX_TRANSACTION_ITEMS)) {
       groups.push(current);
       current = [];
-      items = 1;
+      items = 2;
     }
     current.push(p);
     items += cost;

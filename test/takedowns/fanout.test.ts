@@ -272,6 +272,46 @@ describe('deadlines', () => {
     });
   });
 
+  it('a batch of takedowns shares one record: each id names its batch and finds its own placement, and no other', async () => {
+    const { send, publisher, deps, id } = await livePlacements(12);
+    await send('Consent Revoked', revoke(id));
+    await runReevaluations(deps, publisher);
+    const takedowns = publisher.ofType('Takedown Requested');
+    expect(takedowns).toHaveLength(12);
+    const batches = new Map<string, number[]>();
+    for (const t of takedowns) {
+      const [, batch, index] = /^(.+)_(\d+)$/.exec(t.takedownId as string)!;
+      batches.set(batch!, [...(batches.get(batch!) ?? []), Number(index)]);
+      expect(await deps.store.getTakedownRef(t.takedownId as string)).toEqual({ channel: t.channel, placementId: t.placementId });
+    }
+    expect([...batches.values()].map((i) => i.sort((a, b) => a - b))).toEqual([
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      [0, 1],
+    ]);
+    const small = [...batches].find(([, i]) => i.length === 2)![0];
+    expect(await deps.store.getTakedownRef(`${small}_7`)).toBeUndefined();
+    expect(await deps.store.getTakedownRef(small)).toBeUndefined();
+    // A report naming one takedown of a batch and another's placement is refused, and changes nothing.
+    const [a, b] = takedowns;
+    await send('Takedown Completed', {
+      takedownId: a!.takedownId,
+      assetId: b!.assetId,
+      channel: b!.channel,
+      placementId: b!.placementId,
+      completedAt: '2026-03-01T12:10:00Z',
+    });
+    expect(publisher.ofType('Event Rejected').at(-1)!.errors[0]!.path).toBe('detail.placementId');
+    await send('Takedown Completed', {
+      takedownId: `${small}_7`,
+      assetId: b!.assetId,
+      channel: b!.channel,
+      placementId: b!.placementId,
+      completedAt: '2026-03-01T12:10:00Z',
+    });
+    expect(publisher.ofType('Event Rejected').at(-1)!.errors[0]!.path).toBe('detail.takedownId');
+    expect((await deps.store.getPlacement(b!.channel, b!.placementId))?.status).toBe('takedown-requested');
+  });
+
   it('a report for an unknown takedown is rejected', async () => {
     const { send, publisher } = world();
     await send('Takedown Completed', {

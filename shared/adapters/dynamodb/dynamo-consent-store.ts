@@ -16,7 +16,8 @@ import { auditKeys, keys } from './keys.ts';
 import type { AuditRecord, GrantState, PlacementRecord, PublicationRecord, Receipt, UsageRecord } from '../../model/records.ts';
 import { duePut } from './due-queue.ts';
 import { receiptPut } from './receipt-put.ts';
-import { placementItems, takedownItem } from './placement-items.ts';
+import { placementItems, takedownItem, takedownRefOf } from './placement-items.ts';
+import { parseBatchTakedownId } from '../../model/takedown-batch.ts';
 import { auditPut } from './audit-put.ts';
 import { fitsOneTransaction, transact, transactWithReceipt, type TransactItem } from './transactions.ts';
 import { PendingLogWriter } from './pending-log.ts';
@@ -309,8 +310,9 @@ export class DynamoConsentStore implements ConsentStore {
   }
 
   async getTakedownRef(takedownId: string): Promise<{ channel: string; placementId: string } | undefined> {
-    const item = await this.get(keys.takedown(takedownId));
-    return item === undefined ? undefined : { channel: item.channel as string, placementId: item.placementId as string };
+    // A fan-out's takedown (`<batch id>_<index>`) is recorded in its batch's item.
+    const batch = parseBatchTakedownId(takedownId);
+    return takedownRefOf(takedownId, await this.get(keys.takedown(batch?.batchId ?? takedownId)));
   }
 
   private receiptPut(receipt: Receipt) {

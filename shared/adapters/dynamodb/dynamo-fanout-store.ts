@@ -10,7 +10,7 @@ import type { FanoutStore } from '../../ports/fanout-store.ts';
 import { dueKeys, keys } from './keys.ts';
 import type { AuditRecord, PlacementRecord, PlacementRef, ReevaluationJob } from '../../model/records.ts';
 import { auditPut } from './audit-put.ts';
-import { takedownItem } from './placement-items.ts';
+import { takedownItems } from './placement-items.ts';
 import type { TableNames } from './table-names.ts';
 import { PendingLogWriter } from './pending-log.ts';
 
@@ -80,12 +80,7 @@ export class DynamoFanoutStore implements FanoutStore {
           ExpressionAttributeValues: { ':revision': p.revision },
         },
       })),
-      ...placements.map((p) => ({
-        Put: {
-          TableName: this.table,
-          Item: takedownItem(p),
-        },
-      })),
+      ...takedownItems(placements).map((Item) => ({ Put: { TableName: this.table, Item } })),
       ...due.map((d) => duePut(this.table, d, this.tables.dueNamespace)),
       ...this.pendingLog.withMarker(audit.map((r) => auditPut(this.tables.audit, r))),
     ]);

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
  * | publication         | PUBLICATION#<publicationId> | PUBLICATION                    |
  * | asset's approvals   | ASSET#<assetId>             | PUBLICATION#<channel>#<pubId>  |
  * | takedown            | TAKEDOWN#<takedownId>       | TAKEDOWN                       |
+ * | a batch's takedowns | TAKEDOWN#<batchId>          | TAKEDOWN (ids <batchId>_<n>)   |
  * | receipt (outbox)    | RECEIPT#<kind>#<businessId> | RECEIPT                        |
  * | writes left (split) | RECEIPT#<kind>#<businessId> | PENDING                        |
  * | its outbox was sent | RECEIPT#<kind>#<businessId> | PUBLISHED                      |
