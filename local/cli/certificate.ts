@@ -1,13 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { ENV } from '../../shared/adapters/env-names.ts';
 import { wireCertificateReader } from '../../shared/adapters/wire.ts';
 import { certificateDocument, certificatesOfGrant } from '../../shared/use-cases/queries/removal-certificates.ts';
 import { verifyRemovalCertificate } from '../../verifier/index.ts';
 import { CliInputError, CliUsageError, LocalCliError, TableUnavailableError, VerificationFailedError } from './errors.ts';
-import type { CliIo } from './io.ts';
+import { type CliIo, consoleIo, exitCodeOf } from './io.ts';
+import { listTables } from './list-tables.ts';
 
 export const USAGE = `Usage: twinguard certificate --grant <grantId> [options]
 
@@ -29,17 +30,8 @@ Options:
 
 Exit codes: 0 shown, 1 no certificate (yet), verification failed or tables unreadable, 2 bad arguments.`;
 
-const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
-
-export async function main(argv: readonly string[], io: CliIo = consoleIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  try {
-    return await run(argv, io, env);
-  } catch (error) {
-    if (!(error instanceof LocalCliError)) throw error;
-    io.err(error.message);
-    if (error instanceof CliUsageError) io.err(USAGE);
-    return error.exitCode;
-  }
+export function main(argv: readonly string[], io: CliIo = consoleIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return exitCodeOf(io, USAGE, () => run(argv, io, env));
 }
 
 async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
@@ -143,14 +135,7 @@ async function readJwks(path: string): Promise<unknown> {
 }
 
 async function findConsentTable(client: DynamoDBClient, endpoint: string | undefined): Promise<string> {
-  const names: string[] = [];
-  let start: string | undefined;
-  do {
-    const out = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
-    names.push(...(out.TableNames ?? []));
-    start = out.LastEvaluatedTableName;
-  } while (start !== undefined);
-  const matches = names.filter((n) => n.includes('ConsentTable'));
+  const matches = (await listTables(client)).filter((n) => n.includes('ConsentTable'));
   if (matches.length === 1) return matches[0]!;
   throw new TableUnavailableError(
     `found no single table whose name contains "ConsentTable"${endpoint === undefined ? '' : ` at ${endpoint}`}: give --table`,

@@ -1,4 +1,4 @@
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { existsSync, realpathSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -22,7 +22,8 @@ import {
   verifyTreeHead,
 } from '../../verifier/index.ts';
 import { CliInputError, CliUsageError, LocalCliError, TableUnavailableError, VerificationFailedError } from './errors.ts';
-import type { CliIo } from './io.ts';
+import { type CliIo, exitCodeOf } from './io.ts';
+import { listTables } from './list-tables.ts';
 
 export const USAGE = `Usage: npm run log -- <command> [options]
 
@@ -59,16 +60,11 @@ Exit codes: 0 verified or done, 1 verification failed or tables unreadable, 2 ba
 
 const consoleIo: CliIo = { out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`), err: (l) => console.error(l) };
 
-export async function main(argv: readonly string[], io: CliIo = consoleIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  try {
+export function main(argv: readonly string[], io: CliIo = consoleIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return exitCodeOf(io, USAGE, async () => {
     await run(argv, io, env);
     return 0;
-  } catch (error) {
-    if (!(error instanceof LocalCliError)) throw error;
-    io.err(error.message);
-    if (error instanceof CliUsageError) io.err(USAGE);
-    return error.exitCode;
-  }
+  });
 }
 
 type Values = ReturnType<typeof parse>['values'];
@@ -250,14 +246,7 @@ async function withTables<T>(
 }
 
 async function findTable(client: DynamoDBClient, part: string): Promise<string> {
-  const names: string[] = [];
-  let start: string | undefined;
-  do {
-    const out = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
-    names.push(...(out.TableNames ?? []));
-    start = out.LastEvaluatedTableName;
-  } while (start !== undefined);
-  const matches = names.filter((n) => n.includes(part));
+  const matches = (await listTables(client)).filter((n) => n.includes(part));
   if (matches.length !== 1) throw new TableUnavailableError(`found ${matches.length} tables whose name contains "${part}": name one`);
   return matches[0]!;
 }

@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { operatorSettingsFromEnv } from '../../functions/commons/config.ts';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { ENV } from '../../shared/adapters/env-names.ts';
@@ -18,7 +18,8 @@ import {
   MAX_CLOSE_REASON,
 } from '../../shared/use-cases/operate-takedowns.ts';
 import { CliUsageError, LocalCliError, TableUnavailableError } from './errors.ts';
-import type { CliIo } from './io.ts';
+import { type CliIo, consoleIo, exitCodeOf } from './io.ts';
+import { listTables } from './list-tables.ts';
 
 export const USAGE = `Usage:
   takedowns redrive (--takedown <takedownId> | --channel <channel>) [options]
@@ -52,18 +53,9 @@ const NOTHING_TO_PUBLISH: EventPublisher = {
   },
 };
 
-const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
-
 /** Exit codes: 0 done; 1 a named takedown could not be re-driven or closed, or the tables cannot be read; 2 bad arguments. */
-export async function main(argv: readonly string[], io: CliIo = consoleIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  try {
-    return await run(argv, io, env);
-  } catch (error) {
-    if (!(error instanceof LocalCliError)) throw error;
-    io.err(error.message);
-    if (error instanceof CliUsageError) io.err(USAGE);
-    return error.exitCode;
-  }
+export function main(argv: readonly string[], io: CliIo = consoleIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return exitCodeOf(io, USAGE, () => run(argv, io, env));
 }
 
 interface Command {
@@ -218,17 +210,6 @@ async function tableNames(
     );
   };
   return { consent: consent ?? find('ConsentTable', '--table'), audit: audit ?? find('AuditTable', '--audit-table') };
-}
-
-async function listTables(client: DynamoDBClient): Promise<string[]> {
-  const names: string[] = [];
-  let start: string | undefined;
-  do {
-    const out = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
-    names.push(...(out.TableNames ?? []));
-    start = out.LastEvaluatedTableName;
-  } while (start !== undefined);
-  return names;
 }
 
 function isEntryPoint(): boolean {
