@@ -40,11 +40,7 @@ export async function proveRecord(deps: { log: LogStore }, which: { recordId: st
     else unsealed.push(record);
   });
   if (head === undefined || sealed.length === 0) return { proofs: [], unsealed };
-  const paths = await proofHashes(
-    log,
-    head.treeSize,
-    sealed.map((s) => inclusionRanges(s.leafIndex, head.treeSize)),
-  );
+  const paths = await inclusionPaths(log, head, sealed);
   return {
     proofs: sealed.map((s, i) => ({
       format: INCLUSION_PROOF_FORMAT,
@@ -87,8 +83,7 @@ export async function exportTwinLog(
     ...(await Promise.all([...talents].map((talentId) => log.usageRecords(talentId, twinId)))).flat(),
   ];
   const head = await log.latestHead();
-  const partitions = [...new Set(records.map((r) => r.pk))];
-  const leavesOf = new Map(await Promise.all(partitions.map(async (pk) => [pk, await log.leavesOfPartition(pk)] as const)));
+  const leavesOf = await leavesOfPartitions(log, records);
   const sealed: { leafIndex: number; record: LoggedRecord }[] = [];
   const unsealed: LoggedRecord[] = [];
   for (const record of records) {
@@ -97,14 +92,7 @@ export async function exportTwinLog(
     else unsealed.push(record);
   }
   sealed.sort((a, b) => a.leafIndex - b.leafIndex);
-  const paths =
-    head === undefined
-      ? []
-      : await proofHashes(
-          log,
-          head.treeSize,
-          sealed.map((s) => inclusionRanges(s.leafIndex, head.treeSize)),
-        );
+  const paths = head === undefined ? [] : await inclusionPaths(log, head, sealed);
   return {
     format: LOG_EXPORT_FORMAT,
     twinId,
@@ -124,6 +112,21 @@ export function latestTreeHead(deps: { log: LogStore }): Promise<SignedTreeHead 
  * The hashes of many proofs in a tree of `treeSize` leaves, reading every tile they need in
  * one go (a tile is read once however many proofs share it).
  */
+/** The inclusion path of each sealed leaf in the head's tree, in the order given. */
+export function inclusionPaths(log: LogStore, head: SignedTreeHead, sealed: readonly { leafIndex: number }[]): Promise<string[][]> {
+  return proofHashes(
+    log,
+    head.treeSize,
+    sealed.map((s) => inclusionRanges(s.leafIndex, head.treeSize)),
+  );
+}
+
+/** Where each record of these partitions sits in the log: partition key → sort key → leaf index. */
+export async function leavesOfPartitions(log: LogStore, keys: readonly RecordKey[]): Promise<Map<string, Map<string, number>>> {
+  const partitions = [...new Set(keys.map((k) => k.pk))];
+  return new Map(await Promise.all(partitions.map(async (pk) => [pk, await log.leavesOfPartition(pk)] as const)));
+}
+
 export async function proofHashes(log: LogStore, treeSize: number, proofs: readonly LeafRange[][]): Promise<string[][]> {
   const refs = proofs.flat().flatMap(nodesOfRange);
   const tiles = await log.tiles(refs.map((ref) => tileOf(ref, treeSize).tile));

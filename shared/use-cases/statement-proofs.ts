@@ -1,8 +1,7 @@
-import { inclusionRanges } from '../model/log/merkle.ts';
 import type { LoggedRecord, RecordKey } from '../model/log/records.ts';
 import type { SignedTreeHead } from '../model/log/tree-head.ts';
 import type { LogStore } from '../ports/log-store.ts';
-import { proofHashes } from './log-proofs.ts';
+import { inclusionPaths, leavesOfPartitions } from './log-proofs.ts';
 import type { QueryDeps } from './queries/query-deps.ts';
 import { type CurrencyTotal, type StatementLine, statement } from './queries/statement.ts';
 
@@ -41,8 +40,7 @@ export async function provenStatement(deps: QueryDeps & { log: LogStore }, talen
   const found = keys.filter((k): k is RecordKey => k !== undefined);
   const stored = new Map<string, LoggedRecord>();
   for (const r of await log.records(found)) if (r !== undefined) stored.set(`${r.pk}\n${r.sk}`, r);
-  const partitions = [...new Set(found.map((k) => k.pk))];
-  const leavesOf = new Map(await Promise.all(partitions.map(async (pk) => [pk, await log.leavesOfPartition(pk)] as const)));
+  const leavesOf = await leavesOfPartitions(log, found);
 
   const sealed: { position: number; leafIndex: number }[] = [];
   const records = keys.map((key, position) => {
@@ -52,14 +50,7 @@ export async function provenStatement(deps: QueryDeps & { log: LogStore }, talen
       sealed.push({ position, leafIndex });
     return record;
   });
-  const paths =
-    head === undefined
-      ? []
-      : await proofHashes(
-          log,
-          head.treeSize,
-          sealed.map((x) => inclusionRanges(x.leafIndex, head.treeSize)),
-        );
+  const paths = head === undefined ? [] : await inclusionPaths(log, head, sealed);
   const proofOf = new Map(sealed.map((x, i) => [x.position, { leafIndex: x.leafIndex, proof: paths[i]! }]));
   const lines = s.lines.map((line, position): ProvenStatementLine => {
     const record = records[position];
