@@ -6,7 +6,18 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsole, type RunningConsole } from '../../local/console/server.ts';
 import { readDiscovery } from '../../local/runtime/discovery.ts';
-import { eventBridge, grant, put, ROOT, startTwinGuard, terminate, uid, waitForTap, type RunningTwinGuard } from '../e2e/support.ts';
+import {
+  approvedOnTheBus,
+  eventBridge,
+  grant,
+  put,
+  ROOT,
+  startTwinGuard,
+  terminate,
+  uid,
+  waitForTap,
+  type RunningTwinGuard,
+} from '../e2e/support.ts';
 
 /** Screenshots of each page, kept as test artifacts (git-ignored). */
 const SHOTS = join(ROOT, 'test-artifacts', 'console');
@@ -43,17 +54,8 @@ describe('console in the browser', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Events are routed concurrently: a request sent right after its grant may be decided first, so ask until approved. */
-  async function approved(detailType: 'Render Requested' | 'Publication Requested', detail: (n: number) => Record<string, unknown>) {
-    for (let i = 0; i < 50; i++) {
-      const d = detail(i);
-      const key = detailType === 'Render Requested' ? 'requestId' : 'publicationId';
-      await put(client, detailType === 'Render Requested' ? 'twinguard.studio' : 'twinguard.publisher', detailType, d);
-      const decision = await waitForTap(tap, (e) => e.detail[key] === d[key] && /(Approved|Denied)$/.test(e['detail-type']));
-      if (decision['detail-type'].endsWith('Approved')) return d;
-    }
-    throw new Error(`${detailType} never approved`);
-  }
+  const approved = (detailType: 'Render Requested' | 'Publication Requested', detail: (n: number) => Record<string, unknown>) =>
+    approvedOnTheBus(client, tap, detailType, detail);
 
   async function placements(g: ReturnType<typeof grant>, n: number) {
     const pub = await approved('Publication Requested', () => ({

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as logMain } from '../../local/cli/log.ts';
 import { readMain } from '../../local/cli/read/commands.ts';
 import { verifyStatement } from '../../verifier/index.ts';
-import { eventBridge, grant, put, type RunningTwinGuard, startTwinGuard, terminate, uid, waitForTap } from './support.ts';
+import { approvedOnTheBus, eventBridge, grant, put, type RunningTwinGuard, startTwinGuard, terminate, uid, waitForTap } from './support.ts';
 
 /**
  * `npm start` with events put through its EventBridge endpoint, as integrators do: a render
@@ -34,17 +34,8 @@ describe('a statement of npm start, duplicates put through the bus', () => {
   });
 
   /** Events are routed concurrently: a request sent right after its grant may be decided first, so ask (anew) until approved. */
-  async function approved(detailType: 'Render Requested' | 'Publication Requested', detail: () => Record<string, unknown>) {
-    const key = detailType === 'Render Requested' ? 'requestId' : 'publicationId';
-    for (let i = 0; i < 50; i++) {
-      const d = detail();
-      await put(client, detailType === 'Render Requested' ? 'twinguard.studio' : 'twinguard.publisher', detailType, d);
-      const decision = await waitForTap(tap, (e) => e.detail[key] === d[key] && /(Approved|Denied)$/.test(e['detail-type']));
-      if (decision['detail-type'].endsWith('Approved')) return d;
-      await sleep(200);
-    }
-    throw new Error(`${detailType} never approved`);
-  }
+  const approved = (detailType: 'Render Requested' | 'Publication Requested', detail: () => Record<string, unknown>) =>
+    approvedOnTheBus(client, tap, detailType, detail);
 
   it('pays a render and a placement once each, and the statement with proofs verifies offline', async () => {
     const g = grant(uid());

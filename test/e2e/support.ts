@@ -157,6 +157,28 @@ export async function waitForTap(
   }
 }
 
+/**
+ * Puts a render or publication request until it is approved: events are routed concurrently,
+ * so a request sent right after its grant may be decided before the grant is stored.
+ * `detail(n)` makes the n-th attempt's request (fresh ids each time).
+ */
+export async function approvedOnTheBus(
+  client: EventBridgeClient,
+  tap: string,
+  detailType: 'Render Requested' | 'Publication Requested',
+  detail: (n: number) => Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const key = detailType === 'Render Requested' ? 'requestId' : 'publicationId';
+  for (let n = 0; n < 50; n++) {
+    const d = detail(n);
+    await put(client, detailType === 'Render Requested' ? 'twinguard.studio' : 'twinguard.publisher', detailType, d);
+    const decision = await waitForTap(tap, (e) => e.detail[key] === d[key] && /(Approved|Denied)$/.test(e['detail-type']));
+    if (decision['detail-type'].endsWith('Approved')) return d;
+    await sleep(200);
+  }
+  throw new Error(`${detailType} never approved`);
+}
+
 export function isRenderDecision(e: EventEnvelope): boolean {
   return e['detail-type'] === 'Render Approved' || e['detail-type'] === 'Render Denied';
 }
