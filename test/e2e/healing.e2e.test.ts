@@ -107,7 +107,7 @@ describe('npm start: a revocation killed mid-fan-out (SIGKILL) and restarted on 
     );
 
     // 2,000 live placements that rely on the grant, written in the layout the runtime writes.
-    const publication = approvedPublication(id, g.twinId, g.grantId, new Date().toISOString());
+    const publication = approvedPublication(id, g.twinId, g.grantId, { decidedAt: new Date().toISOString() });
     await seedPublication(store.db, store.tables.consent, publication);
     const placements = await seedPlacements(store.db, store.tables.consent, {
       count: PLACEMENTS,

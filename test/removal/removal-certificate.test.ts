@@ -7,7 +7,6 @@ import { HttpRemovalChecker } from '../../shared/adapters/http/http-removal-chec
 import { jwksOf } from '../../shared/adapters/signing/jwk.ts';
 import { LocalKeySigner, newPrivateJwk } from '../../shared/adapters/signing/local-key-signer.ts';
 import { TREE_HEAD_TYP } from '../../shared/model/log/tree-head.ts';
-import type { PublicationRecord } from '../../shared/model/records.ts';
 import {
   type CertificateEntry,
   MAX_PAGE_BYTES,
@@ -24,7 +23,7 @@ import { verifyRemovalCertificate } from '../../verifier/index.ts';
 import { grantDetail, ids } from '../support/fixtures.ts';
 import { auditOf, db, tables, world } from '../support/harness.ts';
 import { runReevaluations } from '../support/reevaluations.ts';
-import { seedPlacements, seedPublication } from '../support/seed.ts';
+import { approvedPublication, seedPlacements, seedPublication } from '../support/seed.ts';
 import { startSite, type SiteServer } from './site-server.ts';
 
 let site: SiteServer;
@@ -64,21 +63,7 @@ async function twinWithPlacements(groups: { name: string; count: number; path?: 
     'Consent Granted',
     grantDetail({ grantId: id.grant, twinId: id.twin, talentId: id.talent, validUntil: '2040-01-01T00:00:00Z' }),
   );
-  const publication: PublicationRecord = {
-    publicationId: `pub-${id.u}`,
-    assetId: `asset-${id.u}`,
-    channel: 'web',
-    twinIds: [id.twin],
-    licensee: 'brand-hm',
-    medium: 'image',
-    modifications: ['garment'],
-    territories: ['SE'],
-    aiLabelled: true,
-    approved: true,
-    grants: [{ twinId: id.twin, grantId: id.grant, version: 1 }],
-    decisionId: `dec-${id.u}`,
-    decidedAt: '2036-03-01T08:00:00Z',
-  };
+  const publication = approvedPublication(id.u, id.twin, id.grant, { channel: 'web', decidedAt: '2036-03-01T08:00:00Z' });
   await seedPublication(db, tables.consent, publication);
   const group = new Map<string, string>();
   for (const g of groups) {

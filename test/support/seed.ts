@@ -68,7 +68,7 @@ export async function pool<T>(work: T[], concurrency: number, run: (item: T) => 
 }
 
 /** An approved instagram publication of one twin's image under one grant (version 1): what seeded placements rely on. */
-export function approvedPublication(u: string, twinId: string, grantId: string, decidedAt = '2026-03-01T08:00:00Z'): PublicationRecord {
+export function approvedPublication(u: string, twinId: string, grantId: string, over: Partial<PublicationRecord> = {}): PublicationRecord {
   return {
     publicationId: `pub-${u}`,
     assetId: `asset-${u}`,
@@ -82,6 +82,7 @@ export function approvedPublication(u: string, twinId: string, grantId: string, 
     approved: true,
     grants: [{ twinId, grantId, version: 1 }],
     decisionId: `dec-${u}`,
-    decidedAt,
+    decidedAt: '2026-03-01T08:00:00Z',
+    ...over,
   };
 }
