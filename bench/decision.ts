@@ -109,17 +109,10 @@ export async function measureDecision(clients: DecisionClients, options: Decisio
   let toBus: number[] = [];
   const handler = async () => {
     const start = performance.now();
-    const detail = {
-      requestId: `render-${run}-${++seq}`,
-      twinIds: [twinId],
-      licensee: 'brand-bench',
-      medium: 'image',
-      modifications: ['garment'],
-    };
-    const outcome = await handleInbound(deps, envelope('Render Requested', DEFAULT_SOURCES.studio, detail));
-    if (outcome !== 'processed') throw new Error(`bench decision ${detail.requestId} ended ${outcome}`);
-    toBus.push(onBus.get(detail.requestId)! - start);
-    onBus.delete(detail.requestId);
+    const requestId = `render-${run}-${++seq}`;
+    await approveRender(deps, requestId, twinId);
+    toBus.push(onBus.get(requestId)! - start);
+    onBus.delete(requestId);
   };
   const floor = () => floorDecision(clients, twinId, `render-${run}-floor-${++seq}`);
 
@@ -263,6 +256,13 @@ function countCommands(clients: DecisionClients) {
     clients.eventBridge.middlewareStack.remove(name);
   };
   return counter;
+}
+
+/** One approved render through the whole handler path; anything but a fresh decision is a broken bench. */
+export async function approveRender(deps: Parameters<typeof handleInbound>[0], requestId: string, twinId: string): Promise<void> {
+  const detail = { requestId, twinIds: [twinId], licensee: 'brand-bench', medium: 'image', modifications: ['garment'] };
+  const outcome = await handleInbound(deps, envelope('Render Requested', DEFAULT_SOURCES.studio, detail));
+  if (outcome !== 'processed') throw new Error(`bench decision ${requestId} ended ${outcome}`);
 }
 
 export function envelope(detailType: string, source: string, detail: unknown): EventEnvelope {

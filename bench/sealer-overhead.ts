@@ -39,7 +39,7 @@ import { createTablesFromTemplate } from '../local/dynamodb/create-tables.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../local/dynamodb/dynamodb-local.ts';
 import { LOCAL_LOG_GRACE_SECONDS } from '../local/runtime/handler-env.ts';
 import { mergeResults } from './cold-start.ts';
-import { type DecisionClients, envelope, type Figure, figure, round, SETTINGS, times } from './decision.ts';
+import { approveRender, type DecisionClients, envelope, type Figure, figure, round, SETTINGS, times } from './decision.ts';
 import { benchGrant } from './bench-grant.ts';
 
 export interface SealerOverheadOptions {
@@ -96,15 +96,7 @@ export async function measureSealerOverhead(clients: DecisionClients, options: S
   await handleInbound(deps, envelope('Consent Granted', DEFAULT_SOURCES.consent, grant));
   let seq = 0;
   const decide = async () => {
-    const detail = {
-      requestId: `render-${run}-${++seq}`,
-      twinIds: [twinId],
-      licensee: 'brand-bench',
-      medium: 'image',
-      modifications: ['garment'],
-    };
-    const outcome = await handleInbound(deps, envelope('Render Requested', DEFAULT_SOURCES.studio, detail));
-    if (outcome !== 'processed') throw new Error(`bench decision ${detail.requestId} ended ${outcome}`);
+    await approveRender(deps, `render-${run}-${++seq}`, twinId);
   };
 
   const sealed = { seals: 0, records: 0, requests: 0, ms: [] as number[] };
