@@ -52,12 +52,16 @@ describe('twinguard command', () => {
       [
         ['--help'],
         ['send', '--help'],
+        ['twins', '--help'],
         ['status', '--help'],
         ['check', '--help'],
         ['history', '--help'],
         ['statement', '--help'],
         ['console', '--help'],
         ['dead-letters', '--help'],
+        ['certificate', '--help'],
+        ['takedowns', '--help'],
+        ['log', '--help'],
         ['start', '--help'],
       ].map(twinguard),
     );
@@ -73,7 +77,8 @@ describe('twinguard command', () => {
     expect(unknownField.stderr).toContain('its fields are: requestId, twinIds');
     const unknownCommand = await twinguard(['deploy']);
     expect(unknownCommand.code).toBe(2);
-    expect(unknownCommand.stderr).toContain('the commands are start, send, status, dead-letters');
+    expect(unknownCommand.stderr).toContain('the commands are start, send, twins, status, dead-letters');
+    expect(unknownCommand.stderr).toContain('takedowns, certificate');
     const noRuntime = await twinguard(['send', 'Consent Granted', '--data', join(dir, 'nothing-runs-here')]);
     expect(noRuntime.code).toBe(1);
     expect(noRuntime.stderr).toContain('twinguard start');
