@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { ENV } from '../../shared/adapters/env-names.ts';
-import { wireCertificateReader } from '../../shared/adapters/wire.ts';
+import { systemClock } from '../../shared/adapters/system.ts';
+import { wireCertificateReader, wireLogReader } from '../../shared/adapters/wire.ts';
+import { certificateProofs, MAX_CERTIFICATE_RECORDS_PROVEN } from '../../shared/use-cases/certificate-proofs.ts';
 import { certificateDocument, certificatesOfGrant } from '../../shared/use-cases/queries/removal-certificates.ts';
 import { verifyRemovalCertificate } from '../../verifier/index.ts';
 import { CliInputError, CliUsageError, LocalCliError, TableUnavailableError, VerificationFailedError } from './errors.ts';
@@ -21,6 +23,12 @@ Options:
   --json                   the certificate as the document an agency archives and verifies:
                            { format, certificate (the signed manifest), pages }
   --out FILE               write that document to FILE
+  --proofs FILE            write the inclusion proofs of the records it lists (each takedown's,
+                           and its own line) against the latest signed head, as a log export
+                           that "twinguard log verify FILE" checks; records not sealed yet are
+                           listed apart (at most ${MAX_CERTIFICATE_RECORDS_PROVEN} records: else "log export --twin")
+  --audit-table NAME       the audit table, for --proofs (default: $${ENV.auditTable}, else the one
+                           table whose name contains "AuditTable")
   --jwks FILE              verify the certificate with this public key before showing it (the
                            local runtime's key by default when it runs); exit 1 if it fails
   --dynamodb-endpoint URL  DynamoDB endpoint, e.g. the local runtime's DynamoDB Local
@@ -44,6 +52,8 @@ async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): 
         job: { type: 'string' },
         json: { type: 'boolean', default: false },
         out: { type: 'string' },
+        proofs: { type: 'string' },
+        'audit-table': { type: 'string' },
         jwks: { type: 'string' },
         'dynamodb-endpoint': { type: 'string' },
         table: { type: 'string' },
@@ -68,7 +78,7 @@ async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): 
     endpoint === undefined ? { region } : { endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
   );
   try {
-    const consent = values.table ?? (env[ENV.consentTable] || undefined) ?? (await findConsentTable(client, endpoint));
+    const consent = values.table ?? (env[ENV.consentTable] || undefined) ?? (await findTable(client, 'ConsentTable', endpoint));
     const store = wireCertificateReader({ db: documentClient(client), tables: { consent } });
     const all = await certificatesOfGrant(store, grantId);
     const chosen = values.job === undefined ? all.at(-1) : all.find((c) => c.jobId === values.job);
@@ -88,8 +98,18 @@ async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): 
       verifiedLine = `verified: signed by key ${checked.value.kid}; its ${checked.value.placements} placement(s) match the signed pages`;
     }
     if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify(doc, null, 2)}\n`);
+    let provenLine: string | undefined;
+    if (values.proofs !== undefined) {
+      const audit = values['audit-table'] ?? (env[ENV.auditTable] || undefined) ?? (await findTable(client, 'AuditTable', endpoint));
+      const reader = wireLogReader({ db: documentClient(client), tables: { audit, consent } });
+      const twinId = chosen.claims.twinIds[0]!;
+      const proofs = await certificateProofs({ log: reader.log, clock: systemClock }, twinId, doc);
+      await writeFile(values.proofs, `${JSON.stringify(proofs, null, 2)}\n`);
+      provenLine = `proofs of ${proofs.records.length} record(s) written to ${values.proofs}${proofs.unsealed.length === 0 ? '' : `; ${proofs.unsealed.length} not sealed yet (ask again after the next seal)`}`;
+    }
     if (values.json) {
       if (values.out === undefined) io.out(JSON.stringify(doc, null, 2));
+      if (provenLine !== undefined) io.err(provenLine);
       return 0;
     }
     for (const c of all) {
@@ -108,6 +128,7 @@ async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): 
         );
     if (verifiedLine !== undefined) io.out(verifiedLine);
     if (values.out !== undefined) io.out(`written to ${values.out}`);
+    if (provenLine !== undefined) io.out(provenLine);
     return 0;
   } catch (error) {
     if (error instanceof LocalCliError) throw error;
@@ -134,10 +155,11 @@ async function readJwks(path: string): Promise<unknown> {
   }
 }
 
-async function findConsentTable(client: DynamoDBClient, endpoint: string | undefined): Promise<string> {
-  const matches = (await listTables(client)).filter((n) => n.includes('ConsentTable'));
+async function findTable(client: DynamoDBClient, part: 'ConsentTable' | 'AuditTable', endpoint: string | undefined): Promise<string> {
+  const matches = (await listTables(client)).filter((n) => n.includes(part));
   if (matches.length === 1) return matches[0]!;
+  const flag = part === 'ConsentTable' ? '--table' : '--audit-table';
   throw new TableUnavailableError(
-    `found no single table whose name contains "ConsentTable"${endpoint === undefined ? '' : ` at ${endpoint}`}: give --table`,
+    `found no single table whose name contains "${part}"${endpoint === undefined ? '' : ` at ${endpoint}`}: give ${flag}`,
   );
 }

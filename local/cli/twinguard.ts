@@ -119,8 +119,10 @@ async function run(argv: string[]): Promise<number | undefined> {
       const runtime = readDiscovery(stateDir);
       if (runtime !== undefined && !has(args, '--dynamodb-endpoint')) {
         args.push('--dynamodb-endpoint', runtime.dynamoDbEndpoint, '--region', runtime.region);
-        const consent = Object.entries(runtime.tables).find(([id]) => id.includes('ConsentTable'))?.[1];
+        const table = (part: string) => Object.entries(runtime.tables).find(([id]) => id.includes(part))?.[1];
+        const [consent, audit] = [table('ConsentTable'), table('AuditTable')];
         if (consent !== undefined && !has(args, '--table')) args.push('--table', consent);
+        if (audit !== undefined && !has(args, '--audit-table')) args.push('--audit-table', audit);
         if (runtime.logJwksFile !== undefined && !has(args, '--jwks')) args.push('--jwks', runtime.logJwksFile);
       }
       return await certificate.main(args, io);

@@ -82,6 +82,32 @@ export async function exportTwinLog(
     ...(await log.twinRecords(twinId)),
     ...(await Promise.all([...talents].map((talentId) => log.usageRecords(talentId, twinId)))).flat(),
   ];
+  return exportOf(log, twinId, exportedAt, records);
+}
+
+/**
+ * Chosen records of one twin by their record ids (`takedown:<id>#removal`, …), in the
+ * per-twin export format, so that `verifyExport` and `log verify` check them as they check a
+ * whole export. A record id names one record per twin; those of other twins are left out.
+ */
+export async function exportRecordsById(
+  deps: { log: LogStore; clock: Clock },
+  twinId: string,
+  recordIds: readonly string[],
+): Promise<TwinLogExport> {
+  const { log } = deps;
+  const exportedAt = deps.clock.now().toISOString();
+  const keys: RecordKey[] = [];
+  // A few lookups at a time: each is one Query of the record-id index.
+  for (let i = 0; i < recordIds.length; i += 16) {
+    for (const found of await Promise.all(recordIds.slice(i, i + 16).map((id) => log.keysOfRecordId(id)))) keys.push(...found);
+  }
+  const records = (await log.records(keys)).filter((r): r is LoggedRecord => r !== undefined && r['twinId'] === twinId);
+  return exportOf(log, twinId, exportedAt, records);
+}
+
+/** Records with their proofs against the latest head; those not sealed under it yet, apart. */
+async function exportOf(log: LogStore, twinId: string, exportedAt: string, records: readonly LoggedRecord[]): Promise<TwinLogExport> {
   const head = await log.latestHead();
   const leavesOf = await leavesOfPartitions(log, records);
   const sealed: { leafIndex: number; record: LoggedRecord }[] = [];

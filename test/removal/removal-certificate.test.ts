@@ -16,12 +16,15 @@ import {
 } from '../../shared/model/removal-certificate.ts';
 import type { Deps } from '../../shared/ports/deps.ts';
 import type { Signer } from '../../shared/ports/signer.ts';
+import { certificateProofs, certificateRecordIds } from '../../shared/use-cases/certificate-proofs.ts';
 import { certificateCheck, issueRemovalCertificate } from '../../shared/use-cases/removal-certificate.ts';
+import { sealLog } from '../../shared/use-cases/seal-log.ts';
 import { certificateDocument } from '../../shared/use-cases/queries/removal-certificates.ts';
 import { sweepDue } from '../../shared/use-cases/sweep-due.ts';
-import { verifyRemovalCertificate } from '../../verifier/index.ts';
+import { verifyExport, verifyRemovalCertificate } from '../../verifier/index.ts';
 import { grantDetail, ids } from '../support/fixtures.ts';
 import { auditOf, db, tables, world } from '../support/harness.ts';
+import { later, logOf } from '../support/log.ts';
 import { runReevaluations } from '../support/reevaluations.ts';
 import { approvedPublication, seedPlacements, seedPublication } from '../support/seed.ts';
 import { startSite, type SiteServer } from './site-server.ts';
@@ -320,6 +323,14 @@ describe('certificate of removal', () => {
     expect((await verifyRemovalCertificate(written, t.jwks)).ok).toBe(true);
     const json = await run('--grant', t.id.grant, '--json');
     expect(JSON.parse(json.out)).toEqual(written);
+    // --proofs writes the records' export; this world's log is its own, so here none is sealed in the table's default log.
+    const proofsFile = join(dir, 'proofs.json');
+    const proven = await run('--grant', t.id.grant, '--proofs', proofsFile, '--audit-table', tables.audit);
+    expect(proven.code).toBe(0);
+    expect(proven.out).toContain(`proofs of 0 record(s) written to ${proofsFile}; 11 not sealed yet`);
+    const exported = JSON.parse(await readFile(proofsFile, 'utf8'));
+    expect(exported).toMatchObject({ format: 'twinguard.log-export/v1', twinId: t.id.twin, records: [] });
+    expect(exported.unsealed.map((r: { recordId: string }) => r.recordId)).toContain(`removal-certificate:${t.jobId}`);
 
     const strangerJwks = join(dir, 'stranger.json');
     await writeFile(strangerJwks, JSON.stringify(jwksOf(await (await LocalKeySigner.fromJwk(await newPrivateJwk())).publicJwk())));
@@ -329,6 +340,38 @@ describe('certificate of removal', () => {
     const none = await run('--grant', `grant-none-${t.id.u}`);
     expect([none.code, none.err]).toEqual([1, expect.stringMatching(/^no certificate of removal for grant grant-none-.* yet/)]);
     expect((await run()).code).toBe(2);
+  });
+
+  it('the records a certificate lists are proven against the log once sealed: every one, as an export the verifier checks', async () => {
+    const t = await twinWithPlacements([
+      { name: 'gone', count: 3, path: '/gone' },
+      { name: 'nourl', count: 2 },
+    ]);
+    await t.revoke();
+    await t.report();
+    await t.sweepUntilSettled();
+    const [stored] = await t.deps.certificates!.certificatesOfGrant(t.id.grant);
+    const doc = await certificateDocument(t.deps.certificates!, stored!);
+    const ids = certificateRecordIds(doc);
+    // requested + completed for each, a removal outcome for the three with a URL, and the certificate's own line.
+    expect(ids).toHaveLength(5 * 2 + 3 + 1);
+
+    const log = await logOf(t);
+    const before = await certificateProofs({ log: log.deps.log, clock: t.clock }, t.id.twin, doc);
+    expect([before.records.length, before.unsealed.length, before.treeHead]).toEqual([0, ids.length, null]);
+    later(t, 60);
+    await sealLog(log.deps);
+    const proofs = await certificateProofs({ log: log.deps.log, clock: t.clock }, t.id.twin, doc);
+    expect(proofs.unsealed).toEqual([]);
+    expect(proofs.records.map((r) => r.record['recordId']).sort()).toEqual([...ids].sort());
+    const report = await verifyExport(JSON.parse(JSON.stringify(proofs)), log.jwks);
+    expect(report).toMatchObject({ ok: true, verified: ids.length, failures: [] });
+    // A record altered after sealing fails its proof, and the report names it.
+    const altered = JSON.parse(JSON.stringify(proofs));
+    altered.records[0].record.outcome = 'forged';
+    const failed = await verifyExport(altered, log.jwks);
+    expect(failed.ok).toBe(false);
+    expect(failed.failures[0]!.reason).toMatch(/the record differs from the one sealed there/);
   });
 
   it('cuts the placements into pages bounded by count and by size, in a fixed order', () => {
