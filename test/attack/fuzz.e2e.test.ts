@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { keys } from '../../shared/adapters/dynamodb/keys.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb/dynamodb-local.ts';
-import { eventBridge, grant, put, type RunningTwinGuard, terminate, uid, waitForTap } from '../e2e/support.ts';
+import { eventBridge, grant, put, type RunningTwinGuard, terminate, uid, waitForTap, killHard } from '../e2e/support.ts';
 import { startRuntime } from './runtime.ts';
 import { type HostileEvent, hostileEvents, type Seeded } from './hostile.ts';
 
@@ -213,7 +213,7 @@ beforeAll(
 );
 
 afterAll(() => {
-  if (tg.running?.child.exitCode === null) tg.running.child.kill('SIGKILL');
+  if (tg.running !== undefined) killHard(tg.running.child);
   rmSync(dir, { recursive: true, force: true });
 });
 

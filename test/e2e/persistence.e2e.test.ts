@@ -15,6 +15,7 @@ import {
   uid,
   waitForTap,
   type RunningTwinGuard,
+  killHard,
 } from './support.ts';
 
 describe('npm start --data DIR', () => {
@@ -22,7 +23,7 @@ describe('npm start --data DIR', () => {
   const data = join(dir, 'state');
   const running: RunningTwinGuard[] = [];
   afterAll(() => {
-    for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    for (const r of running) killHard(r.child);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grant, put, readTap, renderRequest, startTwinGuard, uid, waitForTap, type RunningTwinGuard } from './support.ts';
+import { grant, put, readTap, renderRequest, startTwinGuard, uid, waitForTap, type RunningTwinGuard, terminate } from './support.ts';
 
 const BRAND_ACCOUNT = '000000000000';
 const STRANGER_ACCOUNT = '999999999999';
@@ -32,10 +32,11 @@ describe('npm start --accounts: who may act is decided by the caller’s account
     stranger = client('STRANGERKEY');
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     brand?.destroy();
     stranger?.destroy();
-    if (twinguard?.child.exitCode === null) twinguard.child.kill('SIGKILL');
+    // Stopped as a person would stop it, so that its DynamoDB Local stops too (a SIGKILL left it running).
+    if (twinguard !== undefined) await terminate(twinguard);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -18,6 +18,7 @@ import {
   uid,
   waitForTap,
   type RunningTwinGuard,
+  killHard,
 } from './support.ts';
 
 /**
@@ -38,7 +39,7 @@ describe('npm start, end to end', () => {
 
   afterAll(() => {
     client?.destroy();
-    if (twinguard?.child.exitCode === null) twinguard.child.kill('SIGKILL');
+    if (twinguard !== undefined) killHard(twinguard.child);
     rmSync(dir, { recursive: true, force: true });
   });
 

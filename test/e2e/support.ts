@@ -47,7 +47,7 @@ export async function startTwinGuard(args: readonly string[], script = 'local/ma
       throw new Error(`twinguard exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${stderr}`);
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      killHard(child);
       throw new Error(`twinguard was not ready within ${START_TIMEOUT_MS} ms:\n${stderr}`);
     }
     await sleep(50);
@@ -71,8 +71,25 @@ export async function terminate(running: RunningTwinGuard, signal: NodeJS.Signal
   running.child.kill(signal);
   const timer = sleep(10_000, 'timeout' as const);
   const outcome = await Promise.race([running.exited, timer]);
-  if (outcome === 'timeout') running.child.kill('SIGKILL');
+  if (outcome === 'timeout') killHard(running.child);
   return outcome;
+}
+
+/**
+ * SIGKILL for a runtime that would not stop: its DynamoDB Local first, which a killed
+ * runtime can no longer stop and which would otherwise outlive the test run.
+ */
+export function killHard(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  for (const pid of childPids(child.pid)) {
+    if (!commandOf(pid).startsWith('java ')) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+  child.kill('SIGKILL');
 }
 
 /** The pids of a process's direct children (DynamoDB Local's java, tsx's esbuild). */

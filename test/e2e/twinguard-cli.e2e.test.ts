@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventBridge, type Exit, READY_LINE, ROOT, spawnNode, terminate, uid, type RunningTwinGuard } from './support.ts';
+import { eventBridge, type Exit, READY_LINE, ROOT, spawnNode, terminate, uid, type RunningTwinGuard, killHard } from './support.ts';
 
 interface Ran {
   code: number | null;
@@ -36,7 +36,7 @@ async function start(args: readonly string[]): Promise<RunningTwinGuard> {
     const ready = READY_LINE.exec(stdout);
     if (ready) return { child, pid: child.pid!, url: ready[1]!, stdout: () => stdout, stderr: () => stderr, exited };
     if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
+      killHard(child);
       throw new Error(`twinguard start was not ready:\n${stderr}`);
     }
     await sleep(100);
