@@ -1,8 +1,20 @@
-import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { keys } from './keys.ts';
 import type { PlacementRef } from '../../model/records.ts';
 
 type Item = Record<string, unknown>;
+
+/** Every item a Query answers, page after page: for partitions known to be small (a twin's grants, a seal's leaves). */
+export async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Item | undefined;
+  do {
+    const page = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+}
 
 /** BatchGetItem reads at most 100 keys per call. */
 export const BATCH_GET_LIMIT = 100;

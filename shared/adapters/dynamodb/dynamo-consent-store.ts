@@ -1,13 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AuditKeyConflictError, ReceiptLeasedError, StaleReadError } from '../../ports/errors.ts';
 import type { Grant } from '../../model/consent/grant.ts';
 import type { DueItem } from '../../model/due-item.ts';
@@ -22,6 +14,7 @@ import { auditPut } from './audit-put.ts';
 import { fitsOneTransaction, transact, transactWithReceipt, type TransactItem } from './transactions.ts';
 import { PendingLogWriter } from './pending-log.ts';
 import type { TableNames } from './table-names.ts';
+import { queryAll } from './batch-reads.ts';
 
 export type { TableNames };
 
@@ -38,7 +31,7 @@ export class DynamoConsentStore implements ConsentStore {
 
   async getReceipt(kind: string, businessId: string): Promise<Receipt | undefined> {
     // The receipt and its PUBLISHED mark share a partition: one consistent Query reads both.
-    const items = await this.queryAll({
+    const items = await queryAll(this.db, {
       TableName: this.tables.consent,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.receipt(kind, businessId).pk },
@@ -123,7 +116,7 @@ export class DynamoConsentStore implements ConsentStore {
   async grantsOfTwins(twinIds: readonly string[]): Promise<Map<string, Grant[]>> {
     const entries = await Promise.all(
       [...new Set(twinIds)].map(async (twinId) => {
-        const items = await this.queryAll({
+        const items = await queryAll(this.db, {
           TableName: this.tables.consent,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :grant)',
           ExpressionAttributeValues: { ':pk': keys.twin(twinId), ':grant': keys.grantPrefix },
@@ -215,7 +208,7 @@ export class DynamoConsentStore implements ConsentStore {
   }
 
   async approvedPublications(assetId: string, channel: string): Promise<PublicationRecord[]> {
-    const items = await this.queryAll({
+    const items = await queryAll(this.db, {
       TableName: this.tables.consent,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': keys.assetApprovals(assetId), ':prefix': keys.assetApprovalPrefix(channel) },
@@ -375,17 +368,6 @@ export class DynamoConsentStore implements ConsentStore {
   private async get(key: { pk: string; sk: string }): Promise<Item | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.tables.consent, Key: key, ConsistentRead: true }));
     return out.Item;
-  }
-
-  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return items;
   }
 }
 

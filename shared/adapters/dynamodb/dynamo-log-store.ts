@@ -1,12 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EMPTY_ROOT, HASH_BYTES } from '../../model/log/merkle.ts';
 import type { LoggedRecord, RecordKey } from '../../model/log/records.ts';
 import { parseUsageRecordId } from '../../model/log/usage-record-id.ts';
@@ -14,7 +7,7 @@ import { type Tile, type TileRef, tileKey } from '../../model/log/tiles.ts';
 import { type SignedTreeHead, toBase64 } from '../../model/log/tree-head.ts';
 import { StaleReadError } from '../../ports/errors.ts';
 import type { Leaf, LogState, LogStore, PendingBatch, PendingRecord } from '../../ports/log-store.ts';
-import { BATCH_GET_LIMIT, batchGetAll } from './batch-reads.ts';
+import { BATCH_GET_LIMIT, batchGetAll, queryAll } from './batch-reads.ts';
 import { auditKeys, keys } from './keys.ts';
 import { LOG_SHARDS, logKeys, RECORD_ID_INDEX } from './log-keys.ts';
 import type { TableNames } from './table-names.ts';
@@ -296,7 +289,7 @@ export class DynamoLogStore implements LogStore {
     // A usage record's id spells out its key; usage records are not in the index.
     const usage = parseUsageRecordId(recordId);
     if (usage !== undefined) return [auditKeys.usage(usage.talentId, usage.at, usage.kind, usage.refId, usage.twinId)];
-    const items = await this.queryAll({
+    const items = await queryAll(this.db, {
       TableName: this.table,
       IndexName: RECORD_ID_INDEX,
       KeyConditionExpression: 'recordId = :id',
@@ -332,7 +325,7 @@ export class DynamoLogStore implements LogStore {
   }
 
   async leavesOfPartition(pk: string): Promise<Map<string, number>> {
-    const items = await this.queryAll({
+    const items = await queryAll(this.db, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': logKeys.partition(pk, this.ns) },
@@ -356,7 +349,7 @@ export class DynamoLogStore implements LogStore {
   }
 
   async twinRecords(twinId: string): Promise<LoggedRecord[]> {
-    return (await this.queryAll({
+    return (await queryAll(this.db, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': keys.twin(twinId), ':prefix': 'AUDIT#' },
@@ -365,7 +358,7 @@ export class DynamoLogStore implements LogStore {
   }
 
   async usageRecords(talentId: string, twinId: string): Promise<LoggedRecord[]> {
-    return (await this.queryAll({
+    return (await queryAll(this.db, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       FilterExpression: 'twinId = :twin',
@@ -476,17 +469,6 @@ export class DynamoLogStore implements LogStore {
 
   private async get(key: RecordKey): Promise<Item | undefined> {
     return (await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item;
-  }
-
-  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return items;
   }
 }
 
