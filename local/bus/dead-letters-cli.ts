@@ -1,11 +1,9 @@
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DirectoryDeadLetterStore, type DeadLetterRecord } from './dead-letter-store.ts';
 import { listDeadLetters, replayAllDeadLetters, replayDeadLetter } from './dead-letters.ts';
 import { LocalBusError } from './errors.ts';
-import type { CliIo } from '../cli/io.ts';
+import { type CliIo, isEntryPoint } from '../cli/io.ts';
 
 export type { CliIo };
 
@@ -96,11 +94,6 @@ function localClient(endpoint: string, region: string): EventBridgeClient {
   return new EventBridgeClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  return script !== undefined && import.meta.url === pathToFileURL(realpathSync(script)).href;
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { CliUsageError, LocalCliError } from './errors.ts';
 
 /** Where a command writes: the terminal when run, arrays in the tests. */
@@ -25,4 +27,10 @@ export async function exitCodeOf(io: CliIo, usage: string, run: () => Promise<nu
     if (error instanceof CliUsageError) io.err(usage);
     return error.exitCode;
   }
+}
+
+/** Whether the module at `moduleUrl` is the script node was asked to run (not imported by `twinguard`). */
+export function isEntryPoint(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  return script !== undefined && moduleUrl === pathToFileURL(realpathSync(script)).href;
 }

@@ -1,9 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { ENV } from '../../shared/adapters/env-names.ts';
@@ -22,7 +21,7 @@ import {
   verifyTreeHead,
 } from '../../verifier/index.ts';
 import { CliInputError, CliUsageError, LocalCliError, TableUnavailableError, VerificationFailedError } from './errors.ts';
-import { type CliIo, exitCodeOf } from './io.ts';
+import { type CliIo, exitCodeOf, isEntryPoint } from './io.ts';
 import { listTables } from './list-tables.ts';
 
 export const USAGE = `Usage: npm run log -- <command> [options]
@@ -280,12 +279,7 @@ function size(text: string, flag: string): number {
   return n;
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  return script !== undefined && import.meta.url === pathToFileURL(realpathSync(script)).href;
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   process.exitCode = await main(process.argv.slice(2));
 }

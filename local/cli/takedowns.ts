@@ -1,5 +1,3 @@
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { operatorSettingsFromEnv } from '../../functions/commons/config.ts';
@@ -18,7 +16,7 @@ import {
   MAX_CLOSE_REASON,
 } from '../../shared/use-cases/operate-takedowns.ts';
 import { CliUsageError, LocalCliError, TableUnavailableError } from './errors.ts';
-import { type CliIo, consoleIo, exitCodeOf } from './io.ts';
+import { type CliIo, consoleIo, exitCodeOf, isEntryPoint } from './io.ts';
 import { listTables } from './list-tables.ts';
 
 export const USAGE = `Usage:
@@ -212,12 +210,7 @@ async function tableNames(
   return { consent: consent ?? find('ConsentTable', '--table'), audit: audit ?? find('AuditTable', '--audit-table') };
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  return script !== undefined && import.meta.url === pathToFileURL(realpathSync(script)).href;
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   process.exitCode = await main(process.argv.slice(2));
 }
