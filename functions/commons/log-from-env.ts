@@ -1,7 +1,5 @@
-import { KMSClient } from '@aws-sdk/client-kms';
 import { documentClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { ENV } from '../../shared/adapters/env-names.ts';
-import { KmsSigner } from '../../shared/adapters/signing/kms-signer.ts';
 import { LocalKeySigner } from '../../shared/adapters/signing/local-key-signer.ts';
 import { wireLog } from '../../shared/adapters/wire.ts';
 import type { LogDeps, LogSettings } from '../../shared/ports/log-deps.ts';
@@ -23,7 +21,7 @@ export async function logFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
 export async function signerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Signer> {
   const file = env[ENV.log.signingKeyFile];
   if (file) return LocalKeySigner.fromFile(file);
-  return new KmsSigner(new KMSClient({}), requiredEnv(ENV.log.signingKeyArn, env));
+  return kmsSigner(requiredEnv(ENV.log.signingKeyArn, env));
 }
 
 /**
@@ -43,9 +41,36 @@ export function credentialSignerFromEnv(env: NodeJS.ProcessEnv = process.env): S
     return { publicJwk: async () => (await signer()).publicJwk(), sign: async (payload, typ) => (await signer()).sign(payload, typ) };
   }
   const arn = env[ENV.log.signingKeyArn];
-  return arn ? new KmsSigner(new KMSClient({}), arn) : undefined;
+  return arn ? kmsSigner(arn) : undefined;
 }
 
+/**
+ * A signer with the KMS key `keyId`. Every function imports this module and most have no key:
+ * the KMS client is loaded only by those that have one, not by importing the module.
+ */
+function kmsSigner(keyId: string): Signer {
+  const loading = loadKms().then(({ sdk, KmsSigner }) => new KmsSigner(new sdk.KMSClient({}), keyId));
+  // A failed load is reported by the first signature that needs it, not as an unhandled rejection.
+  loading.catch(() => undefined);
+  return {
+    publicJwk: async () => (await loading).publicJwk(),
+    sign: async (payload, typ) => (await loading).sign(payload, typ),
+  };
+}
+
+let kms: ReturnType<typeof importKms> | undefined;
+const importKms = async () => {
+  const [sdk, { KmsSigner }] = await Promise.all([import('@aws-sdk/client-kms'), import('../../shared/adapters/signing/kms-signer.ts')]);
+  return { sdk, KmsSigner };
+};
+function loadKms(): ReturnType<typeof importKms> {
+  kms ??= importKms();
+  return kms;
+}
+
+// A function that has a key starts loading the client while it initialises (at full CPU, before
+// its first event), as a static import did; the adapters are wired only at the first event.
+if (process.env[ENV.log.signingKeyArn]) loadKms().catch(() => undefined);
 export function logSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<LogSettings> {
   const grace = env[ENV.log.sealGraceSeconds];
   if (grace === undefined || grace === '') return {};
