@@ -150,7 +150,9 @@ mergeResults({
   machine,
   quick,
   coldStart: { runs: quick ? 3 : 7, functions: coldStart },
-  decision: Object.fromEntries(Object.entries(decisions).map(([k, d]) => [k, { ...d, decision_ratio: d.ratio }])),
+  decision: Object.fromEntries(
+    Object.entries(decisions).map(([k, d]) => [k, { ...d, decision_ratio: d.ratio, decision_ratio_to_bus: d.toBusRatio }]),
+  ),
   sealerOverhead: { measuredAt, load: machine.load, ...sealer },
   endToEnd,
   fanout: fanout.map((f) => ({ ...f, fanout_ratio: f.fanoutRatio })),
@@ -164,6 +166,13 @@ const rows: ChartRow[] = [
     twinguard: d.handler.p50,
     floor: d.floor.p50,
     target: 'target ≥ 0.85',
+  })),
+  ...Object.values(decisions).map((d) => ({
+    label: `decision on the bus p50, ${d.concurrency} in flight`,
+    unit: 'ms',
+    twinguard: d.toBus.p50,
+    floor: d.floor.p50,
+    target: 'until consumers see it',
   })),
   ...Object.values(sealer).map((x) => ({
     label: `decision p50 with the sealer, ${x.concurrency} in flight`,
@@ -198,11 +207,14 @@ writeFileSync(
 
 console.log('\nCold start (bundle as CDK builds it; require in a fresh Node process)');
 console.log(coldStartTable(coldStart));
-console.log('\nDecision (in process, DynamoDB Local), ms: handler p50 (round p50 min-max) vs floor p50; ratio = floor / handler');
+console.log(
+  '\nDecision (in process, DynamoDB Local), ms: handler p50 (round p50 min-max) vs floor p50; ratio = floor / handler; to the bus = floor / (time until its PutEvents was answered)',
+);
 for (const [key, d] of Object.entries(decisions)) {
   console.log(
     `  ${key.slice(1).padStart(2)} in flight: handler ${d.handler.p50} (${d.handler.minP50}-${d.handler.maxP50}), ${d.handler.roundTrips} round trips; ` +
-      `floor ${d.floor.p50} (${d.floor.minP50}-${d.floor.maxP50}), ${d.floor.roundTrips} round trips; decision_ratio ${d.ratio}`,
+      `floor ${d.floor.p50} (${d.floor.minP50}-${d.floor.maxP50}), ${d.floor.roundTrips} round trips; decision_ratio ${d.ratio}; ` +
+      `on the bus after ${d.toBus.p50} (${d.toBus.minP50}-${d.toBus.maxP50}), ratio ${d.toBusRatio}`,
   );
 }
 console.log(
