@@ -160,20 +160,13 @@ mergeResults({
 
 // The chart: each figure against its floor (or its target), next to the JSON.
 const rows: ChartRow[] = [
-  ...Object.values(decisions).map((d) => ({
-    label: `decision p50, ${d.concurrency} in flight`,
-    unit: 'ms',
-    twinguard: d.handler.p50,
-    floor: d.floor.p50,
-    target: 'target ≥ 0.85',
-  })),
-  ...Object.values(decisions).map((d) => ({
-    label: `decision on the bus p50, ${d.concurrency} in flight`,
-    unit: 'ms',
-    twinguard: d.toBus.p50,
-    floor: d.floor.p50,
-    target: 'until consumers see it',
-  })),
+  // Each decision figure twice: the whole handler, and until its PutEvents was answered (what consumers wait for).
+  ...Object.values(decisions).flatMap((d) =>
+    [
+      { what: 'decision p50', ms: d.handler.p50, target: 'target ≥ 0.85' },
+      { what: 'decision on the bus p50', ms: d.toBus.p50, target: 'until consumers see it' },
+    ].map((x) => ({ label: `${x.what}, ${d.concurrency} in flight`, unit: 'ms', twinguard: x.ms, floor: d.floor.p50, target: x.target })),
+  ),
   ...Object.values(sealer).map((x) => ({
     label: `decision p50 with the sealer, ${x.concurrency} in flight`,
     unit: 'ms',
