@@ -15,3 +15,16 @@ export function parseBatchTakedownId(takedownId: string): { batchId: string; ind
   const match = /^(.+)_(0|[1-9][0-9]?)$/.exec(takedownId);
   return match === null ? undefined : { batchId: match[1]!, index: Number(match[2]) };
 }
+
+/** Takedowns in one batch at most: one transaction, one PutEvents call, one deadline item, one `requested` line per twin. */
+export const MAX_TAKEDOWNS_PER_BATCH = 10;
+
+/**
+ * The record id of a takedown's `requested` fact in the audit trail and the transparency log.
+ * A batch is requested in one line per twin listing its takedowns (`takedown:<batch id>#requested`),
+ * which saves nine items of a batch's transaction and nine writes to the twin's partition; a
+ * takedown committed alone keeps a line of its own.
+ */
+export function requestedRecordId(takedownId: string): string {
+  return `takedown:${parseBatchTakedownId(takedownId)?.batchId ?? takedownId}#requested`;
+}

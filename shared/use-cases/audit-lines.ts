@@ -4,6 +4,7 @@ import type { PlacementVerdict } from '../model/consent/placement-coverage.ts';
 import type { ReasonCode } from '../model/consent/reason-codes.ts';
 import type { AuditKind, AuditRecord, PlacementRecord } from '../model/records.ts';
 import type { TakedownReport } from '../model/takedown-report.ts';
+import { MAX_TAKEDOWNS_PER_BATCH, parseBatchTakedownId, requestedRecordId } from '../model/takedown-batch.ts';
 
 /**
  * The lines of a twin's audit trail, one builder per kind. Every line's `recordId` is
@@ -16,7 +17,8 @@ import type { TakedownReport } from '../model/takedown-report.ts';
  * | `render-decision`      | `<decisionId>`                                                       |
  * | `publication-decision` | `<decisionId>`                                                       |
  * | `placement`            | `<channel>#<placementId>`                                            |
- * | `takedown`             | `<takedownId>#requested`, `#overdue`, `#completed`, `#failed#<eventId>`, `#closed` |
+ * | `takedown`             | `<takedownId>#requested` (opened alone), `#overdue`, `#completed`, `#failed#<eventId>`, `#closed`, `#removal` |
+ * |                        | `<batchId>#requested`: a fan-out's batch `<batchId>_<n>`, one line per twin listing its takedowns (`requestedRecordId`) |
  * | `removal-certificate`  | `<jobId>` (one certificate per fan-out job, e.g. `revoked#<grantId>`) |
  *
  * Each fact is committed once (its receipt or its conditional write sees to that) and
@@ -73,8 +75,11 @@ export type TakedownStep =
   | { step: 'removal'; verified: boolean };
 
 export function takedownLines(takedownId: string, twinIds: readonly string[], s: TakedownStep, on: Occasion): AuditRecord[] {
-  if (s.step === 'requested')
+  if (s.step === 'requested') {
+    if (parseBatchTakedownId(takedownId) !== undefined)
+      throw new RangeError(`takedown ${takedownId} belongs to a batch: its request is recorded by batchRequestedLines`);
     return lines('takedown', `${takedownId}#requested`, twinIds, on, { outcome: `requested:${s.reason}`, grants: s.grants });
+  }
   if (s.step === 'overdue') return lines('takedown', `${takedownId}#overdue`, twinIds, on, { outcome: 'overdue' });
   if (s.step === 'closed') return lines('takedown', `${takedownId}#closed`, twinIds, on, { outcome: 'closed' });
   if (s.step === 'removal')
@@ -83,6 +88,57 @@ export function takedownLines(takedownId: string, twinIds: readonly string[], s:
   // A completion happens once; every failed attempt is its own fact.
   if (report.kind === 'completed') return lines('takedown', `${takedownId}#completed`, twinIds, on, { outcome: 'completed' });
   return lines('takedown', `${takedownId}#failed#${on.eventId}`, twinIds, on, { outcome: report.final ? 'failed-final' : 'failed' });
+}
+
+/** A takedown of a fan-out's batch, as its batch's `requested` line lists it. */
+export interface BatchTakedown {
+  takedownId: string;
+  channel: string;
+  placementId: string;
+  reason: ReasonCode;
+  twinIds: readonly string[];
+  /** The grants the placement relied on, of every twin; each line keeps its own twin's. */
+  grants: readonly GrantRef[];
+}
+
+/**
+ * The `requested` fact of a fan-out's batch (ids `<batchId>_<n>`): one line per twin, listing
+ * the batch's takedowns of placements that show that twin, each with its channel, placement,
+ * reason and that twin's grants (`request.takedowns`); `request.jobId` once. The outcome is
+ * `requested:<reason>` as for a takedown alone (the batch's reasons, comma-separated, should
+ * they ever differ), the line's `grants` those of its twin over the batch. A line lists at
+ * most `MAX_TAKEDOWNS_PER_BATCH` takedowns, so it stays a few KB whatever the ids.
+ */
+export function batchRequestedLines(takedowns: readonly BatchTakedown[], on: Occasion): AuditRecord[] {
+  if (takedowns.length === 0 || takedowns.length > MAX_TAKEDOWNS_PER_BATCH)
+    throw new RangeError(`a batch's requested line lists 1 to ${MAX_TAKEDOWNS_PER_BATCH} takedowns, got ${takedowns.length}`);
+  const recordId = requestedRecordId(takedowns[0]!.takedownId);
+  for (const t of takedowns) {
+    if (parseBatchTakedownId(t.takedownId) === undefined || requestedRecordId(t.takedownId) !== recordId)
+      throw new RangeError(`takedown ${t.takedownId} is not of the batch of ${takedowns[0]!.takedownId}`);
+  }
+  const request = pick(REVIEWED_BATCH.request, on.request);
+  const twinIds = [...new Set(takedowns.flatMap((t) => t.twinIds))];
+  return twinIds.map((twinId) => {
+    const mine = takedowns.filter((t) => t.twinIds.includes(twinId));
+    const entries = mine.map((t) => ({
+      takedownId: t.takedownId,
+      channel: t.channel,
+      placementId: t.placementId,
+      reason: t.reason,
+      grants: t.grants.filter((g) => g.twinId === twinId),
+    }));
+    return {
+      twinId,
+      at: on.at,
+      recordId,
+      kind: 'takedown' as const,
+      outcome: `requested:${[...new Set(mine.map((t) => t.reason))].join(',')}`,
+      grants: uniqueGrants(entries.flatMap((e) => e.grants)),
+      request: { ...request, takedowns: entries.map((e) => pick(REVIEWED_BATCH.takedowns, e)) },
+      eventId: on.eventId,
+    };
+  });
 }
 
 /** A certificate of removal issued: the line names it and the SHA-256 of its signed manifest, so the log fixes which one it is. */
@@ -160,6 +216,25 @@ function lines(kind: AuditKind, businessId: string, twinIds: readonly string[], 
   }));
 }
 
+/**
+ * What a batch's `requested` line keeps: of the occasion, the job; of each of its takedowns
+ * (`request.takedowns`), these. Not in `REVIEWED.takedown`: there a sender's report (whose
+ * unknown fields the contract allows) could put a `takedowns` list of its own into its line.
+ */
+const REVIEWED_BATCH = {
+  request: ['jobId'],
+  takedowns: ['takedownId', 'channel', 'placementId', 'reason', 'grants'],
+} as const;
+
 function reviewed(kind: AuditKind, request: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(REVIEWED[kind].flatMap((field) => (request[field] === undefined ? [] : [[field, request[field]]])));
+  return pick(REVIEWED[kind], request);
+}
+
+function pick(fields: readonly string[], from: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(fields.flatMap((field) => (from[field] === undefined ? [] : [[field, from[field]]])));
+}
+
+function uniqueGrants(grants: readonly GrantRef[]): GrantRef[] {
+  const seen = new Map(grants.map((g) => [`${g.grantId}#${g.version}`, g] as const));
+  return [...seen.values()];
 }

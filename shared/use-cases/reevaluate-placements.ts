@@ -5,15 +5,15 @@ import type { Deps } from '../ports/deps.ts';
 import type { AuditRecord, PlacementRecord, PublicationRecord, ReevaluationJob } from '../model/records.ts';
 import type { DueItem } from '../model/due-item.ts';
 import { StaleReadError } from '../ports/errors.ts';
-import { takedownLines } from './audit-lines.ts';
+import { batchRequestedLines, takedownLines } from './audit-lines.ts';
 import { reevaluationRequested, type ReevaluationRequest } from './reevaluation-requested.ts';
 import { deadlinesOf, MAX_TAKEDOWNS_PER_DEADLINE, openTakedown, takedownRequested } from './takedown.ts';
-import { batchTakedownId, parseBatchTakedownId } from '../model/takedown-batch.ts';
+import { batchTakedownId, MAX_TAKEDOWNS_PER_BATCH, parseBatchTakedownId } from '../model/takedown-batch.ts';
 
 /** Placements read per page: one Query and one BatchGetItem. */
 export const PAGE_SIZE = 100;
 /** Takedowns per transaction, and so per PutEvents call and per deadline item. */
-const TAKEDOWNS_PER_COMMIT = Math.min(10, MAX_TAKEDOWNS_PER_DEADLINE);
+const TAKEDOWNS_PER_COMMIT = Math.min(MAX_TAKEDOWNS_PER_BATCH, MAX_TAKEDOWNS_PER_DEADLINE);
 /**
  * DynamoDB's limit on operations in one transaction, less two kept free for what a
  * transaction writing audit records may add (a transparency log's pending marker and fence).
@@ -30,9 +30,9 @@ export type Checkpoint = (step: 'page-committed' | 'page-saved') => Promise<void
  * steps. Primary course, per page of 100 placements:
  * 1. read them and the current grants of their twins (strongly consistent);
  * 2. a placement still covered by the twins' other grants moves onto those grants;
- *    one that is not gets a takedown (reason: what ended the consent), written together
- *    with its audit lines, one takedown record and one deadline item for the batch in one
- *    transaction of 10 (a batch's takedown ids are `<batch id>_<index>`),
+ *    one that is not gets a takedown (reason: what ended the consent), written in one
+ *    transaction of 10 with, for the batch, one takedown record, one deadline item and one
+ *    audit line per twin listing its takedowns (a batch's takedown ids are `<batch id>_<index>`),
  *    then put on the bus in one PutEvents call of 10; the batches of a page side by side,
  *    then noted as sent on the job (one write per page);
  * 3. save the page cursor in the job record.
@@ -155,21 +155,8 @@ async function settlePage(deps: Deps, job: ReevaluationJob, placements: Placemen
 async function commitAndSend(deps: Deps, job: ReevaluationJob, unnamed: PlacementRecord[]): Promise<{ opened: number; sent: string[] }> {
   const chunk = named(deps, unnamed);
   const due: DueItem[] = [deadlinesOf(chunk.map((p) => p.takedown!))];
-  const audit: AuditRecord[] = [];
-  for (const p of chunk) {
-    const t = p.takedown!;
-    const request = { jobId: job.jobId, channel: p.channel, placementId: p.placementId };
-    audit.push(
-      ...takedownLines(
-        t.takedownId,
-        p.twinIds,
-        { step: 'requested', reason: t.reason, grants: p.reliesOn },
-        { at: t.requestedAt, eventId: job.jobId, request },
-      ),
-    );
-  }
   try {
-    await deps.fanout.commitTakedowns(chunk, due, audit);
+    await deps.fanout.commitTakedowns(chunk, due, requestedLines(job, chunk));
   } catch (error) {
     if (!(error instanceof StaleReadError)) throw error;
     if (chunk.length === 1) return { opened: await retryOne(deps, job, chunk[0]!), sent: [] };
@@ -187,19 +174,54 @@ async function commitAndSend(deps: Deps, job: ReevaluationJob, unnamed: Placemen
 }
 
 /**
- * Names the takedowns of a batch `<batch id>_<index>`, so that one takedown record serves
- * them all (`takedown-batch.ts`). A takedown committed alone gets an id of its own: also one
+ * The `requested` fact of a batch: one line per twin listing the batch's takedowns of that
+ * twin; of a takedown committed alone, its own line per twin, as before batches.
+ */
+function requestedLines(job: ReevaluationJob, chunk: readonly PlacementRecord[]): AuditRecord[] {
+  const first = chunk[0]!.takedown!;
+  if (parseBatchTakedownId(first.takedownId) !== undefined) {
+    const takedowns = chunk.map((p) => ({
+      takedownId: p.takedown!.takedownId,
+      channel: p.channel,
+      placementId: p.placementId,
+      reason: p.takedown!.reason,
+      twinIds: p.twinIds,
+      grants: p.reliesOn,
+    }));
+    return batchRequestedLines(takedowns, { at: first.requestedAt, eventId: job.jobId, request: { jobId: job.jobId } });
+  }
+  return chunk.flatMap((p) => {
+    const t = p.takedown!;
+    const request = { jobId: job.jobId, channel: p.channel, placementId: p.placementId };
+    return takedownLines(
+      t.takedownId,
+      p.twinIds,
+      { step: 'requested', reason: t.reason, grants: p.reliesOn },
+      { at: t.requestedAt, eventId: job.jobId, request },
+    );
+  });
+}
+
+/**
+ * Names the takedowns of a batch `<batch id>_<index>`, so that one takedown record and one
+ * `requested` line per twin serve them all (`takedown-batch.ts`), and gives them the first
+ * one's request time and deadline (they were opened milliseconds apart), so that the line's
+ * `at` is the request time of each takedown it lists. A takedown committed alone gets an id of its own: also one
  * of a batch whose transaction was cancelled (nothing of it was stored or sent), which is
  * settled one by one, each with a fresh id, so that none overwrites another's batch record.
  */
 function named(deps: Deps, chunk: PlacementRecord[]): PlacementRecord[] {
-  const rename = (p: PlacementRecord, takedownId: string) => ({ ...p, takedown: { ...p.takedown!, takedownId } });
+  const rename = (p: PlacementRecord, takedownId: string, from = p.takedown!) => ({
+    ...p,
+    takedown: { ...p.takedown!, takedownId, requestedAt: from.requestedAt, deadline: from.deadline },
+  });
   if (chunk.length === 1) {
     const [p] = chunk as [PlacementRecord];
     return parseBatchTakedownId(p.takedown!.takedownId) === undefined ? chunk : [rename(p, deps.ids.next('td'))];
   }
   const batchId = deps.ids.next('td');
-  return chunk.map((p, i) => rename(p, batchTakedownId(batchId, i)));
+  const first = chunk[0]!.takedown!;
+  return chunk.map((p, i) => rename(p, batchTakedownId(batchId, i), first));
 }
 
 /** The placement changed since it was read: read it again and settle it afresh. */
@@ -247,22 +269,23 @@ async function publicationsOf(deps: Deps, placements: PlacementRecord[]): Promis
 
 /**
  * Groups takedowns so that each group fits one transaction and one PutEvents call: per
- * takedown its placement and an audit line per twin; per group one takedown record and one
- * deadline item.
+ * takedown its placement; per group one takedown record, one deadline item and one audit
+ * line per twin of its placements (a group of one: one line per twin of its own, as many).
  */
 function chunks(placements: PlacementRecord[]): PlacementRecord[][] {
   const groups: PlacementRecord[][] = [];
   let current: PlacementRecord[] = [];
-  let items = 2;
+  let twins = new Set<string>();
   for (const p of placements) {
-    const cost = 1 + p.twinIds.length;
-    if (current.length === TAKEDOWNS_PER_COMMIT || (current.length > 0 && items + cost > MAX_TRANSACTION_ITEMS)) {
+    const added = unique(p.twinIds).filter((t) => !twins.has(t)).length;
+    const items = 2 + current.length + 1 + twins.size + added;
+    if (current.length === TAKEDOWNS_PER_COMMIT || (current.length > 0 && items > MAX_TRANSACTION_ITEMS)) {
       groups.push(current);
       current = [];
-      items = 2;
+      twins = new Set();
     }
     current.push(p);
-    items += cost;
+    for (const t of p.twinIds) twins.add(t);
   }
   if (current.length > 0) groups.push(current);
   return groups;

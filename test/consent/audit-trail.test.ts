@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_REASONS_PER_TWIN } from '../../shared/model/consent/decide.ts';
+import { takedownLines } from '../../shared/use-cases/audit-lines.ts';
 import { markOverdue } from '../../shared/use-cases/mark-overdue.ts';
 import { grantDetail, ids, publicationDetail, publishedDetail, renderDetail } from '../support/fixtures.ts';
 import { auditOf, world } from '../support/harness.ts';
@@ -76,6 +77,18 @@ describe('the audit trail', () => {
     expect(Object.keys(mine!.request).sort()).toEqual(['campaignId', 'licensee', 'medium', 'modifications', 'requestId', 'twinIds']);
     expect(mine!.reasons.map((r: { twinId: string }) => r.twinId)).toEqual([id.twin]);
     expect(JSON.stringify(mine)).not.toContain('internalNote');
+  });
+
+  it("only a fan-out's batch line lists takedowns: another takedown line keeps no `takedowns` of its occasion", () => {
+    // The inbound schemas drop unknown fields today; the allow-list must not rely on that.
+    const forged = [{ takedownId: 'td-forged_0', channel: 'web', placementId: 'elsewhere', reason: 'CONSENT_REVOKED' }];
+    const report = { kind: 'completed' as const, takedownId: 'td-1', assetId: 'a', channel: 'web', placementId: 'p', completedAt: 'x' };
+    const on = { at: '2026-03-01T12:00:00.000Z', eventId: 'evt-1', request: { ...report, takedowns: forged } };
+    for (const step of [{ step: 'reported' as const, report }, { step: 'overdue' as const }, { step: 'closed' as const }]) {
+      const [line] = takedownLines('td-1', ['twin-a'], step, on);
+      expect(line!.request.takedownId).toBe('td-1');
+      expect(JSON.stringify(line)).not.toContain('td-forged');
+    }
   });
 
   it('a denial lists at most 10 reasons per twin, however many grants the twin holds', async () => {
