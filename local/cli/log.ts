@@ -36,7 +36,9 @@ Against the tables (DynamoDB Local or the AWS account of the usual credentials):
   verify --store [--jwks JWKS]    hash every sealed record again and compare with the signed head;
                                   names each record deleted or changed after it was sealed
   prove --record RECORD_ID        inclusion proofs for a fact, e.g. render-decision:<decisionId>,
-                                  grant:<grantId>#<version>, takedown:<takedownId>#requested,
+                                  grant:<grantId>#<version>, takedown:<takedownId>#requested
+                                  (a fan-out's takedown <batchId>_<n>: its batch's line,
+                                  takedown:<batchId>#requested, which lists it),
                                   or a statement line's usage:… id
   prove --consistency FROM [--to TO]
                                   proof that the head of TO records (default: the latest) extends
@@ -189,6 +191,11 @@ async function prove(values: Values, io: CliIo, env: NodeJS.ProcessEnv): Promise
     const { proofs, unsealed } = await proveRecord({ log }, { recordId: values.record! });
     if (proofs.length === 0 && unsealed.length === 0) throw new TableUnavailableError(`no record ${values.record}`);
     for (const r of unsealed) io.err(`not sealed yet: ${r.pk} ${r.sk}`);
+    // A takedown of a fan-out's batch: its request is the batch's record, which lists it.
+    const shared = [...proofs.map((p) => p.record), ...unsealed]
+      .map((r) => r['recordId'])
+      .find((id) => typeof id === 'string' && id !== values.record);
+    if (shared !== undefined) io.err(`${values.record} is recorded as ${String(shared)}, which lists that takedown among its batch`);
     if (proofs.length > 0) await emit(io, values, proofs.length === 1 ? proofs[0] : proofs);
   });
 }

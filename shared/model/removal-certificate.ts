@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './log/canonical-json.ts';
 import type { PlacementRecord, ReevaluationJob } from './records.ts';
+import { requestedRecordId } from './takedown-batch.ts';
 
 /**
  * The certificate of removal (docs/proofs.md): once every takedown a fan-out job opened (a
@@ -51,7 +52,10 @@ export interface CertificateEntry {
   /** The channel's last error, for a failed takedown; the operator's reason, for a closed one. */
   error?: string;
   closedAt?: string;
-  /** The audit records of this takedown in the transparency log (prove each with `npm run log -- prove --record ID`). */
+  /**
+   * The audit records of this takedown in the transparency log (prove each with `npm run log
+   * -- prove --record ID`); a takedown of a batch shares its `requested` record with the batch.
+   */
   records: string[];
 }
 
@@ -98,7 +102,8 @@ export function entryOf(placement: PlacementRecord): CertificateEntry | undefine
   else if (t.closedAt !== undefined) outcome = 'closed';
   else return undefined;
   const id = t.takedownId;
-  const records = [`takedown:${id}#requested`];
+  // A takedown of a fan-out's batch was requested in its batch's line, which lists it.
+  const records = [requestedRecordId(id)];
   if (t.completedAt !== undefined) records.push(`takedown:${id}#completed`);
   if (t.removal !== undefined) records.push(`takedown:${id}#removal`);
   if (t.closedAt !== undefined) records.push(`takedown:${id}#closed`);

@@ -6,14 +6,18 @@ import { exportRecordsById } from './log-proofs.ts';
 import type { CertificateDocument } from './queries/removal-certificates.ts';
 
 /**
- * Record ids proven for one certificate at most: three a placement, so 10,000 placements.
- * Each is one lookup; a larger revocation is proven whole by the twin's export instead.
+ * Record ids proven for one certificate at most: three a placement (fewer where a batch of
+ * takedowns shares its `requested` record), so 10,000 placements or more. Each is one lookup;
+ * a larger revocation is proven whole by the twin's export instead.
  */
 export const MAX_CERTIFICATE_RECORDS_PROVEN = 30_000;
 
-/** The log records a certificate rests on: every takedown's, and the certificate's own line. */
+/**
+ * The log records a certificate rests on: every takedown's, and the certificate's own line;
+ * each once (the takedowns of a batch share their `requested` record).
+ */
 export function certificateRecordIds(doc: Pick<CertificateDocument, 'jobId' | 'pages'>): string[] {
-  return [...doc.pages.flatMap((p) => p.entries.flatMap((e) => e.records)), `removal-certificate:${doc.jobId}`];
+  return [...new Set([...doc.pages.flatMap((p) => p.entries.flatMap((e) => e.records)), `removal-certificate:${doc.jobId}`])];
 }
 
 /**

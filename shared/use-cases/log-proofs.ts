@@ -11,6 +11,7 @@ import type { LoggedRecord, RecordKey } from '../model/log/records.ts';
 import { nodeFromTiles, tileOf } from '../model/log/tiles.ts';
 import { type SignedTreeHead, toBase64 } from '../model/log/tree-head.ts';
 import { LogProofError } from '../model/errors.ts';
+import { requestedRecordId } from '../model/takedown-batch.ts';
 import type { ConsentStore } from '../ports/consent-store.ts';
 import type { LogStore } from '../ports/log-store.ts';
 import type { Clock } from '../ports/ports.ts';
@@ -25,11 +26,13 @@ export interface RecordProofs {
  * Inclusion proofs, against the latest signed head, for the audit records of a fact: a
  * `recordId` (`render-decision:<decisionId>`, `grant:<grantId>#<version>`,
  * `takedown:<takedownId>#requested`, …; one record per twin), or one record by its key.
+ * `takedown:<batchId>_<n>#requested` finds its batch's line (`requestedRecordId`), which lists
+ * that takedown, so a reviewer holding a takedown id need not know of batches.
  */
 export async function proveRecord(deps: { log: LogStore }, which: { recordId: string } | { key: RecordKey }): Promise<RecordProofs> {
   const { log } = deps;
   // A record sealed after the head that was read is reported unsealed: never proven against a tree without it.
-  const [head, keys] = await Promise.all([log.latestHead(), 'key' in which ? [which.key] : log.keysOfRecordId(which.recordId)]);
+  const [head, keys] = await Promise.all([log.latestHead(), 'key' in which ? [which.key] : keysOfFact(log, which.recordId)]);
   const records = (await log.records(keys)).filter((r): r is LoggedRecord => r !== undefined);
   const leaves = await Promise.all(records.map((r) => log.leafOf(r, typeof r['at'] === 'string' ? r['at'] : undefined)));
   const sealed: { leafIndex: number; record: LoggedRecord }[] = [];
@@ -51,6 +54,17 @@ export async function proveRecord(deps: { log: LogStore }, which: { recordId: st
     })),
     unsealed,
   };
+}
+
+/**
+ * The records of a fact. A takedown's `requested` fact is also looked up under the id it was
+ * asked by: trails written before batches shared a line hold one line per takedown.
+ */
+async function keysOfFact(log: LogStore, recordId: string): Promise<RecordKey[]> {
+  const requested = /^takedown:(.+)#requested$/.exec(recordId);
+  const batch = requested === null ? recordId : requestedRecordId(requested[1]!);
+  if (batch === recordId) return log.keysOfRecordId(recordId);
+  return (await Promise.all([log.keysOfRecordId(recordId), log.keysOfRecordId(batch)])).flat();
 }
 
 /** A proof that the head of `toSize` leaves (default: the latest) extends the head of `fromSize`. */
@@ -98,9 +112,11 @@ export async function exportRecordsById(
   const { log } = deps;
   const exportedAt = deps.clock.now().toISOString();
   const keys: RecordKey[] = [];
+  // Each record once: a leaf claimed twice fails the export's check.
+  const distinct = [...new Set(recordIds)];
   // A few lookups at a time: each is one Query of the record-id index.
-  for (let i = 0; i < recordIds.length; i += 16) {
-    for (const found of await Promise.all(recordIds.slice(i, i + 16).map((id) => log.keysOfRecordId(id)))) keys.push(...found);
+  for (let i = 0; i < distinct.length; i += 16) {
+    for (const found of await Promise.all(distinct.slice(i, i + 16).map((id) => log.keysOfRecordId(id)))) keys.push(...found);
   }
   const records = (await log.records(keys)).filter((r): r is LoggedRecord => r !== undefined && r['twinId'] === twinId);
   return exportOf(log, twinId, exportedAt, records);

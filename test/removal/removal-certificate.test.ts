@@ -14,14 +14,16 @@ import {
   paginate,
   REMOVAL_CERTIFICATE_FORMAT,
 } from '../../shared/model/removal-certificate.ts';
+import { parseBatchTakedownId, requestedRecordId } from '../../shared/model/takedown-batch.ts';
 import type { Deps } from '../../shared/ports/deps.ts';
 import type { Signer } from '../../shared/ports/signer.ts';
 import { certificateProofs, certificateRecordIds } from '../../shared/use-cases/certificate-proofs.ts';
+import { proveRecord } from '../../shared/use-cases/log-proofs.ts';
 import { certificateCheck, issueRemovalCertificate } from '../../shared/use-cases/removal-certificate.ts';
 import { sealLog } from '../../shared/use-cases/seal-log.ts';
 import { certificateDocument } from '../../shared/use-cases/queries/removal-certificates.ts';
 import { sweepDue } from '../../shared/use-cases/sweep-due.ts';
-import { verifyExport, verifyRemovalCertificate } from '../../verifier/index.ts';
+import { verifyDocument, verifyExport, verifyRemovalCertificate } from '../../verifier/index.ts';
 import { grantDetail, ids } from '../support/fixtures.ts';
 import { auditOf, db, tables, world } from '../support/harness.ts';
 import { later, logOf } from '../support/log.ts';
@@ -161,7 +163,8 @@ describe('certificate of removal', () => {
       expect(e.takedownId).toBe(requested.get(e.placementId)!.takedownId);
       expect(e.channel).toBe(requested.get(e.placementId)!.channel);
       expect(e.requestedAt).toBe('2036-04-01T12:00:00.000Z');
-      expect(e.records[0]).toBe(`takedown:${e.takedownId}#requested`);
+      // Requested in its batch's line, which lists it.
+      expect(e.records[0]).toBe(`takedown:${parseBatchTakedownId(e.takedownId)!.batchId}#requested`);
       if (name === 'nourl' || name === 'failing') expect(e.verifiedAt).toBeUndefined();
       if (name === 'nourl') expect(e.url).toBeUndefined();
       if (name === 'failing') expect(e).toMatchObject({ error: 'HTTP 403: not your content', url: site.url('/live') });
@@ -171,11 +174,18 @@ describe('certificate of removal', () => {
       if (name === 'live') expect(e).toMatchObject({ checks: 2, finding: 'HTTP 200' });
       if (e.verifiedAt !== undefined)
         expect(e.records).toEqual([
-          `takedown:${e.takedownId}#requested`,
+          requestedRecordId(e.takedownId),
           `takedown:${e.takedownId}#completed`,
           `takedown:${e.takedownId}#removal`,
         ]);
     }
+    // 60 takedowns, requested in 6 batches of 10: the certificate's records name each batch's line once.
+    const batchLines = new Set(entries.map((e) => e.records[0]));
+    expect(batchLines.size).toBe(6);
+    const listed = (await auditOf(t.id.twin)).filter((a) => batchLines.has(a.recordId));
+    expect(listed.flatMap((l) => l.request.takedowns.map((x: { takedownId: string }) => x.takedownId)).sort()).toEqual(
+      entries.map((e) => e.takedownId).sort(),
+    );
     // The certificate is itself a record of the twin's audit trail, so the transparency log fixes it.
     const line = (await auditOf(t.id.twin)).filter((a) => a.kind === 'removal-certificate');
     expect(line).toHaveLength(1);
@@ -327,7 +337,8 @@ describe('certificate of removal', () => {
     const proofsFile = join(dir, 'proofs.json');
     const proven = await run('--grant', t.id.grant, '--proofs', proofsFile, '--audit-table', tables.audit);
     expect(proven.code).toBe(0);
-    expect(proven.out).toContain(`proofs of 0 record(s) written to ${proofsFile}; 11 not sealed yet`);
+    // 4 takedowns of one batch: 1 requested line, 4 completions, 2 removal outcomes, the certificate's line.
+    expect(proven.out).toContain(`proofs of 0 record(s) written to ${proofsFile}; 8 not sealed yet`);
     const exported = JSON.parse(await readFile(proofsFile, 'utf8'));
     expect(exported).toMatchObject({ format: 'twinguard.log-export/v1', twinId: t.id.twin, records: [] });
     expect(exported.unsealed.map((r: { recordId: string }) => r.recordId)).toContain(`removal-certificate:${t.jobId}`);
@@ -353,8 +364,10 @@ describe('certificate of removal', () => {
     const [stored] = await t.deps.certificates!.certificatesOfGrant(t.id.grant);
     const doc = await certificateDocument(t.deps.certificates!, stored!);
     const ids = certificateRecordIds(doc);
-    // requested + completed for each, a removal outcome for the three with a URL, and the certificate's own line.
-    expect(ids).toHaveLength(5 * 2 + 3 + 1);
+    // The batch's requested line, completed for each, a removal outcome for the three with a URL, and the certificate's own line.
+    expect(ids).toHaveLength(1 + 5 + 3 + 1);
+    const batchLine = requestedRecordId(doc.pages[0]!.entries[0]!.takedownId);
+    expect(ids.filter((i) => i.endsWith('#requested'))).toEqual([batchLine]);
 
     const log = await logOf(t);
     const before = await certificateProofs({ log: log.deps.log, clock: t.clock }, t.id.twin, doc);
@@ -366,6 +379,16 @@ describe('certificate of removal', () => {
     expect(proofs.records.map((r) => r.record['recordId']).sort()).toEqual([...ids].sort());
     const report = await verifyExport(JSON.parse(JSON.stringify(proofs)), log.jwks);
     expect(report).toMatchObject({ ok: true, verified: ids.length, failures: [] });
+    const proven = proofs.records.find((r) => r.record['recordId'] === batchLine)!.record;
+    expect((proven['request'] as { takedowns: { takedownId: string }[] }).takedowns.map((x) => x.takedownId).sort()).toEqual(
+      doc.pages[0]!.entries.map((e) => e.takedownId).sort(),
+    );
+    // A reviewer holding one takedown's id proves its request by that id: the batch's line.
+    const one = doc.pages[0]!.entries[3]!.takedownId;
+    const byTakedown = await proveRecord(log.deps, { recordId: `takedown:${one}#requested` });
+    expect(byTakedown.unsealed).toEqual([]);
+    expect(byTakedown.proofs.map((p) => p.record['recordId'])).toEqual([batchLine]);
+    expect((await verifyDocument(JSON.parse(JSON.stringify(byTakedown.proofs[0])), log.jwks)).ok).toBe(true);
     // A record altered after sealing fails its proof, and the report names it.
     const altered = JSON.parse(JSON.stringify(proofs));
     altered.records[0].record.outcome = 'forged';
