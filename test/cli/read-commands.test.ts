@@ -110,6 +110,21 @@ describe('twinguard status, check, history, statement', () => {
     expect(approved.out[0]).toMatch(new RegExp(`^APPROVED at .*${id.grant} v1`));
   });
 
+  it("history shows a fan-out batch's requested line as its takedowns, each findable by its index", async () => {
+    const w = await season();
+    await w.send('Consent Revoked', { grantId: w.id.grant, twinId: w.id.twin, revokedAt: '2035-06-10T12:00:00Z' });
+    await runReevaluations(w.deps, w.publisher);
+    const sent = w.publisher.ofType('Takedown Requested').map((t) => t.takedownId as string);
+    expect(sent).toHaveLength(2);
+    const batch = sent[0]!.slice(0, sent[0]!.lastIndexOf('_'));
+    const h = await read('history', ['--twin', w.id.twin], 200);
+    const row = h.out.find((l) => l.includes('#requested'))!;
+    expect(row).toMatch(new RegExp(`takedown\\s+2 takedowns requested: CONSENT_REVOKED\\s+${w.id.grant} v1\\s+${batch}#requested: _0 _1$`));
+    const json = JSON.parse((await read('history', ['--twin', w.id.twin, '--json'])).text);
+    const line = json.entries.find((e: { recordId: string }) => e.recordId === `takedown:${batch}#requested`);
+    expect(line.request.takedowns.map((t: { takedownId: string }) => t.takedownId).sort()).toEqual([...sent].sort());
+  });
+
   it('history lists decisions within --from/--to; statement totals and CSV match the ledger', async () => {
     const { id } = await season();
     const h = await read('history', ['--twin', id.twin, '--from', '2035-06-10', '--to', '2035-06-10T23:00:00+00:00', '--json']);

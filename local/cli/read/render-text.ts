@@ -1,6 +1,6 @@
 import type { CheckAnswer } from '../../../shared/use-cases/queries/check.ts';
 import type { GrantView } from '../../../shared/use-cases/queries/grant-view.ts';
-import type { TwinHistory } from '../../../shared/use-cases/queries/history.ts';
+import { takedownsListed, type TwinHistory } from '../../../shared/use-cases/queries/history.ts';
 import type { PlacementTally } from '../../../shared/use-cases/queries/placement-tally.ts';
 import type { FanoutProgress } from '../../../shared/use-cases/queries/revocation-progress.ts';
 import type { Statement } from '../../../shared/use-cases/queries/statement.ts';
@@ -101,14 +101,19 @@ export function checkText(a: CheckAnswer, width: number): string[] {
 }
 
 export function historyText(h: TwinHistory, width: number): string[] {
-  const rows = h.entries.map((e) => [
-    e.at,
-    e.kind,
-    e.outcome,
-    (e.grants ?? []).map((g) => `${g.grantId} v${g.version}`).join(', '),
-    (e.reasons ?? []).map((r) => `${r.code}${r.grantId ? ` (${r.grantId})` : ''}`).join(', '),
-    e.recordId.slice(e.recordId.indexOf(':') + 1),
-  ]);
+  const rows = h.entries.map((e) => {
+    const what = e.recordId.slice(e.recordId.indexOf(':') + 1);
+    const batch = takedownsListed(e);
+    return [
+      e.at,
+      e.kind,
+      // A fan-out's batch: one line for its takedowns of this twin; `what` names each by its index (`<batch>_<n>`).
+      batch === undefined ? e.outcome : `${batch.length} takedown${batch.length === 1 ? '' : 's'} ${e.outcome.replace(/:/, ': ')}`,
+      (e.grants ?? []).map((g) => `${g.grantId} v${g.version}`).join(', '),
+      (e.reasons ?? []).map((r) => `${r.code}${r.grantId ? ` (${r.grantId})` : ''}`).join(', '),
+      batch === undefined ? what : `${what}: ${batch.map((t) => t.takedownId.slice(t.takedownId.lastIndexOf('_'))).join(' ')}`,
+    ];
+  });
   const lines = [`history of twin ${h.twinId}: ${h.entries.length} lines`];
   if (rows.length > 0) lines.push(...table(['at', 'kind', 'outcome', 'grants', 'reasons', 'what'], rows, width));
   if (h.cut) lines.push(`more follow: add --after '${h.cursor}'`);

@@ -35,3 +35,21 @@ export async function twinHistory(
   if (cursor !== undefined && (await deps.queries.auditPage(twinId, window, cursor, 1)).items.length === 0) cursor = undefined;
   return { twinId, window, entries, ...(cursor === undefined ? {} : { cursor }), cut: cursor !== undefined };
 }
+
+/** A takedown as a batch's `requested` line lists it (`batchRequestedLines` in audit-lines.ts). */
+export interface ListedTakedown {
+  takedownId: string;
+  channel: string;
+  placementId: string;
+  reason: string;
+}
+
+/**
+ * The takedowns a batch's `requested` line lists, or `undefined` for any other line: a fan-out
+ * records a batch of up to 10 takedowns in one line per twin, so a reader that shows lines
+ * one per takedown must look inside it.
+ */
+export function takedownsListed(e: Pick<AuditRecord, 'kind' | 'request'>): ListedTakedown[] | undefined {
+  const listed = e.kind === 'takedown' ? e.request['takedowns'] : undefined;
+  return Array.isArray(listed) ? (listed as ListedTakedown[]) : undefined;
+}
