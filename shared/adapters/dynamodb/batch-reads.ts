@@ -4,10 +4,13 @@ import type { PlacementRef } from '../../model/records.ts';
 
 type Item = Record<string, unknown>;
 
-/** Every item a Query answers, page after page: for partitions known to be small (a twin's grants, a seal's leaves). */
+/**
+ * Every item a Query answers, page after page (from `input.ExclusiveStartKey`, when given): for
+ * partitions known to be small (a twin's grants, a seal's leaves).
+ */
 export async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
   const items: Item[] = [];
-  let start: Item | undefined;
+  let start: Item | undefined = input.ExclusiveStartKey;
   do {
     const page = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
     items.push(...(page.Items ?? []));

@@ -1,7 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CertificatePage } from '../../model/removal-certificate.ts';
 import type { CertificateStore, StoredCertificate } from '../../ports/certificate-store.ts';
 import { auditPut } from './audit-put.ts';
+import { queryAll } from './batch-reads.ts';
 import { keys } from './keys.ts';
 import { PendingLogWriter } from './pending-log.ts';
 import { receiptPut } from './receipt-put.ts';
@@ -61,41 +62,21 @@ export class DynamoCertificateStore implements CertificateStore {
   }
 
   async certificatesOfGrant(grantId: string): Promise<StoredCertificate[]> {
-    const found: StoredCertificate[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tables.consent,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.grantCertificate(grantId, '').pk },
-          ExclusiveStartKey: start,
-        }),
-      );
-      found.push(...(out.Items ?? []).map(stored));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
-    return found.sort((a, b) => a.claims.issuedAt.localeCompare(b.claims.issuedAt));
+    const items = await queryAll(this.db, {
+      TableName: this.tables.consent,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.grantCertificate(grantId, '').pk },
+    });
+    return items.map(stored).sort((a, b) => a.claims.issuedAt.localeCompare(b.claims.issuedAt));
   }
 
   async pages(certificateId: string): Promise<CertificatePage[]> {
-    const pages: CertificatePage[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tables.consent,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :page)',
-          ExpressionAttributeValues: { ':pk': keys.certificate(certificateId), ':page': 'PAGE#' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      pages.push(
-        ...(out.Items ?? []).map((item) => ({ index: item['index'] as number, entries: item['entries'] as CertificatePage['entries'] })),
-      );
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
-    return pages;
+    const items = await queryAll(this.db, {
+      TableName: this.tables.consent,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :page)',
+      ExpressionAttributeValues: { ':pk': keys.certificate(certificateId), ':page': 'PAGE#' },
+    });
+    return items.map((item) => ({ index: item['index'] as number, entries: item['entries'] as CertificatePage['entries'] }));
   }
 }
 

@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryAttempt, DeliveryRecord, DeliveryStore } from '../../ports/delivery-store.ts';
+import { queryAll } from './batch-reads.ts';
 import { duePut } from './due-queue.ts';
 import { dueKeys } from './keys.ts';
 import { receiptPut } from './receipt-put.ts';
@@ -51,24 +52,15 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   async failedOfChannel(channel: string): Promise<string[]> {
-    const ids: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          FilterExpression: '#status = :failed',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pk': dueKeys.failedDeliveries(channel), ':failed': 'failed' },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      ids.push(...(out.Items ?? []).map((i) => i.takedownId as string));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
-    return ids;
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: '#status = :failed',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pk': dueKeys.failedDeliveries(channel), ':failed': 'failed' },
+      ConsistentRead: true,
+    });
+    return items.map((i) => i['takedownId'] as string);
   }
 
   async close(takedownId: string, reason: string, at: string): Promise<boolean> {

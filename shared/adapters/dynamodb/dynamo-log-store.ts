@@ -411,22 +411,13 @@ export class DynamoLogStore implements LogStore {
   /** Every marker of a shard after `from` (a key, '' for the start) up to and including `to`. */
   private async markersBetween(shard: number, from: string, to: string): Promise<Item[]> {
     const pk = logKeys.pendingShard(shard, this.ns);
-    const items: Item[] = [];
-    let start: Item | undefined = from === '' ? undefined : { pk, sk: from };
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk <= :to',
-          ExpressionAttributeValues: { ':pk': pk, ':to': to },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return items;
+    return queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND sk <= :to',
+      ExpressionAttributeValues: { ':pk': pk, ':to': to },
+      ...(from === '' ? {} : { ExclusiveStartKey: { pk, sk: from } }),
+      ConsistentRead: true,
+    });
   }
 
   /** Closes one shard through `through`; returns the later time it was already closed through, if it was. */
