@@ -10,7 +10,7 @@ import { certificateDocument, certificatesOfGrant } from '../../shared/use-cases
 import { verifyRemovalCertificate } from '../../verifier/index.ts';
 import { CliInputError, CliUsageError, LocalCliError, TableUnavailableError, VerificationFailedError } from './errors.ts';
 import { type CliIo, consoleIo, exitCodeOf } from './io.ts';
-import { listTables } from './list-tables.ts';
+import { listTables, theTable } from './list-tables.ts';
 
 export const USAGE = `Usage: twinguard certificate --grant <grantId> [options]
 
@@ -78,7 +78,8 @@ async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): 
     endpoint === undefined ? { region } : { endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
   );
   try {
-    const consent = values.table ?? (env[ENV.consentTable] || undefined) ?? (await findTable(client, 'ConsentTable', endpoint));
+    const consent =
+      values.table ?? (env[ENV.consentTable] || undefined) ?? theTable(await listTables(client), 'ConsentTable', '--table', endpoint);
     const store = wireCertificateReader({ db: documentClient(client), tables: { consent } });
     const all = await certificatesOfGrant(store, grantId);
     const chosen = values.job === undefined ? all.at(-1) : all.find((c) => c.jobId === values.job);
@@ -100,7 +101,10 @@ async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): 
     if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify(doc, null, 2)}\n`);
     let provenLine: string | undefined;
     if (values.proofs !== undefined) {
-      const audit = values['audit-table'] ?? (env[ENV.auditTable] || undefined) ?? (await findTable(client, 'AuditTable', endpoint));
+      const audit =
+        values['audit-table'] ??
+        (env[ENV.auditTable] || undefined) ??
+        theTable(await listTables(client), 'AuditTable', '--audit-table', endpoint);
       const reader = wireLogReader({ db: documentClient(client), tables: { audit, consent } });
       const twinId = chosen.claims.twinIds[0]!;
       const proofs = await certificateProofs({ log: reader.log, clock: systemClock }, twinId, doc);
@@ -153,13 +157,4 @@ async function readJwks(path: string): Promise<unknown> {
   } catch (error) {
     throw new CliInputError(`${path} is not JSON`, { cause: error });
   }
-}
-
-async function findTable(client: DynamoDBClient, part: 'ConsentTable' | 'AuditTable', endpoint: string | undefined): Promise<string> {
-  const matches = (await listTables(client)).filter((n) => n.includes(part));
-  if (matches.length === 1) return matches[0]!;
-  const flag = part === 'ConsentTable' ? '--table' : '--audit-table';
-  throw new TableUnavailableError(
-    `found no single table whose name contains "${part}"${endpoint === undefined ? '' : ` at ${endpoint}`}: give ${flag}`,
-  );
 }

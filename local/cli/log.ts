@@ -22,7 +22,7 @@ import {
 } from '../../verifier/index.ts';
 import { CliInputError, CliUsageError, LocalCliError, TableUnavailableError, VerificationFailedError } from './errors.ts';
 import { type CliIo, exitCodeOf, isEntryPoint } from './io.ts';
-import { listTables } from './list-tables.ts';
+import { listTables, theTable } from './list-tables.ts';
 
 export const USAGE = `Usage: npm run log -- <command> [options]
 
@@ -237,9 +237,14 @@ async function withTables<T>(
     endpoint === undefined ? { region } : { endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
   );
   try {
-    const audit = values['audit-table'] ?? (env[ENV.auditTable] || undefined) ?? (await findTable(client, 'AuditTable'));
+    const audit =
+      values['audit-table'] ??
+      (env[ENV.auditTable] || undefined) ??
+      theTable(await listTables(client), 'AuditTable', '--audit-table', endpoint);
     const consent = needsConsent
-      ? (values['consent-table'] ?? (env[ENV.consentTable] || undefined) ?? (await findTable(client, 'ConsentTable')))
+      ? (values['consent-table'] ??
+        (env[ENV.consentTable] || undefined) ??
+        theTable(await listTables(client), 'ConsentTable', '--consent-table', endpoint))
       : '-';
     return await work(wireLogReader({ db: documentClient(client), tables: { audit, consent } }));
   } catch (error) {
@@ -249,12 +254,6 @@ async function withTables<T>(
   } finally {
     client.destroy();
   }
-}
-
-async function findTable(client: DynamoDBClient, part: string): Promise<string> {
-  const matches = (await listTables(client)).filter((n) => n.includes(part));
-  if (matches.length !== 1) throw new TableUnavailableError(`found ${matches.length} tables whose name contains "${part}": name one`);
-  return matches[0]!;
 }
 
 async function emit(io: CliIo, values: Values, doc: unknown): Promise<void> {

@@ -17,7 +17,7 @@ import {
 } from '../../shared/use-cases/operate-takedowns.ts';
 import { CliUsageError, LocalCliError, TableUnavailableError } from './errors.ts';
 import { type CliIo, consoleIo, exitCodeOf, isEntryPoint } from './io.ts';
-import { listTables } from './list-tables.ts';
+import { listTables, theTable } from './list-tables.ts';
 
 export const USAGE = `Usage:
   takedowns redrive (--takedown <takedownId> | --channel <channel>) [options]
@@ -200,14 +200,10 @@ async function tableNames(
   const consent = given.consent ?? (env[ENV.consentTable] || undefined);
   const audit = given.audit ?? (env[ENV.auditTable] || undefined);
   const all = consent !== undefined && audit !== undefined ? [] : await listTables(client);
-  const find = (part: string, flag: string): string => {
-    const matches = all.filter((n) => n.includes(part));
-    if (matches.length === 1) return matches[0]!;
-    throw new TableUnavailableError(
-      `found no single table whose name contains "${part}"${endpoint === undefined ? '' : ` at ${endpoint}`}: give ${flag}`,
-    );
+  return {
+    consent: consent ?? theTable(all, 'ConsentTable', '--table', endpoint),
+    audit: audit ?? theTable(all, 'AuditTable', '--audit-table', endpoint),
   };
-  return { consent: consent ?? find('ConsentTable', '--table'), audit: audit ?? find('AuditTable', '--audit-table') };
 }
 
 if (isEntryPoint(import.meta.url)) {
