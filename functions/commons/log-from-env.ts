@@ -31,15 +31,7 @@ export async function signerFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
  */
 export function credentialSignerFromEnv(env: NodeJS.ProcessEnv = process.env): Signer | undefined {
   const file = env[ENV.log.signingKeyFile];
-  if (file) {
-    let loaded: Promise<Signer> | undefined;
-    const signer = () =>
-      (loaded ??= LocalKeySigner.fromFile(file).catch((error: unknown) => {
-        loaded = undefined;
-        throw error;
-      }));
-    return { publicJwk: async () => (await signer()).publicJwk(), sign: async (payload, typ) => (await signer()).sign(payload, typ) };
-  }
+  if (file) return firstUse(() => LocalKeySigner.fromFile(file));
   const arn = env[ENV.log.signingKeyArn];
   return arn ? kmsSigner(arn) : undefined;
 }
@@ -49,20 +41,28 @@ export function credentialSignerFromEnv(env: NodeJS.ProcessEnv = process.env): S
  * the KMS client is loaded only by those that have one, not by importing the module.
  */
 function kmsSigner(keyId: string): Signer {
-  const loading = loadKms().then(({ sdk, KmsSigner }) => new KmsSigner(new sdk.KMSClient({}), keyId));
-  // A failed load is reported by the first signature that needs it, not as an unhandled rejection.
-  loading.catch(() => undefined);
-  return {
-    publicJwk: async () => (await loading).publicJwk(),
-    sign: async (payload, typ) => (await loading).sign(payload, typ),
-  };
+  return firstUse(async () => {
+    const { sdk, KmsSigner } = await loadKms();
+    return new KmsSigner(new sdk.KMSClient({}), keyId);
+  });
 }
 
-let kms: ReturnType<typeof importKms> | undefined;
+/** A signer made at its first use and kept; one that could not be made is tried again at the next. */
+function firstUse(make: () => Promise<Signer>): Signer {
+  let made: Promise<Signer> | undefined;
+  const signer = () =>
+    (made ??= make().catch((error: unknown) => {
+      made = undefined;
+      throw error;
+    }));
+  return { publicJwk: async () => (await signer()).publicJwk(), sign: async (payload, typ) => (await signer()).sign(payload, typ) };
+}
+
 const importKms = async () => {
   const [sdk, { KmsSigner }] = await Promise.all([import('@aws-sdk/client-kms'), import('../../shared/adapters/signing/kms-signer.ts')]);
   return { sdk, KmsSigner };
 };
+let kms: ReturnType<typeof importKms> | undefined;
 function loadKms(): ReturnType<typeof importKms> {
   kms ??= importKms();
   return kms;
@@ -71,6 +71,7 @@ function loadKms(): ReturnType<typeof importKms> {
 // A function that has a key starts loading the client while it initialises (at full CPU, before
 // its first event), as a static import did; the adapters are wired only at the first event.
 if (process.env[ENV.log.signingKeyArn]) loadKms().catch(() => undefined);
+
 export function logSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<LogSettings> {
   const grace = env[ENV.log.sealGraceSeconds];
   if (grace === undefined || grace === '') return {};
