@@ -64,7 +64,10 @@ const importKms = async () => {
 };
 let kms: ReturnType<typeof importKms> | undefined;
 function loadKms(): ReturnType<typeof importKms> {
-  kms ??= importKms();
+  kms ??= importKms().catch((error: unknown) => {
+    kms = undefined;
+    throw error;
+  });
   return kms;
 }
 
