@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FUNCTION_ACCESS, type FunctionAccess, type FunctionName } from '../infra/function-access.ts';
 import { ENV } from '../shared/adapters/env-names.ts';
+import { LAMBDA_BUNDLING } from '../infra/handler-function.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const nodeModules = join(root, 'node_modules');
@@ -64,23 +65,50 @@ const round = (x: number) => Math.round(x * 10) / 10;
  */
 function requireTime(file: string, flags: string[], preload: readonly string[] = [], env: Record<string, string> = {}): number {
   const pre = preload.map((m) => `require(${JSON.stringify(m)});`).join('');
-  const script = `${pre}const t=performance.now();require(${JSON.stringify(file)});setImmediate(()=>process.stdout.write(String(performance.now()-t)))`;
-  const out = execFileSync(process.execPath, [...flags, '-e', script], {
-    env: { ...process.env, ...env, NODE_PATH: nodeModules, NODE_OPTIONS: '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    encoding: 'utf8',
-  });
-  return Number(out);
+  return Number(
+    inFreshNode(
+      `${pre}const t=performance.now();require(${JSON.stringify(file)});setImmediate(()=>process.stdout.write(String(performance.now()-t)))`,
+      flags,
+      env,
+    ),
+  );
 }
 
-/** The `@aws-sdk/*` packages a fresh process has loaded once `file`'s init is done. */
-function loadedSdk(file: string, env: Record<string, string>): string[] {
-  const script = `require(${JSON.stringify(file)});setImmediate(()=>process.stdout.write(JSON.stringify(Object.keys(require.cache))))`;
-  const out = execFileSync(process.execPath, ['-e', script], {
+/** Runs `script` in a fresh Node process that finds the SDK where the Lambda runtime would; its stdout. */
+function inFreshNode(script: string, flags: readonly string[], env: Record<string, string>): string {
+  return execFileSync(process.execPath, [...flags, '-e', script], {
     env: { ...process.env, ...env, NODE_PATH: nodeModules, NODE_OPTIONS: '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     encoding: 'utf8',
   });
+}
+
+/** The `@aws-sdk/*` clients a fresh process has loaded once `file`'s init is done (its pending promises included). */
+export function clientsLoadedAtInit(file: string, env: Record<string, string> = {}): string[] {
+  const out = inFreshNode(
+    `require(${JSON.stringify(file)});setImmediate(()=>process.stdout.write(JSON.stringify(Object.keys(require.cache))))`,
+    [],
+    env,
+  );
   const packages = (JSON.parse(out) as string[]).map((path) => /node_modules\/(@aws-sdk\/(?:client-[^/]+|lib-[^/]+))\//.exec(path)?.[1]);
   return [...new Set(packages.filter((p): p is string => p !== undefined))].sort();
+}
+
+/** Bundles `entry` to `outfile` with the options `NodejsFunction` uses (infra/handler-function.ts), the SDK left to the runtime. */
+export function bundleLikeCdk(entry: string, outfile: string) {
+  return build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: LAMBDA_BUNDLING.format,
+    target: LAMBDA_BUNDLING.target,
+    minify: LAMBDA_BUNDLING.minify,
+    sourcemap: LAMBDA_BUNDLING.sourceMap,
+    external: ['@aws-sdk/*'],
+    nodePaths: [nodeModules],
+    outfile,
+    metafile: true,
+    logLevel: 'silent',
+  });
 }
 
 /** Deployed, these functions get the log's signing key (and so load the KMS client): the approvers, the sweeper, the sealer. */
@@ -102,20 +130,7 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
   try {
     for (const name of names) {
       const outfile = join(out, name, 'index.js');
-      const result = await build({
-        entryPoints: [join(src, 'functions', `${name}.ts`)],
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        target: 'node24',
-        minify: true,
-        sourcemap: true,
-        external: ['@aws-sdk/*'],
-        nodePaths: [nodeModules],
-        outfile,
-        metafile: true,
-        logLevel: 'silent',
-      });
+      const result = await bundleLikeCdk(join(src, 'functions', `${name}.ts`), outfile);
       const output = result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('index.js'))!]!;
       const byPackage: Record<string, number> = {};
       for (const [path, input] of Object.entries(output.inputs)) {
@@ -130,7 +145,7 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
       );
       // The SDK packages its init loads: what the bundle requires at once, and the KMS client where a key is set.
       const env = deployedEnv(name);
-      const sdk = loadedSdk(outfile, env);
+      const sdk = clientsLoadedAtInit(outfile, env);
       requireTime(outfile, [], [], env); // warm the file cache
       const plain: number[] = [];
       const mapped: number[] = [];
